@@ -1,0 +1,102 @@
+"""The per-practice SHA-256 hash chain of audit events.
+
+link_n = SHA-256(link_{n-1} || payload_n), with link_0 = 32 zero bytes, and payload_n the
+event's columns joined by the unit separator (0x1F) in PAYLOAD_FIELDS order. Verification
+asks the database for that joined string, so Python only hashes (DESIGN.md: hashing is
+cheap, re-serialising is not).
+"""
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection
+
+from psynote.audit.models import AuditEvent
+
+SEP = "\x1f"
+GENESIS = bytes(32)
+PAYLOAD_FIELDS = (
+    "seq", "at", "actor_id", "actor_name", "action", "target_type", "target_id",
+    "client_id", "ip", "detail",
+)  # fmt: skip
+
+
+def payload(values: dict[str, object]) -> bytes:
+    return SEP.join(str(values[f]) for f in PAYLOAD_FIELDS).encode()
+
+
+def link(previous: bytes, payload_bytes: bytes) -> bytes:
+    return hashlib.sha256(previous + payload_bytes).digest()
+
+
+@dataclass
+class Break:
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"audit event #{self.seq}: {self.reason}"
+
+
+@dataclass
+class ChainReport:
+    practice_id: int
+    events: int
+    head: bytes
+    breaks: list[Break]
+
+
+def _payload_sql() -> str:
+    cols = [
+        "CAST(seq AS TEXT)" if f == "seq" else connection.ops.quote_name(f) for f in PAYLOAD_FIELDS
+    ]
+    return " || %s || ".join(cols)
+
+
+def _rows(practice_id: int) -> Iterator[tuple[int, str, bytes]]:
+    table = AuditEvent._meta.db_table
+    sql = (
+        f"SELECT seq, {_payload_sql()}, hash FROM {table} "  # noqa: S608 - names are ours
+        "WHERE practice_id = %s ORDER BY seq"
+    )
+    params = [SEP] * (len(PAYLOAD_FIELDS) - 1) + [practice_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(5000):
+            yield from rows
+
+
+def verify_practice(practice_id: int, *, stop_at_first: bool = True) -> ChainReport:
+    """Recompute the chain; report every break (gaps, edits, reorders, a cut tail)."""
+    from psynote.audit.models import ChainHead
+
+    breaks: list[Break] = []
+    previous, expected_seq, count = GENESIS, 1, 0
+    sha = hashlib.sha256
+    for seq, joined, stored in _rows(practice_id):
+        if seq != expected_seq:
+            breaks.append(
+                Break(expected_seq, f"missing: the next event found is #{seq} (deleted or moved)")
+            )
+            if stop_at_first:
+                break
+        previous = sha(previous + joined.encode()).digest()
+        if previous != bytes(stored):
+            breaks.append(Break(seq, "its contents or position do not match its hash (edited)"))
+            if stop_at_first:
+                break
+            previous = bytes(stored)
+        expected_seq, count = seq + 1, count + 1
+    if not breaks:
+        head = ChainHead.objects.filter(practice_id=practice_id).first()
+        head_seq, head_hash = (head.seq, bytes(head.hash)) if head else (0, b"")
+        if head_seq != count or (count and head_hash != previous):
+            breaks.append(
+                Break(
+                    count + 1,
+                    f"the chain ends at #{count} but its recorded head is #{head_seq} "
+                    "(events at the end were deleted or the head was altered)",
+                )
+            )
+    return ChainReport(practice_id, count, previous, breaks)

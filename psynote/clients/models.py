@@ -1,0 +1,125 @@
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from psynote.accounts.models import Practice
+from psynote.lib import crypto
+
+
+class ClientQuerySet(models.QuerySet):
+    def active(self) -> "ClientQuerySet":
+        return self.filter(status=Client.Status.ACTIVE)
+
+
+class Client(models.Model):
+    """A person receiving care. Demographics are in clear; clinical text lives in the
+    notes, sealed under this client's data key (`wrapped_key`)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DISCHARGED = "discharged", "Discharged"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=50, blank=True)
+    date_of_birth = models.DateField()
+    sex_assigned_at_birth = models.CharField(
+        max_length=20, blank=True, choices=[("female", "Female"), ("male", "Male"),
+                                            ("intersex", "Intersex"), ("unknown", "Unknown")]
+    )
+    gender_identity = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    emergency_contact = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    wrapped_key = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "discharged"]), name="client_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.first_name
+        return f"{first} {self.last_name}"
+
+    @property
+    def age(self) -> int:
+        today = date.today()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def _key_aad(self) -> bytes:
+        return crypto.aad_for("clients_client", self.pk, "data_key")
+
+    def ensure_key(self) -> None:
+        if not self.wrapped_key:
+            self.wrapped_key = crypto.wrap(crypto.new_key(), self._key_aad())
+
+    def data_key(self) -> bytes:
+        if not hasattr(self, "_data_key"):
+            self._data_key = crypto.unwrap(self.wrapped_key, self._key_aad())
+        return self._data_key
+
+    def save(self, *args, **kwargs) -> None:
+        self.ensure_key()
+        super().save(*args, **kwargs)
+
+
+class CareTeamMember(models.Model):
+    class Role(models.TextChoices):
+        PRIMARY = "primary", "Primary clinician"
+        MEMBER = "member", "Care team member"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="care_team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="care_teams")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "user"], name="care_team_unique"),
+        ]
+
+
+class Diagnosis(models.Model):
+    """An ICD-10-CM diagnosis on the chart; the code is checked against the shipped table."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RESOLVED = "resolved", "Resolved"
+        RULED_OUT = "ruled_out", "Ruled out"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="diagnoses")
+    code = models.CharField(max_length=10)
+    description = models.CharField(max_length=300)
+    is_primary = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    onset_date = models.DateField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_primary", "code"]
+        verbose_name_plural = "diagnoses"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"

@@ -1,0 +1,58 @@
+"""Database triggers that refuse changes to rows that must never change (signed notes,
+addenda, audit events), on SQLite and PostgreSQL alike. Used from migrations."""
+
+from django.db import migrations
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION psynote_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'psynote: %', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';
+END
+$$ LANGUAGE plpgsql;
+"""
+
+
+def _statements(vendor: str, table: str, when: str | None, message: str,
+                operations: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    create, drop = [], []
+    for op in operations:
+        name = f"{table}_refuse_{op.lower()}"
+        if vendor == "postgresql":
+            condition = f"WHEN ({when}) " if when else ""
+            create.append(f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW "
+                          f"{condition}EXECUTE FUNCTION psynote_refuse_change('{message}');")
+            drop.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
+        else:
+            condition = f"WHEN {when} " if when else ""
+            create.append(f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW "
+                          f"{condition}BEGIN SELECT RAISE(ABORT, 'psynote: {message}'); END;")
+            drop.append(f"DROP TRIGGER IF EXISTS {name};")
+    if vendor == "postgresql" and "DELETE" in operations and when is None:
+        name = f"{table}_refuse_truncate"
+        create.append(f"CREATE TRIGGER {name} BEFORE TRUNCATE ON {table} FOR EACH STATEMENT "
+                      f"EXECUTE FUNCTION psynote_refuse_change('{message}');")
+        drop.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
+    return create, drop
+
+
+def refuse_changes(table: str, message: str, *, when: str | None = None,
+                   operations: tuple[str, ...] = ("UPDATE", "DELETE")) -> migrations.RunPython:
+    """A migration operation adding BEFORE UPDATE/DELETE triggers on `table`.
+
+    `when` is an SQL condition on OLD (e.g. "OLD.signed_at IS NOT NULL"); None = always.
+    """
+
+    def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
+        vendor = schema_editor.connection.vendor
+        create, _ = _statements(vendor, table, when, message, operations)
+        if vendor == "postgresql":
+            schema_editor.execute(_PG_FUNCTION)
+        for sql in create:
+            schema_editor.execute(sql)
+
+    def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
+        _, drop = _statements(schema_editor.connection.vendor, table, when, message, operations)
+        for sql in drop:
+            schema_editor.execute(sql)
+
+    return migrations.RunPython(forward, backward)

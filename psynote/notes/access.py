@@ -1,0 +1,39 @@
+"""Access to progress notes (the record) and psychotherapy notes (their author only)."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from psynote.clients.access import Need, clients_for, deny
+from psynote.notes.models import ProgressNote, PsychotherapyNote
+
+
+def notes_for(user: Any):  # type: ignore[no-untyped-def]
+    return ProgressNote.objects.filter(client__in=clients_for(user, Need.CLINICAL))
+
+
+def get_note_for(user: Any, note_id: object, *, write: bool = False) -> ProgressNote:
+    """A progress note the user may read; with write=True, only the author's own draft."""
+    try:
+        note = notes_for(user).select_related("client", "session", "author").get(pk=note_id)
+    except (ProgressNote.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "progress_note", note_id, Need.CLINICAL) from None
+    if write and note.author_id != user.pk:
+        raise deny(user, "progress_note", note_id, "write")
+    return note
+
+
+def psychotherapy_notes_for(user: Any):  # type: ignore[no-untyped-def]
+    """Only ever the user's own: no role, not even an admin or supervisor, sees others'."""
+    if not user.is_authenticated:
+        return PsychotherapyNote.objects.none()
+    return PsychotherapyNote.objects.filter(
+        author=user, client__in=clients_for(user, Need.WRITE_CLINICAL)
+    )
+
+
+def get_psychotherapy_note_for(user: Any, note_id: object) -> PsychotherapyNote:
+    try:
+        return psychotherapy_notes_for(user).select_related("client", "author").get(pk=note_id)
+    except (PsychotherapyNote.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "psychotherapy_note", note_id, "author") from None

@@ -1,0 +1,164 @@
+"""Writing notes: drafts, signing, addenda, psychotherapy notes. Each action is one
+transaction that includes its audit event."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from psynote.audit import log
+from psynote.notes import content as note_content
+from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
+from psynote.notes.templates import TEMPLATES, empty_content
+from psynote.visits.models import Session
+
+MAX_ADDENDUM = 50_000
+
+
+def _chart_codes(note_or_client: Any) -> set[str]:
+    client = getattr(note_or_client, "client", note_or_client)
+    return set(client.diagnoses.exclude(status="ruled_out").values_list("code", flat=True))
+
+
+@transaction.atomic
+def start_note(*, by: Any, session: Session, template: str) -> ProgressNote:
+    if template not in TEMPLATES:
+        raise ValidationError(f"unknown template {template!r}; choose one of "
+                              f"{', '.join(TEMPLATES)}")
+    if session.clinician_id != by.pk:
+        raise ValidationError("only the session's clinician writes its progress note")
+    if ProgressNote.objects.filter(session=session).exists():
+        raise ValidationError("this session already has a progress note")
+    if session.attendance in ("no_show", "late_cancelled", "cancelled"):
+        raise ValidationError("no progress note for a session that did not take place; "
+                              "its attendance is recorded on the session")
+    note = ProgressNote(client=session.client, session=session, author=by, template=template)
+    note.set_content(empty_content(template) | {"diagnosis_codes": []})
+    note.save()
+    log.record_by(by, "note.create", target_type="progress_note", target_id=note.pk,
+                  client_id=note.client_id, detail={"template": template})
+    return note
+
+
+@transaction.atomic
+def save_draft(*, by: Any, note: ProgressNote, changes: dict[str, Any]) -> ProgressNote:
+    note = ProgressNote.objects.select_for_update().select_related("client").get(pk=note.pk)
+    if note.is_signed:
+        raise ValidationError("this note is signed and locked; add an addendum instead")
+    if note.author_id != by.pk:
+        raise ValidationError("only the author edits a draft")
+    merged = note_content.merge(note.template, note.content(), changes, _chart_codes(note))
+    note.set_content(merged)
+    note.risk_flagged = note_content.risk_is_flagged(merged)
+    note.updated_at = timezone.now()
+    note.save()
+    log.record_by(by, "note.update", target_type="progress_note", target_id=note.pk,
+                  client_id=note.client_id)
+    return note
+
+
+def late_entry_hours(note: ProgressNote) -> int:
+    return note.client.practice.late_entry_hours or settings.LATE_ENTRY_HOURS
+
+
+def is_late(note: ProgressNote, at: Any = None) -> bool:
+    at = at or timezone.now()
+    return at - note.session.ended_at > timedelta(hours=late_entry_hours(note))
+
+
+@transaction.atomic
+def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "") -> ProgressNote:
+    note = (ProgressNote.objects.select_for_update()
+            .select_related("client__practice", "session").get(pk=note.pk))
+    if note.is_signed:
+        raise ValidationError("this note is already signed")
+    if note.author_id != by.pk:
+        raise ValidationError("only the author signs a note")
+    content = note.content()
+    problems = note_content.completeness_problems(note.template, content, note.session)
+    now = timezone.now()
+    late = is_late(note, now)
+    late_reason = (late_reason or "").strip()
+    if late and not late_reason:
+        problems.append(f"signed more than {late_entry_hours(note)} h after the session: "
+                        "give the reason for the late entry")
+    if problems:
+        raise ValidationError(problems)
+    session = note.session
+    content = content | {
+        "late_reason": late_reason if late else "",
+        "session": {
+            "date": session.date.isoformat(),
+            "start": session.start_time.isoformat(timespec="minutes"),
+            "end": session.end_time.isoformat(timespec="minutes"),
+            "minutes": session.minutes,
+            "service": session.service,
+            "modality": session.modality,
+            "place": session.place,
+        },
+    }
+    note.set_content(content)
+    note.late_entry = late
+    note.cpt_code = session.cpt_suggestion().text
+    note.signed_at, note.signed_by, note.signer_name = now, by, by.signature_name
+    note.content_hash = note.compute_hash()
+    note.updated_at = now
+    note.save()
+    log.record_by(by, "note.sign", target_type="progress_note", target_id=note.pk,
+                  client_id=note.client_id,
+                  detail={"content_hash": note.content_hash, "late_entry": late})
+    return note
+
+
+@transaction.atomic
+def add_addendum(*, by: Any, note: ProgressNote, body: str,
+                 kind: str = Addendum.Kind.CORRECTION) -> Addendum:
+    note = ProgressNote.objects.select_related("client").get(pk=note.pk)
+    if not note.is_signed:
+        raise ValidationError("addenda go under signed notes; edit the draft instead")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("the addendum is empty")
+    if len(body) > MAX_ADDENDUM:
+        raise ValidationError(f"the addendum is longer than {MAX_ADDENDUM} characters")
+    if kind not in Addendum.Kind.values:
+        raise ValidationError(f"kind must be one of {', '.join(Addendum.Kind.values)}")
+    now = timezone.now()
+    addendum = Addendum(note=note, author=by, kind=kind, signed_at=now, signed_by=by,
+                        signer_name=by.signature_name, created_at=now)
+    addendum.set_body(body)
+    addendum.content_hash = addendum.compute_hash()
+    addendum.save()
+    log.record_by(by, "addendum.sign", target_type="addendum", target_id=addendum.pk,
+                  client_id=note.client_id,
+                  detail={"note": str(note.pk), "content_hash": addendum.content_hash})
+    return addendum
+
+
+@transaction.atomic
+def write_psychotherapy_note(*, by: Any, client: Any, body: str, session: Session | None = None,
+                             note: PsychotherapyNote | None = None) -> PsychotherapyNote:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("the psychotherapy note is empty")
+    if len(body) > MAX_ADDENDUM:
+        raise ValidationError(f"the note is longer than {MAX_ADDENDUM} characters")
+    if session is not None and session.client_id != client.pk:
+        raise ValidationError("that session belongs to another client")
+    if note is None:
+        note = PsychotherapyNote(author=by, client=client, session=session)
+        action = "psychotherapy_note.create"
+    else:
+        if note.author_id != by.pk:
+            raise ValidationError("only the author edits a psychotherapy note")
+        note.updated_at = timezone.now()
+        action = "psychotherapy_note.update"
+    note.set_body(body)
+    note.save()
+    # The event names the note, never its content.
+    log.record_by(by, action, target_type="psychotherapy_note", target_id=note.pk,
+                  client_id=client.pk)
+    return note

@@ -1,0 +1,139 @@
+"""Checking a progress note's content: its shape on every save, completeness at signing."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from psynote.notes.templates import (
+    HI_CHOICES,
+    INTERVENTION_KEYS,
+    MSE_FIELDS,
+    RISK_LEVELS,
+    RISK_TEXT_FIELDS,
+    SI_CHOICES,
+    TEMPLATES,
+    empty_content,
+)
+
+MAX_TEXT = 50_000
+
+
+def _text(value: Any, where: str, problems: list[str]) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems.append(f"{where} must be text")
+        return ""
+    if len(value) > MAX_TEXT:
+        problems.append(f"{where} is longer than {MAX_TEXT} characters")
+    return value.replace("\r\n", "\n")
+
+
+def _choice(value: Any, choices: tuple[tuple[str, str], ...], where: str,
+            problems: list[str], allow_blank: bool = False) -> str:
+    allowed = {key for key, _ in choices}
+    if (value in ("", None) and allow_blank) or value in allowed:
+        return value or ""
+    problems.append(f"{where} must be one of: {', '.join(sorted(allowed))}")
+    return ""
+
+
+def merge(template: str, current: dict[str, Any], changes: dict[str, Any],
+          chart_codes: set[str]) -> dict[str, Any]:
+    """Apply a partial update to a draft's content; refuse anything malformed, whole."""
+    problems: list[str] = []
+    result = empty_content(template) | {k: v for k, v in current.items()}
+    if not isinstance(changes, dict):
+        raise ValidationError("content must be an object")
+    unknown = set(changes) - {"sections", "mse", "risk", "interventions",
+                              "interventions_other", "diagnosis_codes"}
+    if unknown:
+        problems.append(f"unknown content fields: {', '.join(sorted(unknown))}")
+    for block, allowed in (
+        ("sections", {s.key for s in TEMPLATES[template].sections}),
+        ("mse", {key for key, _ in MSE_FIELDS}),
+    ):
+        given = changes.get(block, {})
+        if not isinstance(given, dict):
+            problems.append(f"{block} must be an object")
+            continue
+        for key, value in given.items():
+            if key not in allowed:
+                problems.append(f"{block}: no field {key!r} in this template")
+            else:
+                result[block] = {**result[block], key: _text(value, f"{block}.{key}", problems)}
+    risk = changes.get("risk", {})
+    if not isinstance(risk, dict):
+        problems.append("risk must be an object")
+        risk = {}
+    new_risk = dict(result["risk"])
+    text_keys = {key for key, _ in RISK_TEXT_FIELDS}
+    for key, value in risk.items():
+        if key == "flagged":
+            if not isinstance(value, bool):
+                problems.append("risk.flagged must be true or false")
+            new_risk["flagged"] = bool(value)
+        elif key == "si":
+            new_risk["si"] = _choice(value, SI_CHOICES, "risk.si", problems)
+        elif key == "hi":
+            new_risk["hi"] = _choice(value, HI_CHOICES, "risk.hi", problems)
+        elif key == "level":
+            new_risk["level"] = _choice(value, RISK_LEVELS, "risk.level", problems, True)
+        elif key in text_keys:
+            new_risk[key] = _text(value, f"risk.{key}", problems)
+        else:
+            problems.append(f"risk: no field {key!r}")
+    result["risk"] = new_risk
+    if "interventions" in changes:
+        given = changes["interventions"]
+        if not isinstance(given, list) or not all(isinstance(x, str) for x in given):
+            problems.append("interventions must be a list of names")
+        else:
+            bad = sorted(set(given) - INTERVENTION_KEYS)
+            if bad:
+                problems.append(f"unknown interventions: {', '.join(bad)}")
+            result["interventions"] = sorted(set(given) & INTERVENTION_KEYS)
+    if "interventions_other" in changes:
+        result["interventions_other"] = _text(changes["interventions_other"],
+                                              "interventions_other", problems)
+    if "diagnosis_codes" in changes:
+        given = changes["diagnosis_codes"]
+        if not isinstance(given, list) or not all(isinstance(x, str) for x in given):
+            problems.append("diagnosis_codes must be a list of ICD-10-CM codes")
+        else:
+            missing = sorted(set(given) - chart_codes)
+            if missing:
+                problems.append(f"not diagnoses on this client's chart: {', '.join(missing)}")
+            result["diagnosis_codes"] = sorted(set(given) & chart_codes)
+    if problems:
+        raise ValidationError(problems)
+    return result
+
+
+def risk_is_flagged(content: dict[str, Any]) -> bool:
+    risk = content.get("risk", {})
+    return bool(risk.get("flagged")) or risk.get("si", "none") != "none" or risk.get(
+        "hi", "none") != "none"
+
+
+def completeness_problems(template: str, content: dict[str, Any], session: Any) -> list[str]:
+    """What stops a note being signed; an empty list means it may be signed."""
+    problems = []
+    for section in TEMPLATES[template].sections:
+        if section.required and not content["sections"].get(section.key, "").strip():
+            problems.append(f"{section.label} is empty")
+    if session.start_time is None or session.end_time is None:
+        problems.append("the session needs a start and stop time")
+    if session.attendance != "attended":
+        problems.append("a progress note documents an attended session")
+    if not content.get("diagnosis_codes"):
+        problems.append("choose at least one diagnosis this session addressed")
+    if risk_is_flagged(content):
+        risk = content["risk"]
+        if not risk.get("level"):
+            problems.append("risk was flagged: set the risk level")
+        if not risk.get("protective_factors", "").strip():
+            problems.append("risk was flagged: record protective factors")
+        if risk.get("level") in ("moderate", "high") and not risk.get("safety_plan", "").strip():
+            problems.append("moderate or high risk: record the safety plan")
+    return problems

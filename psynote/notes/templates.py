@@ -1,0 +1,136 @@
+"""Progress-note templates (DOMAIN.md §3) and the structured blocks every note carries.
+
+A template is data: its sections, in order, each with a prompt. Adding a template means
+adding an entry here; the form, the signing check and the display follow from it.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str
+    prompt: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    name: str
+    sections: tuple[Section, ...]
+
+
+TEMPLATES: dict[str, Template] = {
+    t.key: t
+    for t in (
+        Template("soap", "SOAP", (
+            Section("subjective", "Subjective", "The client's report: concerns, symptoms, "
+                    "events since the last session, in their words where useful."),
+            Section("objective", "Objective", "Your observations: presentation, "
+                    "measurable data, test results."),
+            Section("assessment", "Assessment", "Your interpretation: progress on goals, "
+                    "clinical impressions."),
+            Section("plan", "Plan", "Next steps: homework, referrals, next session."),
+        )),
+        Template("dap", "DAP", (
+            Section("data", "Data", "What the client reported and what you observed."),
+            Section("assessment", "Assessment", "Your interpretation and progress on goals."),
+            Section("plan", "Plan", "Next steps, homework, referrals."),
+        )),
+        Template("birp", "BIRP", (
+            Section("behavior", "Behavior", "The client's presentation this session."),
+            Section("intervention", "Intervention", "What you did: techniques and methods."),
+            Section("response", "Response", "How the client responded to the interventions."),
+            Section("plan", "Plan", "Next steps, homework, next session."),
+        )),
+        Template("girp", "GIRP", (
+            Section("goal", "Goal", "The treatment goal(s) this session worked on."),
+            Section("intervention", "Intervention", "What you did to move toward the goal."),
+            Section("response", "Response", "How the client responded."),
+            Section("plan", "Plan", "Next steps toward the goal."),
+        )),
+        Template("intake", "Intake / assessment", (
+            Section("presenting_problem", "Reason for referral and presenting problem",
+                    "Why the client came, in their words, and the onset and course."),
+            Section("history", "History of the presenting problem", "Onset, duration, "
+                    "severity, triggers, prior episodes."),
+            Section("psychiatric_history", "Psychiatric and treatment history",
+                    "Prior diagnoses, treatment, hospitalisations, medications."),
+            Section("medical_history", "Medical history and medications",
+                    "Relevant conditions, current medications, prescriber.", required=False),
+            Section("substance_use", "Substance use", "Alcohol, drugs, tobacco: pattern "
+                    "and consequences."),
+            Section("social_history", "Family and social history", "Family, relationships, "
+                    "work or school, housing, culture, strengths.", required=False),
+            Section("diagnostic_impression", "Diagnostic impression",
+                    "Formulation and the diagnoses it supports."),
+            Section("plan", "Recommendations and initial plan",
+                    "Recommended treatment, frequency, referrals."),
+        )),
+    )
+}
+
+# Mental status exam domains (DOMAIN.md §3).
+MSE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("appearance", "Appearance"),
+    ("behavior", "Behavior"),
+    ("motor", "Motor activity"),
+    ("speech", "Speech"),
+    ("mood", "Mood"),
+    ("affect", "Affect"),
+    ("thought_process", "Thought process"),
+    ("thought_content", "Thought content"),
+    ("perception", "Perceptual disturbances"),
+    ("cognition", "Cognition (orientation, attention, memory)"),
+    ("insight", "Insight"),
+    ("judgment", "Judgment"),
+)
+
+# Risk assessment fields, after SAFE-T (DOMAIN.md §3).
+SI_CHOICES = (("none", "None"), ("passive", "Passive"), ("active", "Active"))
+HI_CHOICES = (("none", "None"), ("present", "Present"))
+RISK_LEVELS = (("low", "Low"), ("moderate", "Moderate"), ("high", "High"))
+RISK_TEXT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("si_plan", "Plan (timing, location, lethality, preparatory acts)"),
+    ("si_intent", "Intent"),
+    ("means", "Access to lethal means, incl. firearms"),
+    ("history", "Prior attempts, aborted attempts, self-harm"),
+    ("hi_detail", "Homicidal ideation: target and plan"),
+    ("risk_factors", "Risk factors"),
+    ("protective_factors", "Protective factors"),
+    ("rationale", "Rationale for the risk level"),
+    ("safety_plan", "Safety plan and interventions"),
+    ("follow_up", "Follow-up (date, who)"),
+)
+
+INTERVENTIONS: tuple[tuple[str, str], ...] = (
+    ("cognitive_restructuring", "Cognitive restructuring (CBT)"),
+    ("behavioral_activation", "Behavioral activation"),
+    ("exposure", "Exposure"),
+    ("dbt_skills", "DBT skills training"),
+    ("motivational_interviewing", "Motivational interviewing"),
+    ("psychoeducation", "Psychoeducation"),
+    ("mindfulness", "Mindfulness"),
+    ("relaxation", "Relaxation / grounding"),
+    ("problem_solving", "Problem solving"),
+    ("supportive", "Supportive therapy"),
+    ("trauma_focused", "Trauma-focused intervention"),
+    ("family_systems", "Family systems intervention"),
+    ("solution_focused", "Solution-focused techniques"),
+    ("safety_planning", "Safety planning"),
+    ("homework_review", "Homework review"),
+)
+INTERVENTION_KEYS = {key for key, _ in INTERVENTIONS}
+
+
+def empty_content(template: str) -> dict:
+    return {
+        "sections": {s.key: "" for s in TEMPLATES[template].sections},
+        "mse": {key: "" for key, _ in MSE_FIELDS},
+        "risk": {"flagged": False, "si": "none", "hi": "none", "level": "",
+                 **{key: "" for key, _ in RISK_TEXT_FIELDS}},
+        "interventions": [],
+        "interventions_other": "",
+    }

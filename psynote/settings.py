@@ -1,0 +1,164 @@
+"""Psynote settings: everything an operator may change comes from PSYNOTE_* variables.
+
+Each variable is read through a typed helper in `psynote.lib.config` that refuses a bad
+value at start-up, so a typo never turns into a silently insecure default.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from psynote.lib import config, keyfiles
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = config.path("PSYNOTE_HOME", Path.cwd() / "var")
+
+DEBUG = config.boolean("PSYNOTE_DEBUG", False)
+# The secret only signs cookies and tokens; it is created once in the data folder.
+SECRET_KEY = config.string("PSYNOTE_SECRET_KEY", "") or keyfiles.read_or_create_text(
+    HOME / "secret.key"
+)
+ALLOWED_HOSTS = config.csv("PSYNOTE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = config.csv("PSYNOTE_CSRF_TRUSTED_ORIGINS", [])
+
+# Master key wrapping every data key. It must never live in the database.
+MASTER_KEY_FILE = config.path("PSYNOTE_MASTER_KEY_FILE", HOME / "master.key")
+
+LATE_ENTRY_HOURS = config.integer("PSYNOTE_LATE_ENTRY_HOURS", 72, minimum=1)
+IDLE_TIMEOUT_MINUTES = config.integer("PSYNOTE_IDLE_TIMEOUT_MINUTES", 15, minimum=1)
+LOGIN_MAX_FAILURES = config.integer("PSYNOTE_LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = config.integer("PSYNOTE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "psynote.accounts",
+    "psynote.audit",
+    "psynote.clients",
+    "psynote.visits",
+    "psynote.notes",
+    "psynote.chart",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "psynote.accounts.middleware.IdleLogoutMiddleware",
+    "psynote.audit.context.AuditContextMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "psynote.urls"
+WSGI_APPLICATION = "psynote.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "psynote.accounts.context.role_flags",
+            ]
+        },
+    }
+]
+
+_database_url = config.string("DATABASE_URL", "")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=600)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": HOME / "psynote.sqlite3",
+            # IMMEDIATE: writers queue for the lock at BEGIN instead of failing mid-way,
+            # which is what keeps the per-practice audit chain strictly ordered.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+            },
+            "CONN_MAX_AGE": 600,
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if config.boolean("PSYNOTE_FAST_HASHER", False):  # tests only: Argon2 costs ~145 ms a login
+    PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "caseload"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end with the browser and after IDLE_TIMEOUT_MINUTES without a request.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = IDLE_TIMEOUT_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Behind HTTPS (a reverse proxy that sets X-Forwarded-Proto), cookies go secure-only.
+HTTPS = config.boolean("PSYNOTE_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = config.string("PSYNOTE_TIME_ZONE", "America/New_York")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = HOME / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,50 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from psynote.audit import log
+from psynote.clients.access import Need, can
+from psynote.clients.models import Client
+from psynote.visits.models import Session
+
+FIELDS = ("date", "start_time", "end_time", "service", "modality", "place", "attendance",
+          "interactive_complexity")
+
+
+def _apply(session: Session, fields: dict[str, Any]) -> list[str]:
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(session, name, value)
+    if (session.start_time and session.end_time and session.end_time <= session.start_time):
+        raise ValidationError({"end_time": "the stop time must be after the start time"})
+    session.full_clean(exclude=["client", "clinician"])
+    return sorted(fields)
+
+
+@transaction.atomic
+def create_session(*, by: Any, client: Client, clinician: Any, **fields: Any) -> Session:
+    if not can(clinician, client, Need.WRITE_CLINICAL):
+        raise ValidationError("the clinician must be on the client's care team")
+    session = Session(client=client, clinician=clinician)
+    _apply(session, fields)
+    session.save()
+    log.record_by(by, "session.create", target_type="session", target_id=session.pk,
+                  client_id=client.pk)
+    return session
+
+
+@transaction.atomic
+def update_session(*, by: Any, session: Session, **fields: Any) -> Session:
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    note = getattr(session, "progress_note", None)
+    if note is not None and note.is_signed:
+        raise ValidationError("this session's progress note is signed; its time, service and "
+                              "attendance are part of the signed record (add an addendum)")
+    changed = _apply(session, fields)
+    session.save()
+    log.record_by(by, "session.update", target_type="session", target_id=session.pk,
+                  client_id=session.client_id, detail={"fields": changed})
+    return session

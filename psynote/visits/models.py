@@ -1,0 +1,101 @@
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from psynote.clients.models import Client
+from psynote.visits import cpt
+
+
+class SessionQuerySet(models.QuerySet):
+    def attended(self) -> "SessionQuerySet":
+        return self.filter(attendance=Session.Attendance.ATTENDED)
+
+
+class Session(models.Model):
+    """A therapy session as scheduled and held."""
+
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIDEO = "video", "Telehealth (video)"
+        AUDIO = "audio", "Telehealth (audio only)"
+
+    class Place(models.TextChoices):
+        OFFICE = "office", "Office"
+        CLIENT_HOME = "client_home", "Client at home (telehealth)"
+        OTHER = "other", "Client elsewhere (telehealth) / other"
+
+    class Attendance(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        ATTENDED = "attended", "Attended"
+        NO_SHOW = "no_show", "No-show"
+        LATE_CANCELLED = "late_cancelled", "Late-cancelled"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sessions")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="sessions")
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    service = models.CharField(max_length=30, choices=cpt.SERVICES, default=cpt.PSYCHOTHERAPY)
+    modality = models.CharField(max_length=20, choices=Modality.choices,
+                                default=Modality.IN_PERSON)
+    place = models.CharField(max_length=20, choices=Place.choices, default=Place.OFFICE)
+    attendance = models.CharField(max_length=20, choices=Attendance.choices,
+                                  default=Attendance.SCHEDULED)
+    interactive_complexity = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_time__isnull=True) | models.Q(end_time__isnull=True)
+                | models.Q(end_time__gt=models.F("start_time")),
+                name="session_stop_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attendance__in=["scheduled", "attended", "no_show",
+                                                     "late_cancelled", "cancelled"]),
+                name="session_attendance_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_service_display()}"
+
+    @property
+    def minutes(self) -> int | None:
+        if self.start_time is None or self.end_time is None:
+            return None
+        start = datetime.combine(self.date, self.start_time)
+        end = datetime.combine(self.date, self.end_time)
+        return int((end - start).total_seconds() // 60)
+
+    @property
+    def ended_at(self) -> datetime:
+        """When the session ended (its date's end of day if no stop time), aware."""
+        end = self.end_time or datetime.max.time()
+        return timezone.make_aware(datetime.combine(self.date, end))
+
+    def cpt_suggestion(self) -> cpt.Suggestion:
+        return cpt.suggest(self.service, self.minutes,
+                           interactive_complexity=self.interactive_complexity)
+
+    @property
+    def pos_code(self) -> str:
+        """Medicare telehealth place of service: 10 = patient at home, 02 = elsewhere."""
+        if self.modality == self.Modality.IN_PERSON:
+            return ""
+        return "10" if self.place == self.Place.CLIENT_HOME else "02"
+
+    @property
+    def telehealth_modifier(self) -> str:
+        return {"video": "95", "audio": "93"}.get(self.modality, "")
