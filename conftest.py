@@ -1,0 +1,55 @@
+"""Test set-up: a throwaway data folder and master key, a fast password hasher, and the
+named cast every test uses."""
+
+import base64
+import os
+import secrets
+import tempfile
+from types import SimpleNamespace
+
+import pytest
+
+_home = tempfile.mkdtemp(prefix="psynote-test-")
+os.environ.setdefault("PSYNOTE_HOME", _home)
+os.environ.setdefault("PSYNOTE_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+os.environ.setdefault("PSYNOTE_FAST_HASHER", "1")
+os.environ.setdefault("PSYNOTE_SECRET_KEY", "test-only-secret-" + secrets.token_hex(8))
+
+
+@pytest.fixture
+def cast(db):
+    """The named cast of one fictional practice.
+
+    alice: clinician with `client` on her caseload · bob: clinician with `other_client`
+    sam: supervisor of sue · sue: supervisee with `supervisee_client`
+    ada: practice admin · fred: front desk · pria: privacy officer
+    """
+    from psynote import testing as t
+    from psynote.accounts.models import Role
+
+    practice = t.make_practice()
+    alice = t.make_user(practice, "alice")
+    bob = t.make_user(practice, "bob")
+    sam = t.make_user(practice, "sam", Role.SUPERVISOR)
+    sue = t.make_user(practice, "sue", supervisor=sam)
+    ada = t.make_user(practice, "ada", Role.ADMIN)
+    fred = t.make_user(practice, "fred", Role.FRONT_DESK)
+    pria = t.make_user(practice, "pria", Role.PRIVACY)
+    return SimpleNamespace(
+        practice=practice, alice=alice, bob=bob, sam=sam, sue=sue, ada=ada, fred=fred,
+        pria=pria,
+        client=t.make_client(alice, first_name="Avery", last_name="Fictional"),
+        other_client=t.make_client(bob, first_name="Blake", last_name="Imaginary"),
+        supervisee_client=t.make_client(sue, first_name="Casey", last_name="Madeup"),
+    )
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> Django test client logged in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
