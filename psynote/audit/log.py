@@ -1,5 +1,6 @@
 """Writing audit events. Call inside the transaction of the change being recorded."""
 
+import re
 from datetime import UTC
 from typing import Any
 
@@ -12,6 +13,17 @@ from psynote.audit import chain
 from psynote.audit.context import current_ip
 from psynote.audit.models import AuditEvent, ChainHead
 from psynote.lib import canonical_json
+
+# C0 controls and DEL. The chain joins columns with 0x1F, so a value holding 0x1F would
+# let someone with database access shift a field boundary (action="a\x1fb", target_type=""
+# hashes like action="a", target_type="b"); PostgreSQL text cannot hold NUL at all.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _field(value: object, name: str) -> str:
+    """A column value as stored and hashed: controls shown as \\xNN, clipped to its column."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    return text[: AuditEvent._meta.get_field(name).max_length]
 
 
 def _now_text() -> str:
@@ -42,8 +54,11 @@ def record(
             "target_id": str(target_id or ""),
             "client_id": str(client_id or ""),
             "ip": current_ip.get() if ip is None else ip,
-            "detail": canonical_json.dumps(detail or {}).decode(),
         }
+        values = {name: value if name == "seq" else _field(value, name)
+                  for name, value in values.items()}
+        # JSON escapes every control character itself, so the detail needs no more.
+        values["detail"] = canonical_json.dumps(detail or {}).decode()
         previous = bytes(head.hash) if head.seq else chain.GENESIS
         digest = chain.link(previous, chain.payload(values))
         event = AuditEvent.objects.create(practice_id=practice_id, hash=digest, **values)
