@@ -72,9 +72,16 @@ def verify_practice(practice_id: int, *, stop_at_first: bool = True) -> ChainRep
     from psynote.audit.models import ChainHead
 
     breaks: list[Break] = []
+    # Rows numbered below the next expected link (renumbered to 0 or less, or duplicated
+    # with the unique index dropped) are reported after the break they cause, so that the
+    # first break named is where the chain itself stops holding.
+    strays: list[Break] = []
     previous, expected_seq, count = GENESIS, 1, 0
     sha = hashlib.sha256
     for seq, joined, stored in _rows(practice_id):
+        if seq < expected_seq:
+            strays.append(Break(seq, f"out of place: numbered #{seq} after #{expected_seq - 1}"))
+            continue
         if seq != expected_seq:
             breaks.append(
                 Break(expected_seq, f"missing: the next event found is #{seq} (deleted or moved)")
@@ -99,4 +106,4 @@ def verify_practice(practice_id: int, *, stop_at_first: bool = True) -> ChainRep
                     "(events at the end were deleted or the head was altered)",
                 )
             )
-    return ChainReport(practice_id, count, previous, breaks)
+    return ChainReport(practice_id, count, previous, breaks + strays)

@@ -46,7 +46,8 @@ def refuse_changes(table: str, message: str, *, when: str | None = None,
         vendor = schema_editor.connection.vendor
         create, _ = _statements(vendor, table, when, message, operations)
         if vendor == "postgresql":
-            schema_editor.execute(_PG_FUNCTION)
+            # params=None: the body's "%" is PL/pgSQL's placeholder, not the driver's.
+            schema_editor.execute(_PG_FUNCTION, params=None)
         for sql in create:
             schema_editor.execute(sql)
 
