@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "psynote.visits",
     "psynote.notes",
     "psynote.chart",
+    "psynote.measures",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,209 @@
+"""Administrations of standard measures, self-report links and schedules.
+
+The instrument itself is data (`library`), so these rows name it by key and keep no
+copy of its wording. Answers are numbers keyed by item number; there is no free text
+here, which is why nothing in this app is encrypted.
+"""
+
+import hashlib
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from psynote.clients.models import Client
+from psynote.measures import library, scoring
+
+SELF_REPORT_LINK_DAYS = 7
+
+
+def _check_instrument(key: str) -> library.Instrument:
+    try:
+        return library.get(key)
+    except KeyError as error:
+        raise ValidationError({"instrument": str(error.args[0])}) from error
+
+
+class AdministrationQuerySet(models.QuerySet):
+    def of(self, instrument: str) -> "AdministrationQuerySet":
+        return self.filter(instrument=instrument)
+
+    def chronological(self) -> "AdministrationQuerySet":
+        return self.order_by("administered_at", "created_at")
+
+
+class Administration(models.Model):
+    """One completed questionnaire, scored when it was stored."""
+
+    class Source(models.TextChoices):
+        IN_SESSION = "in_session", "In session"
+        SELF_REPORT = "self_report", "Self-report link"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="administrations")
+    instrument = models.CharField(max_length=32)
+    administered_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.IN_SESSION)
+    answers = models.JSONField(help_text="Item number → answer value, numbers only.")
+    total = models.PositiveIntegerField()
+    band = models.CharField(max_length=50, blank=True)
+    flags = models.JSONField(default=dict, blank=True,
+                             help_text="Screens, critical items, percentage, prorating.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AdministrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-administered_at"]
+        indexes = [models.Index(fields=["client", "instrument", "administered_at"],
+                                name="measures_admin_client_instr")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(source__in=["in_session", "self_report"]),
+                                   name="administration_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.total} ({self.administered_at:%Y-%m-%d})"
+
+    @property
+    def definition(self) -> library.Instrument:
+        return library.get(self.instrument)
+
+    def rescore(self, *, sex: str | None = None) -> scoring.Result:
+        return scoring.score(self.definition, self.answers, sex=sex)
+
+    def apply(self, result: scoring.Result) -> None:
+        """Store a scoring result: answers as canonical numbers, total, band and flags."""
+        self.answers = {str(n): v for n, v in sorted(result.answers.items())}
+        self.total = result.total
+        self.band = result.band or ""
+        self.flags = result.flags()
+
+    def clean(self) -> None:
+        # The stored total must be what the stored answers score to; anything else is a
+        # record that says two different things.
+        instrument = _check_instrument(self.instrument)
+        try:
+            result = scoring.score(instrument, self.answers or {}, sex=self._sex())
+        except scoring.ScoringError as error:
+            raise ValidationError({"answers": str(error)}) from error
+        if self.total != result.total:
+            raise ValidationError({"total": f"{self.total} does not match the answers, "
+                                            f"which score {result.total}."})
+
+    def _sex(self) -> str | None:
+        return getattr(self.client, "sex_assigned_at_birth", None) or None
+
+
+class SelfReportLinkQuerySet(models.QuerySet):
+    def usable(self, now: datetime | None = None) -> "SelfReportLinkQuerySet":
+        return self.filter(used_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+def _default_expiry() -> datetime:
+    return timezone.now() + timedelta(days=SELF_REPORT_LINK_DAYS)
+
+
+class SelfReportLink(models.Model):
+    """A single-use, expiring link a client opens without an account to answer one
+    questionnaire. Only the token's SHA-256 is stored, so the database cannot replay it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT,
+                               related_name="self_report_links")
+    instrument = models.CharField(max_length=32)
+    expires_at = models.DateTimeField(default=_default_expiry)
+    used_at = models.DateTimeField(null=True, blank=True)
+    administration = models.OneToOneField(Administration, on_delete=models.PROTECT, null=True,
+                                          blank=True, related_name="self_report_link")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SelfReportLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Used and answered go together: a used link always points at its answers.
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True, administration__isnull=True)
+                | models.Q(used_at__isnull=False, administration__isnull=False),
+                name="self_report_link_used_with_answers",
+            ),
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")),
+                                   name="self_report_link_expires_after_creation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} link for client {self.client_id}"
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return self.used_at is None and (now or timezone.now()) < self.expires_at
+
+    def clean(self) -> None:
+        _check_instrument(self.instrument)
+
+
+class MeasureSchedule(models.Model):
+    """A recurring measure for a client: every N days, or before each session."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE,
+                               related_name="measure_schedules")
+    instrument = models.CharField(max_length=32)
+    every_n_days = models.PositiveIntegerField(null=True, blank=True)
+    before_each_session = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["instrument"]
+        constraints = [
+            # Exactly one rhythm: an interval or "before each session", never both or neither.
+            models.CheckConstraint(
+                condition=models.Q(every_n_days__isnull=False, every_n_days__gte=1,
+                                   before_each_session=False)
+                | models.Q(every_n_days__isnull=True, before_each_session=True),
+                name="measure_schedule_one_rhythm",
+            ),
+            models.UniqueConstraint(fields=["client", "instrument"],
+                                    condition=models.Q(active=True),
+                                    name="measure_schedule_one_active_per_instrument"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.describe()}"
+
+    def describe(self) -> str:
+        if self.before_each_session:
+            return "before each session"
+        return f"every {self.every_n_days} days"
+
+    def clean(self) -> None:
+        _check_instrument(self.instrument)
+
+    def due_on(self, last: datetime | None) -> date | None:
+        """The date the next administration is due for an interval schedule (None for
+        "before each session", which follows the schedule of sessions instead)."""
+        if self.before_each_session or self.every_n_days is None:
+            return None
+        if last is None:
+            return timezone.localdate()
+        return timezone.localdate(last) + timedelta(days=self.every_n_days)
