@@ -17,7 +17,6 @@ from psynote.measures.library import Instrument
 Z = 1.96
 
 
-
 class Change(StrEnum):
     RELIABLE_IMPROVEMENT = "reliable_improvement"
     RELIABLE_DETERIORATION = "reliable_deterioration"
@@ -55,8 +54,9 @@ def rc(baseline: float, latest: float, *, sd: float, r: float) -> float:
     return (latest - baseline) / s_diff(sd, r)
 
 
-def jacobson_truax(baseline: float, latest: float, *, sd: float, r: float,
-                   higher_is_better: bool = False) -> ReliableChange:
+def jacobson_truax(
+    baseline: float, latest: float, *, sd: float, r: float, higher_is_better: bool = False
+) -> ReliableChange:
     sdiff = s_diff(sd, r)
     value = (latest - baseline) / sdiff
     if abs(value) > Z:
@@ -67,14 +67,17 @@ def jacobson_truax(baseline: float, latest: float, *, sd: float, r: float,
     return ReliableChange(baseline, latest, value, sdiff, Z * sdiff, classification)
 
 
-def reliable_change(instrument: Instrument, baseline: int, latest: int
-                    ) -> ReliableChange | None:
+def reliable_change(instrument: Instrument, baseline: int, latest: int) -> ReliableChange | None:
     """RCI on the instrument's raw totals, or None when it carries no cited SD and r."""
     if instrument.reliability is None:
         return None
-    return jacobson_truax(baseline, latest, sd=instrument.reliability.sd,
-                          r=instrument.reliability.r,
-                          higher_is_better=instrument.higher_is_better)
+    return jacobson_truax(
+        baseline,
+        latest,
+        sd=instrument.reliability.sd,
+        r=instrument.reliability.r,
+        higher_is_better=instrument.higher_is_better,
+    )
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,9 @@ class TalkingTherapiesOutcome:
     @property
     def mixed(self) -> bool:
         """One measure reliably improved while the other reliably deteriorated."""
-        return (any(m.reliably_improved for m in self.measures)
-                and any(m.reliably_deteriorated for m in self.measures))
+        return any(m.reliably_improved for m in self.measures) and any(
+            m.reliably_deteriorated for m in self.measures
+        )
 
 
 def _measure_change(instrument: Instrument, first: int, last: int) -> MeasureChange:
@@ -146,10 +150,13 @@ def _measure_change(instrument: Instrument, first: int, last: int) -> MeasureCha
     low, high = instrument.scoring.low, instrument.scoring.high
     for score in (first, last):
         if isinstance(score, bool) or not isinstance(score, int) or not low <= score <= high:
-            raise ValueError(f"{instrument} total must be a whole number {low}–{high}, "
-                             f"got {score!r}")
+            raise ValueError(
+                f"{instrument} total must be a whole number {low}–{high}, got {score!r}"
+            )
     return MeasureChange(
-        key=instrument.key, first=first, last=last,
+        key=instrument.key,
+        first=first,
+        last=last,
         case_at_start=first >= params.caseness_min,
         case_at_end=last >= params.caseness_min,
         reliably_improved=first - last >= params.reliable_change,
@@ -157,8 +164,9 @@ def _measure_change(instrument: Instrument, first: int, last: int) -> MeasureCha
     )
 
 
-def talking_therapies(phq9: tuple[int, int] | None = None,
-                      gad7: tuple[int, int] | None = None) -> TalkingTherapiesOutcome:
+def talking_therapies(
+    phq9: tuple[int, int] | None = None, gad7: tuple[int, int] | None = None
+) -> TalkingTherapiesOutcome:
     """Classify a course of treatment from its first and last PHQ-9 and GAD-7 totals.
 
     Each argument is (first total, last total), or None when that measure was not
@@ -184,11 +192,14 @@ def talking_therapies(phq9: tuple[int, int] | None = None,
     """
     measures = tuple(
         _measure_change(library.get(key), *pair)
-        for key, pair in (("phq9", phq9), ("gad7", gad7)) if pair is not None
+        for key, pair in (("phq9", phq9), ("gad7", gad7))
+        if pair is not None
     )
     if not measures:
-        raise ValueError("Talking Therapies outcomes need at least one paired measure "
-                         "(PHQ-9 or GAD-7, first and last)")
+        raise ValueError(
+            "Talking Therapies outcomes need at least one paired measure "
+            "(PHQ-9 or GAD-7, first and last)"
+        )
     case_at_start = any(m.case_at_start for m in measures)
     case_at_end = any(m.case_at_end for m in measures)
     improved = any(m.reliably_improved for m in measures)

@@ -49,8 +49,11 @@ def _day(moment: date | datetime) -> str:
 
 
 def _attrs(**attrs: object) -> str:
-    return "".join(f" {name.rstrip('_').replace('_', '-')}={quoteattr(str(value))}"
-                   for name, value in attrs.items() if value is not None)
+    return "".join(
+        f" {name.rstrip('_').replace('_', '-')}={quoteattr(str(value))}"
+        for name, value in attrs.items()
+        if value is not None
+    )
 
 
 def _el(tag: str, body: str = "", **attrs: object) -> str:
@@ -67,8 +70,14 @@ def _ticks(low: int, high: int, instrument: Instrument) -> list[int]:
     return list(range(low, high + 1, step)) + ([high] if span % step else [])
 
 
-def trend_chart(instrument: Instrument, points: Sequence[Point], *, width: int = 640,
-                height: int = 300, chart_id: str | None = None) -> str:
+def trend_chart(
+    instrument: Instrument,
+    points: Sequence[Point],
+    *,
+    width: int = 640,
+    height: int = 300,
+    chart_id: str | None = None,
+) -> str:
     """An SVG chart of `points` (when administered, reported score) for `instrument`.
 
     Scores are on the instrument's reported scale: the total, or for WHO-5 the percentage.
@@ -95,8 +104,10 @@ def trend_chart(instrument: Instrument, points: Sequence[Point], *, width: int =
             return x0 + pad + (_when(moment) - first) / (last - first) * (x1 - x0 - 2 * pad)
 
     threshold = change.change_threshold(instrument)
-    title = f"{instrument.short_name}: {'percentage' if instrument.has_percentage else 'total'} " \
-            f"score over time"
+    title = (
+        f"{instrument.short_name}: {'percentage' if instrument.has_percentage else 'total'} "
+        f"score over time"
+    )
     parts: list[str] = [
         _el("title", escape(title), id=f"{chart_id}-title"),
         _el("desc", escape(_describe(instrument, series, threshold)), id=f"{chart_id}-desc"),
@@ -111,26 +122,68 @@ def trend_chart(instrument: Instrument, points: Sequence[Point], *, width: int =
         # A band covers whole scores min..max, so it is drawn from min−½ to max+½ (clipped).
         top_value = min(band.max * m + 0.5 * m, high)
         bottom_value = max(band.min * m - 0.5 * m, low)
-        parts.append(_el("rect", x=x0, y=_num(y(top_value)), width=x1 - x0,
-                         height=_num(y(bottom_value) - y(top_value)), fill=shade))
-        parts.append(_el("text", escape(band.label), x=x1 - 4,
-                         y=_num((y(top_value) + y(bottom_value)) / 2 + 4),
-                         text_anchor="end", font_size=10, fill=MUTED))
+        parts.append(
+            _el(
+                "rect",
+                x=x0,
+                y=_num(y(top_value)),
+                width=x1 - x0,
+                height=_num(y(bottom_value) - y(top_value)),
+                fill=shade,
+            )
+        )
+        parts.append(
+            _el(
+                "text",
+                escape(band.label),
+                x=x1 - 4,
+                y=_num((y(top_value) + y(bottom_value)) / 2 + 4),
+                text_anchor="end",
+                font_size=10,
+                fill=MUTED,
+            )
+        )
 
     # Axes, ticks and titles.
     parts.append(_el("line", x1=x0, y1=y0, x2=x0, y2=y1, stroke=INK))
     parts.append(_el("line", x1=x0, y1=y1, x2=x1, y2=y1, stroke=INK))
     for tick in _ticks(low, high, instrument):
-        parts.append(_el("line", x1=x0 - 4, y1=_num(y(tick)), x2=x0, y2=_num(y(tick)),
-                         stroke=INK))
-        parts.append(_el("text", str(tick), x=x0 - 7, y=_num(y(tick) + 4), text_anchor="end",
-                         font_size=11, fill=INK))
+        parts.append(_el("line", x1=x0 - 4, y1=_num(y(tick)), x2=x0, y2=_num(y(tick)), stroke=INK))
+        parts.append(
+            _el(
+                "text",
+                str(tick),
+                x=x0 - 7,
+                y=_num(y(tick) + 4),
+                text_anchor="end",
+                font_size=11,
+                fill=INK,
+            )
+        )
     label_y = (y0 + y1) / 2
-    parts.append(_el("text", escape(instrument.reported_label), x=14, y=_num(label_y),
-                     text_anchor="middle", font_size=11, fill=INK,
-                     transform=f"rotate(-90 14 {_num(label_y)})"))
-    parts.append(_el("text", "Date administered", x=_num((x0 + x1) / 2), y=height - 6,
-                     text_anchor="middle", font_size=11, fill=INK))
+    parts.append(
+        _el(
+            "text",
+            escape(instrument.reported_label),
+            x=14,
+            y=_num(label_y),
+            text_anchor="middle",
+            font_size=11,
+            fill=INK,
+            transform=f"rotate(-90 14 {_num(label_y)})",
+        )
+    )
+    parts.append(
+        _el(
+            "text",
+            "Date administered",
+            x=_num((x0 + x1) / 2),
+            y=height - 6,
+            text_anchor="middle",
+            font_size=11,
+            fill=INK,
+        )
+    )
 
     # Cut-offs on the score itself (item-level rules have no line to draw).
     for cutoff in instrument.cutoffs:
@@ -140,25 +193,71 @@ def trend_chart(instrument: Instrument, points: Sequence[Point], *, width: int =
         if not low < value < high:
             continue
         who = f" ({'men' if cutoff.sex == 'male' else 'women'})" if cutoff.sex else ""
-        parts.append(_el("line", x1=x0, y1=_num(y(value)), x2=x1, y2=_num(y(value)),
-                         stroke=MUTED, stroke_dasharray="6 4", stroke_width=1))
+        parts.append(
+            _el(
+                "line",
+                x1=x0,
+                y1=_num(y(value)),
+                x2=x1,
+                y2=_num(y(value)),
+                stroke=MUTED,
+                stroke_dasharray="6 4",
+                stroke_width=1,
+            )
+        )
         # Right-hand labels belong to the bands when there are any; the baseline and
         # thresholds are labelled on the left, so cut-offs go where neither is.
         label_x = x1 - 4 if not bands else x0 + 0.62 * (x1 - x0)
-        parts.append(_el("text", escape(f"cut-off {_num(value)}{who}"), x=_num(label_x),
-                         y=_num(y(value) - 3), text_anchor="end", font_size=10, fill=MUTED))
+        parts.append(
+            _el(
+                "text",
+                escape(f"cut-off {_num(value)}{who}"),
+                x=_num(label_x),
+                y=_num(y(value) - 3),
+                text_anchor="end",
+                font_size=10,
+                fill=MUTED,
+            )
+        )
 
     if not series:
-        parts.append(_el("text", "No scores recorded yet", x=_num((x0 + x1) / 2),
-                         y=_num((y0 + y1) / 2), text_anchor="middle", font_size=13, fill=MUTED))
+        parts.append(
+            _el(
+                "text",
+                "No scores recorded yet",
+                x=_num((x0 + x1) / 2),
+                y=_num((y0 + y1) / 2),
+                text_anchor="middle",
+                font_size=13,
+                fill=MUTED,
+            )
+        )
         return _svg(parts, width, height, chart_id)
 
     # Baseline and the reliable-change thresholds around it.
     baseline = series[0][1]
-    parts.append(_el("line", x1=x0, y1=_num(y(baseline)), x2=x1, y2=_num(y(baseline)),
-                     stroke=LINE, stroke_width=1, stroke_opacity="0.6"))
-    parts.append(_el("text", escape(f"baseline {_num(baseline)}"), x=x0 + 4,
-                     y=_num(y(baseline) - 3), font_size=10, fill=LINE))
+    parts.append(
+        _el(
+            "line",
+            x1=x0,
+            y1=_num(y(baseline)),
+            x2=x1,
+            y2=_num(y(baseline)),
+            stroke=LINE,
+            stroke_width=1,
+            stroke_opacity="0.6",
+        )
+    )
+    parts.append(
+        _el(
+            "text",
+            escape(f"baseline {_num(baseline)}"),
+            x=x0 + 4,
+            y=_num(y(baseline) - 3),
+            font_size=10,
+            fill=LINE,
+        )
+    )
     if threshold is not None:
         sign = 1 if instrument.higher_is_better else -1
         for value, colour, words in (
@@ -166,47 +265,100 @@ def trend_chart(instrument: Instrument, points: Sequence[Point], *, width: int =
             (baseline - sign * threshold.points, WORSEN, "reliable deterioration"),
         ):
             if low <= value <= high:
-                parts.append(_el("line", x1=x0, y1=_num(y(value)), x2=x1, y2=_num(y(value)),
-                                 stroke=colour, stroke_dasharray="2 3", stroke_width=1.5))
-                parts.append(_el("text", escape(f"{words} ({_num(threshold.points)} points)"),
-                                 x=x0 + 4, y=_num(y(value) - 3), font_size=10, fill=colour))
+                parts.append(
+                    _el(
+                        "line",
+                        x1=x0,
+                        y1=_num(y(value)),
+                        x2=x1,
+                        y2=_num(y(value)),
+                        stroke=colour,
+                        stroke_dasharray="2 3",
+                        stroke_width=1.5,
+                    )
+                )
+                parts.append(
+                    _el(
+                        "text",
+                        escape(f"{words} ({_num(threshold.points)} points)"),
+                        x=x0 + 4,
+                        y=_num(y(value) - 3),
+                        font_size=10,
+                        fill=colour,
+                    )
+                )
 
     # Dates along the bottom: at most six, always the first and the last.
-    shown = sorted({round(i * (len(series) - 1) / 5) for i in range(6)}) if len(series) > 1 \
-        else [0]
+    shown = sorted({round(i * (len(series) - 1) / 5) for i in range(6)}) if len(series) > 1 else [0]
     for index in shown:
         moment = series[index][0]
-        parts.append(_el("line", x1=_num(x(moment)), y1=y1, x2=_num(x(moment)), y2=y1 + 4,
-                         stroke=INK))
-        parts.append(_el("text", escape(_day(moment)), x=_num(x(moment)), y=y1 + 17,
-                         text_anchor="middle", font_size=10, fill=INK))
+        parts.append(
+            _el("line", x1=_num(x(moment)), y1=y1, x2=_num(x(moment)), y2=y1 + 4, stroke=INK)
+        )
+        parts.append(
+            _el(
+                "text",
+                escape(_day(moment)),
+                x=_num(x(moment)),
+                y=y1 + 17,
+                text_anchor="middle",
+                font_size=10,
+                fill=INK,
+            )
+        )
 
     coords = " ".join(f"{_num(x(moment))},{_num(y(value))}" for moment, value in series)
     if len(series) > 1:
-        parts.append(_el("polyline", points=coords, fill="none", stroke=LINE, stroke_width=2,
-                         stroke_linejoin="round"))
+        parts.append(
+            _el(
+                "polyline",
+                points=coords,
+                fill="none",
+                stroke=LINE,
+                stroke_width=2,
+                stroke_linejoin="round",
+            )
+        )
     for moment, value in series:
         band = instrument.band_for(math.floor(value / m)) if bands else None
         words = f"{_day(moment)}: {_num(value)}" + (f" ({band.label})" if band else "")
-        parts.append(_el("circle", _el("title", escape(words)), cx=_num(x(moment)),
-                         cy=_num(y(value)), r=4, fill=LINE, stroke="#ffffff", stroke_width=1.5))
+        parts.append(
+            _el(
+                "circle",
+                _el("title", escape(words)),
+                cx=_num(x(moment)),
+                cy=_num(y(value)),
+                r=4,
+                fill=LINE,
+                stroke="#ffffff",
+                stroke_width=1.5,
+            )
+        )
     return _svg(parts, width, height, chart_id)
 
 
 def _svg(parts: list[str], width: int, height: int, chart_id: str) -> str:
-    head = _attrs(xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {width} {height}",
-                  width=width, height=height, role="img",
-                  aria_labelledby=f"{chart_id}-title {chart_id}-desc",
-                  font_family="system-ui, -apple-system, 'Segoe UI', sans-serif")
+    head = _attrs(
+        xmlns="http://www.w3.org/2000/svg",
+        viewBox=f"0 0 {width} {height}",
+        width=width,
+        height=height,
+        role="img",
+        aria_labelledby=f"{chart_id}-title {chart_id}-desc",
+        font_family="system-ui, -apple-system, 'Segoe UI', sans-serif",
+    )
     return f"<svg{head}>" + "".join(parts) + "</svg>"
 
 
-def _describe(instrument: Instrument, series: Sequence[Point],
-              threshold: change.Threshold | None) -> str:
+def _describe(
+    instrument: Instrument, series: Sequence[Point], threshold: change.Threshold | None
+) -> str:
     scale = "percentage" if instrument.has_percentage else "total"
     low, high = instrument.reported_range
-    words = [f"{instrument.title} {scale} scores ({low}–{high}; "
-             f"{'higher' if instrument.higher_is_better else 'lower'} is better)."]
+    words = [
+        f"{instrument.title} {scale} scores ({low}–{high}; "
+        f"{'higher' if instrument.higher_is_better else 'lower'} is better)."
+    ]
     if not series:
         words.append("No scores recorded yet.")
     else:
@@ -220,13 +372,22 @@ def _describe(instrument: Instrument, series: Sequence[Point],
         words.append(f"Baseline {say(series[0])}.")
         if len(series) > 1:
             diff = series[-1][1] - series[0][1]
-            words.append(f"Latest {say(series[-1])}, a change of {'+' if diff > 0 else ''}"
-                         f"{_num(diff)} from baseline.")
+            words.append(
+                f"Latest {say(series[-1])}, a change of {'+' if diff > 0 else ''}"
+                f"{_num(diff)} from baseline."
+            )
     if threshold is not None:
-        words.append(f"Reliable change threshold: {_num(threshold.points)} points "
-                     f"({threshold.basis}).")
+        words.append(
+            f"Reliable change threshold: {_num(threshold.points)} points ({threshold.basis})."
+        )
     if instrument.bands:
-        words.append("Shaded bands: " + "; ".join(
-            f"{b.label} {b.min * instrument.scoring.multiplier}–"
-            f"{b.max * instrument.scoring.multiplier}" for b in instrument.bands) + ".")
+        words.append(
+            "Shaded bands: "
+            + "; ".join(
+                f"{b.label} {b.min * instrument.scoring.multiplier}–"
+                f"{b.max * instrument.scoring.multiplier}"
+                for b in instrument.bands
+            )
+            + "."
+        )
     return " ".join(words)

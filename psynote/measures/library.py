@@ -216,9 +216,13 @@ class _Checker:
     def fail(self, path: str, message: str) -> InstrumentDataError:
         return InstrumentDataError(f"{self.filename}: {path}: {message}")
 
-    def obj(self, value: Any, path: str, required: set[str],
-            optional: set[str] | frozenset[str] = frozenset()
-            ) -> dict[str, Any]:
+    def obj(
+        self,
+        value: Any,
+        path: str,
+        required: set[str],
+        optional: set[str] | frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(path, f"expected an object, got {type(value).__name__}")
         missing = sorted(required - value.keys())
@@ -278,11 +282,13 @@ def _options(c: _Checker, raw: Any, path: str) -> tuple[Option, ...]:
     for i, entry in enumerate(entries):
         p = f"{path}[{i}]"
         c.obj(entry, p, {"value", "label"}, {"loinc"})
-        options.append(Option(
-            value=c.integer(entry["value"], f"{p}.value", minimum=0),
-            label=c.text(entry["label"], f"{p}.label"),
-            loinc=c.code(entry.get("loinc"), f"{p}.loinc", LOINC_ANSWER, "LOINC answer code"),
-        ))
+        options.append(
+            Option(
+                value=c.integer(entry["value"], f"{p}.value", minimum=0),
+                label=c.text(entry["label"], f"{p}.label"),
+                loinc=c.code(entry.get("loinc"), f"{p}.loinc", LOINC_ANSWER, "LOINC answer code"),
+            )
+        )
     values = [option.value for option in options]
     if len(set(values)) != len(values):
         raise c.fail(path, f"option values repeat: {values}")
@@ -299,22 +305,26 @@ def _items(c: _Checker, data: dict[str, Any]) -> tuple[Item, ...]:
         c.obj(entry, p, {"number", "text", "loinc"}, {"options", "scored", "note"})
         number = c.integer(entry["number"], f"{p}.number", minimum=1)
         if number != i + 1:
-            raise c.fail(f"{p}.number", f"items must be numbered 1, 2, 3, … in order; "
-                                        f"expected {i + 1}, got {number}")
+            raise c.fail(
+                f"{p}.number",
+                f"items must be numbered 1, 2, 3, … in order; expected {i + 1}, got {number}",
+            )
         if "options" in entry:
             options = _options(c, entry["options"], f"{p}.options")
         elif default is not None:
             options = default
         else:
             raise c.fail(p, "no options here and no instrument-wide answer_options")
-        items.append(Item(
-            number=number,
-            text=c.text(entry["text"], f"{p}.text"),
-            loinc=c.code(entry["loinc"], f"{p}.loinc", LOINC_CODE, "LOINC code"),
-            options=options,
-            scored=c.boolean(entry.get("scored", True), f"{p}.scored"),
-            note=c.text(entry.get("note", ""), f"{p}.note", allow_empty=True),
-        ))
+        items.append(
+            Item(
+                number=number,
+                text=c.text(entry["text"], f"{p}.text"),
+                loinc=c.code(entry["loinc"], f"{p}.loinc", LOINC_CODE, "LOINC code"),
+                options=options,
+                scored=c.boolean(entry.get("scored", True), f"{p}.scored"),
+                note=c.text(entry.get("note", ""), f"{p}.note", allow_empty=True),
+            )
+        )
     if not any(item.scored for item in items):
         raise c.fail("items", "at least one item must be scored")
     return tuple(items)
@@ -331,33 +341,44 @@ def _scoring(c: _Checker, raw: Any, items: tuple[Item, ...]) -> Scoring:
     scored = [item for item in items if item.scored]
     possible = (sum(min(i.values) for i in scored), sum(max(i.values) for i in scored))
     if (low, high) != possible:
-        raise c.fail("scoring.range", f"is [{low}, {high}] but the scored items' options add "
-                                      f"up to [{possible[0]}, {possible[1]}]")
+        raise c.fail(
+            "scoring.range",
+            f"is [{low}, {high}] but the scored items' options add "
+            f"up to [{possible[0]}, {possible[1]}]",
+        )
     missing = raw["missing"]
     if missing == "refuse":
         max_missing = 0
     elif isinstance(missing, dict):
         c.obj(missing, "scoring.missing", {"prorate"})
         c.obj(missing["prorate"], "scoring.missing.prorate", {"max_missing"})
-        max_missing = c.integer(missing["prorate"]["max_missing"],
-                                "scoring.missing.prorate.max_missing", minimum=1)
+        max_missing = c.integer(
+            missing["prorate"]["max_missing"], "scoring.missing.prorate.max_missing", minimum=1
+        )
         if max_missing >= len(scored):
-            raise c.fail("scoring.missing.prorate.max_missing",
-                         f"{max_missing} would allow scoring with no item answered")
+            raise c.fail(
+                "scoring.missing.prorate.max_missing",
+                f"{max_missing} would allow scoring with no item answered",
+            )
         # Prorating scales the mean answer up to all items, which is only meaningful
         # when every scored item is rated on the same scale.
         if len({item.values for item in scored}) != 1:
-            raise c.fail("scoring.missing", "prorating needs every scored item to share "
-                                            "the same answer values")
+            raise c.fail(
+                "scoring.missing",
+                "prorating needs every scored item to share the same answer values",
+            )
     else:
-        raise c.fail("scoring.missing",
-                     f'must be "refuse" or {{"prorate": {{"max_missing": n}}}}, got {missing!r}')
+        raise c.fail(
+            "scoring.missing",
+            f'must be "refuse" or {{"prorate": {{"max_missing": n}}}}, got {missing!r}',
+        )
     return Scoring(
-        method=method, low=low, high=high,
+        method=method,
+        low=low,
+        high=high,
         multiplier=c.integer(raw["multiplier"], "scoring.multiplier", minimum=1),
         max_missing=max_missing,
-        missing_note=c.text(raw.get("missing_note", ""), "scoring.missing_note",
-                            allow_empty=True),
+        missing_note=c.text(raw.get("missing_note", ""), "scoring.missing_note", allow_empty=True),
     )
 
 
@@ -366,14 +387,20 @@ def _bands(c: _Checker, raw: Any, scoring: Scoring) -> tuple[Band, ...]:
     for i, entry in enumerate(c.array(raw, "bands")):
         p = f"bands[{i}]"
         c.obj(entry, p, {"min", "max", "label"})
-        band = Band(c.integer(entry["min"], f"{p}.min"), c.integer(entry["max"], f"{p}.max"),
-                    c.text(entry["label"], f"{p}.label"))
+        band = Band(
+            c.integer(entry["min"], f"{p}.min"),
+            c.integer(entry["max"], f"{p}.max"),
+            c.text(entry["label"], f"{p}.label"),
+        )
         if band.min > band.max:
             raise c.fail(p, f"min {band.min} is above max {band.max}")
         expected = scoring.low if not bands else bands[-1].max + 1
         if band.min != expected:
-            raise c.fail(f"{p}.min", f"bands must cover the range with no gap or overlap; "
-                                     f"expected {expected}, got {band.min}")
+            raise c.fail(
+                f"{p}.min",
+                f"bands must cover the range with no gap or overlap; "
+                f"expected {expected}, got {band.min}",
+            )
         bands.append(band)
     if bands and bands[-1].max != scoring.high:
         raise c.fail("bands", f"last band ends at {bands[-1].max}, the range at {scoring.high}")
@@ -394,12 +421,17 @@ def _cutoffs(c: _Checker, raw: Any, scoring: Scoring) -> tuple[Cutoff, ...]:
         key = c.text(entry["key"], f"{p}.key")
         if not KEY.match(key) or key in {cutoff.key for cutoff in cutoffs}:
             raise c.fail(f"{p}.key", f"must be a unique lower-case key, got {key!r}")
-        cutoffs.append(Cutoff(
-            key=key, on=on, op=c.choice(entry["op"], f"{p}.op", tuple(OPERATORS)),
-            value=c.integer(entry["value"], f"{p}.value"),
-            label=c.text(entry["label"], f"{p}.label"),
-            source=c.text(entry["source"], f"{p}.source"), sex=sex,
-        ))
+        cutoffs.append(
+            Cutoff(
+                key=key,
+                on=on,
+                op=c.choice(entry["op"], f"{p}.op", tuple(OPERATORS)),
+                value=c.integer(entry["value"], f"{p}.value"),
+                label=c.text(entry["label"], f"{p}.label"),
+                source=c.text(entry["source"], f"{p}.source"),
+                sex=sex,
+            )
+        )
     return tuple(cutoffs)
 
 
@@ -411,38 +443,51 @@ def _critical(c: _Checker, raw: Any, items: tuple[Item, ...]) -> tuple[CriticalI
         number = c.integer(entry["item"], f"{p}.item")
         if not any(item.number == number and item.scored for item in items):
             raise c.fail(f"{p}.item", f"no scored item {number}")
-        critical.append(CriticalItem(
-            item=number, op=c.choice(entry["op"], f"{p}.op", tuple(OPERATORS)),
-            value=c.integer(entry["value"], f"{p}.value"),
-            label=c.text(entry["label"], f"{p}.label"),
-            source=c.text(entry["source"], f"{p}.source"),
-        ))
+        critical.append(
+            CriticalItem(
+                item=number,
+                op=c.choice(entry["op"], f"{p}.op", tuple(OPERATORS)),
+                value=c.integer(entry["value"], f"{p}.value"),
+                label=c.text(entry["label"], f"{p}.label"),
+                source=c.text(entry["source"], f"{p}.source"),
+            )
+        )
     return tuple(critical)
 
 
-def _provisional(c: _Checker, raw: Any, items: tuple[Item, ...],
-                 cutoffs: tuple[Cutoff, ...]) -> ProvisionalDiagnosisRule | None:
+def _provisional(
+    c: _Checker, raw: Any, items: tuple[Item, ...], cutoffs: tuple[Cutoff, ...]
+) -> ProvisionalDiagnosisRule | None:
     if raw is None:
         return None
     c.obj(raw, "provisional_diagnosis", {"cutoff", "dsm_rule"})
     if raw["cutoff"] not in {cutoff.key for cutoff in cutoffs}:
         raise c.fail("provisional_diagnosis.cutoff", f"no cut-off keyed {raw['cutoff']!r}")
-    rule = c.obj(raw["dsm_rule"], "provisional_diagnosis.dsm_rule",
-                 {"item_min", "clusters", "source"})
+    rule = c.obj(
+        raw["dsm_rule"], "provisional_diagnosis.dsm_rule", {"item_min", "clusters", "source"}
+    )
     numbers = {item.number for item in items if item.scored}
     clusters = []
     for i, entry in enumerate(c.array(rule["clusters"], "provisional_diagnosis.dsm_rule.clusters")):
         p = f"provisional_diagnosis.dsm_rule.clusters[{i}]"
         c.obj(entry, p, {"key", "label", "items", "needed"})
-        members = tuple(c.integer(n, f"{p}.items[{j}]")
-                        for j, n in enumerate(c.array(entry["items"], f"{p}.items")))
+        members = tuple(
+            c.integer(n, f"{p}.items[{j}]")
+            for j, n in enumerate(c.array(entry["items"], f"{p}.items"))
+        )
         if not members or not set(members) <= numbers:
             raise c.fail(f"{p}.items", f"must name scored items, got {list(members)}")
         needed = c.integer(entry["needed"], f"{p}.needed", minimum=1)
         if needed > len(members):
             raise c.fail(f"{p}.needed", f"needs {needed} of only {len(members)} items")
-        clusters.append(Cluster(c.text(entry["key"], f"{p}.key"),
-                                c.text(entry["label"], f"{p}.label"), members, needed))
+        clusters.append(
+            Cluster(
+                c.text(entry["key"], f"{p}.key"),
+                c.text(entry["label"], f"{p}.label"),
+                members,
+                needed,
+            )
+        )
     return ProvisionalDiagnosisRule(
         cutoff=raw["cutoff"],
         dsm_rule=DsmRule(
@@ -473,9 +518,12 @@ def _change_threshold(c: _Checker, raw: Any, scoring: Scoring) -> ChangeThreshol
     on = c.choice(raw["on"], "change_threshold.on", ("total", "percentage"))
     if on == "percentage" and scoring.multiplier == 1:
         raise c.fail("change_threshold.on", "percentage on an instrument without a multiplier")
-    return ChangeThreshold(c.integer(raw["points"], "change_threshold.points", minimum=1), on,
-                           c.text(raw["basis"], "change_threshold.basis"),
-                           c.text(raw["source"], "change_threshold.source"))
+    return ChangeThreshold(
+        c.integer(raw["points"], "change_threshold.points", minimum=1),
+        on,
+        c.text(raw["basis"], "change_threshold.basis"),
+        c.text(raw["source"], "change_threshold.source"),
+    )
 
 
 def _talking_therapies(c: _Checker, raw: Any) -> TalkingTherapies | None:
@@ -490,12 +538,30 @@ def _talking_therapies(c: _Checker, raw: Any) -> TalkingTherapies | None:
 
 
 REQUIRED = {
-    "key", "title", "short_name", "measures", "licence", "wording_source", "timeframe",
-    "instructions", "higher_is_better", "loinc", "items", "scoring", "bands", "cutoffs",
-    "critical_items", "reliability", "change_threshold", "talking_therapies",
+    "key",
+    "title",
+    "short_name",
+    "measures",
+    "licence",
+    "wording_source",
+    "timeframe",
+    "instructions",
+    "higher_is_better",
+    "loinc",
+    "items",
+    "scoring",
+    "bands",
+    "cutoffs",
+    "critical_items",
+    "reliability",
+    "change_threshold",
+    "talking_therapies",
 }
 OPTIONAL = {
-    "answer_options", "answer_options_source", "bands_source", "provisional_diagnosis",
+    "answer_options",
+    "answer_options_source",
+    "bands_source",
+    "provisional_diagnosis",
     "reliability_note",
 }
 

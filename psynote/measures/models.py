@@ -51,21 +51,29 @@ class Administration(models.Model):
     answers = models.JSONField(help_text="Item number → answer value, numbers only.")
     total = models.PositiveIntegerField()
     band = models.CharField(max_length=50, blank=True)
-    flags = models.JSONField(default=dict, blank=True,
-                             help_text="Screens, critical items, percentage, prorating.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    flags = models.JSONField(
+        default=dict, blank=True, help_text="Screens, critical items, percentage, prorating."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = AdministrationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-administered_at"]
-        indexes = [models.Index(fields=["client", "instrument", "administered_at"],
-                                name="measures_admin_client_instr")]
+        indexes = [
+            models.Index(
+                fields=["client", "instrument", "administered_at"],
+                name="measures_admin_client_instr",
+            )
+        ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(source__in=["in_session", "self_report"]),
-                                   name="administration_source_valid"),
+            models.CheckConstraint(
+                condition=models.Q(source__in=["in_session", "self_report"]),
+                name="administration_source_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -94,8 +102,9 @@ class Administration(models.Model):
         except scoring.ScoringError as error:
             raise ValidationError({"answers": str(error)}) from error
         if self.total != result.total:
-            raise ValidationError({"total": f"{self.total} does not match the answers, "
-                                            f"which score {result.total}."})
+            raise ValidationError(
+                {"total": f"{self.total} does not match the answers, which score {result.total}."}
+            )
 
     def _sex(self) -> str | None:
         return getattr(self.client, "sex_assigned_at_birth", None) or None
@@ -116,15 +125,20 @@ class SelfReportLink(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.PROTECT,
-                               related_name="self_report_links")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="self_report_links")
     instrument = models.CharField(max_length=32)
     expires_at = models.DateTimeField(default=_default_expiry)
     used_at = models.DateTimeField(null=True, blank=True)
-    administration = models.OneToOneField(Administration, on_delete=models.PROTECT, null=True,
-                                          blank=True, related_name="self_report_link")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    administration = models.OneToOneField(
+        Administration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="self_report_link",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = SelfReportLinkQuerySet.as_manager()
@@ -138,8 +152,10 @@ class SelfReportLink(models.Model):
                 | models.Q(used_at__isnull=False, administration__isnull=False),
                 name="self_report_link_used_with_answers",
             ),
-            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")),
-                                   name="self_report_link_expires_after_creation"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="self_report_link_expires_after_creation",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,14 +179,14 @@ class SelfReportLink(models.Model):
 class MeasureSchedule(models.Model):
     """A recurring measure for a client: every N days, or before each session."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE,
-                               related_name="measure_schedules")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="measure_schedules")
     instrument = models.CharField(max_length=32)
     every_n_days = models.PositiveIntegerField(null=True, blank=True)
     before_each_session = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -178,14 +194,17 @@ class MeasureSchedule(models.Model):
         constraints = [
             # Exactly one rhythm: an interval or "before each session", never both or neither.
             models.CheckConstraint(
-                condition=models.Q(every_n_days__isnull=False, every_n_days__gte=1,
-                                   before_each_session=False)
+                condition=models.Q(
+                    every_n_days__isnull=False, every_n_days__gte=1, before_each_session=False
+                )
                 | models.Q(every_n_days__isnull=True, before_each_session=True),
                 name="measure_schedule_one_rhythm",
             ),
-            models.UniqueConstraint(fields=["client", "instrument"],
-                                    condition=models.Q(active=True),
-                                    name="measure_schedule_one_active_per_instrument"),
+            models.UniqueConstraint(
+                fields=["client", "instrument"],
+                condition=models.Q(active=True),
+                name="measure_schedule_one_active_per_instrument",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -116,8 +116,9 @@ class Result:
             flags["provisional_diagnosis"] = {
                 "by_cutoff": pd.by_cutoff,
                 "by_dsm_rule": pd.by_dsm_rule,
-                "clusters": {c.key: {"count": c.count, "needed": c.needed, "met": c.met}
-                             for c in pd.clusters},
+                "clusters": {
+                    c.key: {"count": c.count, "needed": c.needed, "met": c.met} for c in pd.clusters
+                },
             }
         return flags
 
@@ -130,8 +131,9 @@ def _item_number(instrument: Instrument, key: int | str) -> int:
     if not isinstance(key, int):
         raise ScoringError(f"{instrument}: {key!r} is not an item number.")
     if instrument.item(key) is None:
-        raise ScoringError(f"{instrument} has no item {key} "
-                           f"(its items are 1–{len(instrument.items)}).")
+        raise ScoringError(
+            f"{instrument} has no item {key} (its items are 1–{len(instrument.items)})."
+        )
     return key
 
 
@@ -151,12 +153,15 @@ def normalise(instrument: Instrument, answers: Answers) -> dict[int, int | None]
             continue
         # True/False are ints in Python; a checkbox value is not a rating.
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ScoringError(f"{instrument} item {number}: the answer must be a whole "
-                               f"number, got {value!r}.")
+            raise ScoringError(
+                f"{instrument} item {number}: the answer must be a whole number, got {value!r}."
+            )
         if value not in item.values:
             allowed = ", ".join(str(v) for v in item.values)
-            raise ScoringError(f"{instrument} item {number}: {value} is not an allowed answer "
-                               f"(allowed: {allowed}).")
+            raise ScoringError(
+                f"{instrument} item {number}: {value} is not an allowed answer "
+                f"(allowed: {allowed})."
+            )
         out[number] = value
     return out
 
@@ -177,8 +182,9 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
     """
     given = normalise(instrument, answers)
     scored = instrument.scored_items
-    answered = {item.number: given[item.number] for item in scored
-                if given.get(item.number) is not None}
+    answered = {
+        item.number: given[item.number] for item in scored if given.get(item.number) is not None
+    }
     missing = tuple(item.number for item in scored if item.number not in answered)
 
     if missing:
@@ -203,8 +209,11 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
             positive = cutoff.met_by(percentage)
         else:
             positive = any(cutoff.met_by(v) for v in answered.values() if v is not None)
-        screens.append(Screen(cutoff.key, cutoff.label, positive, cutoff.on, cutoff.op,
-                              cutoff.value, cutoff.sex))
+        screens.append(
+            Screen(
+                cutoff.key, cutoff.label, positive, cutoff.on, cutoff.op, cutoff.value, cutoff.sex
+            )
+        )
 
     critical = tuple(
         CriticalHit(rule.item, answer, rule.label)
@@ -217,10 +226,12 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
         rule = instrument.provisional_diagnosis
         by_cutoff = next(s.positive for s in screens if s.key == rule.cutoff)
         clusters = tuple(
-            ClusterCount(cluster.key, cluster.label,
-                         sum(1 for n in cluster.items
-                             if (answered.get(n) or 0) >= rule.dsm_rule.item_min),
-                         cluster.needed)
+            ClusterCount(
+                cluster.key,
+                cluster.label,
+                sum(1 for n in cluster.items if (answered.get(n) or 0) >= rule.dsm_rule.item_min),
+                cluster.needed,
+            )
             for cluster in rule.dsm_rule.clusters
         )
         provisional = ProvisionalDiagnosis(by_cutoff, all(c.met for c in clusters), clusters)
@@ -245,15 +256,22 @@ def _check_missing(instrument: Instrument, missing: tuple[int, ...]) -> None:
     noun = "item" if len(missing) == 1 else "items"
     rule = instrument.scoring
     if not rule.prorates:
-        raise ScoringError(f"{instrument}: {noun} {listed} unanswered. This instrument is "
-                           "scored only when every item is answered.")
+        raise ScoringError(
+            f"{instrument}: {noun} {listed} unanswered. This instrument is "
+            "scored only when every item is answered."
+        )
     if len(missing) > rule.max_missing:
-        raise ScoringError(f"{instrument}: {noun} {listed} unanswered. This instrument can be "
-                           f"prorated with at most {rule.max_missing} missing.")
+        raise ScoringError(
+            f"{instrument}: {noun} {listed} unanswered. This instrument can be "
+            f"prorated with at most {rule.max_missing} missing."
+        )
     for critical in instrument.critical_items:
         if critical.item in missing:
-            raise ScoringError(f"{instrument}: item {critical.item} is a critical item and "
-                               "must be answered; it is never prorated.")
+            raise ScoringError(
+                f"{instrument}: item {critical.item} is a critical item and "
+                "must be answered; it is never prorated."
+            )
     if instrument.provisional_diagnosis is not None:
-        raise ScoringError(f"{instrument}: {noun} {listed} unanswered. The DSM cluster rule "
-                           "needs every item.")
+        raise ScoringError(
+            f"{instrument}: {noun} {listed} unanswered. The DSM cluster rule needs every item."
+        )
