@@ -1,1 +1,22 @@
-urlpatterns: list = []
+from django.urls import path
+
+from psynote.notes import views
+
+urlpatterns = [
+    path("sessions/<uuid:session_id>/note/", views.note_start, name="note_start"),
+    path("notes/<uuid:note_id>/", views.note_detail, name="note_detail"),
+    path("notes/<uuid:note_id>/edit/", views.note_edit, name="note_edit"),
+    path("notes/<uuid:note_id>/autosave/", views.note_autosave, name="note_autosave"),
+    path("notes/<uuid:note_id>/sign/", views.note_sign, name="note_sign"),
+    path("notes/<uuid:note_id>/addenda/", views.addendum_add, name="addendum_add"),
+    path(
+        "clients/<uuid:client_id>/psychotherapy-notes/",
+        views.psychotherapy_note_list,
+        name="psychotherapy_note_list",
+    ),
+    path(
+        "psychotherapy-notes/<uuid:pnote_id>/",
+        views.psychotherapy_note_detail,
+        name="psychotherapy_note_detail",
+    ),
+]

@@ -22,6 +22,8 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     };
     form.addEventListener("input", () => { dirty = true; clearTimeout(timer); timer = setTimeout(save, 1500); });
+    // A normal submit saves the same fields; don't also fire the autosave beacon on unload.
+    form.addEventListener("submit", () => { dirty = false; clearTimeout(timer); });
     setInterval(save, 10000);
     window.addEventListener("beforeunload", () => { if (dirty) navigator.sendBeacon && navigator.sendBeacon(form.dataset.autosaveUrl, new FormData(form)); });
   });
@@ -33,7 +35,12 @@ document.addEventListener("DOMContentLoaded", () => {
   const flag = document.querySelector("[data-risk-toggle]");
   const block = document.querySelector("[data-risk-block]");
   if (flag && block) {
-    const sync = () => { block.hidden = !flag.checked && block.dataset.alwaysShow !== "1"; };
-    flag.addEventListener("change", sync); sync();
+    // Suicidal or homicidal ideation other than "none" flags risk too (notes.content.risk_is_flagged).
+    const signals = document.querySelectorAll("[data-risk-signal]");
+    const signalled = () => [...signals].some((el) => el.checked && el.value !== "none");
+    const sync = () => { block.hidden = !flag.checked && !signalled() && block.dataset.alwaysShow !== "1"; };
+    flag.addEventListener("change", sync);
+    signals.forEach((el) => el.addEventListener("change", sync));
+    sync();
   }
 });
