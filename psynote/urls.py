@@ -7,6 +7,7 @@ urlpatterns = [
     path("logout/", account_views.logout_view, name="logout"),
     path("", include("psynote.accounts.urls")),
     path("", include("psynote.chart.urls")),
+    path("", include("psynote.clients.urls")),
     path("", include("psynote.visits.urls")),
     path("", include("psynote.notes.urls")),
     path("", include("psynote.audit.urls")),

@@ -15,7 +15,7 @@ from django.http import Http404
 
 from psynote.accounts.models import Role
 from psynote.audit import log
-from psynote.clients.models import Client
+from psynote.clients.models import Client, Diagnosis
 
 
 class Need(StrEnum):
@@ -70,3 +70,13 @@ def get_client_for(user: Any, client_id: object, need: Need = Need.DEMOGRAPHICS)
         return clients_for(user, need).get(pk=client_id)
     except (Client.DoesNotExist, ValidationError, ValueError, TypeError):
         raise deny(user, "client", client_id, need) from None
+
+
+def get_diagnosis_for(user: Any, diagnosis_id: object,
+                      need: Need = Need.WRITE_CLINICAL) -> Diagnosis:
+    """A diagnosis on the chart of a client the user meets `need` for."""
+    try:
+        return Diagnosis.objects.select_related("client").get(
+            pk=diagnosis_id, client__in=clients_for(user, need))
+    except (Diagnosis.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "diagnosis", diagnosis_id, need) from None
