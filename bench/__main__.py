@@ -1,0 +1,141 @@
+"""`python -m bench`: generate (or reuse) a large fictional practice and print figures.
+
+Examples:
+  python -m bench                      # full scale on SQLite (generation takes minutes once)
+  python -m bench --scale 0.1          # a quick run
+  python -m bench --scale 0.1 --database-url postgres://bench@/psynote_bench?host=/tmp/pg
+"""
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# The bench runs with production defaults, whatever the calling shell has set.
+_CLEARED = (
+    "PSYNOTE_MASTER_KEY",
+    "PSYNOTE_MASTER_KEY_FILE",
+    "PSYNOTE_SECRET_KEY",
+    "PSYNOTE_FAST_HASHER",
+    "PSYNOTE_DEBUG",
+    "DATABASE_URL",
+)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Time opening and signing notes through the HTTP stack and `psynote "
+        "verify` on a generated practice (50 clinicians, 5,000 clients, 100,000 "
+        "signed notes, 1,000,000 audit events at --scale 1), each beside its bare "
+        "primitive. Prints figures and PASS/MISS against the targets; never fails "
+        "on a missed target.",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size of the practice relative to the full one (default 1.0; 0.1 for a quick run)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="PostgreSQL URL of an EMPTY database (or one this benchmark "
+        "generated); default: SQLite in the bench folder",
+    )
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=REPO / ".bench",
+        help="folder for generated databases, keys and results "
+        "(default: .bench/ in the repository, which git ignores)",
+    )
+    parser.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="rebuild the practice even if a generated one of this size exists",
+    )
+    parser.add_argument("--opens", type=int, default=300, help="notes to open (default 300)")
+    parser.add_argument("--signs", type=int, default=200, help="notes to sign (default 200)")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed for the samples")
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="generate (or check) the practice, measure nothing",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile opening, signing and verify in-process with "
+        "cProfile and print the hottest functions",
+    )
+    args = parser.parse_args(argv)
+    if args.scale <= 0 or args.opens < 1 or args.signs < 1:
+        parser.error("--scale, --opens and --signs must be positive")
+    if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("--database-url must be a PostgreSQL URL (postgres://...)")
+    return args
+
+
+def _home_for(args: argparse.Namespace) -> Path:
+    backend = "sqlite"
+    if args.database_url:
+        from urllib.parse import urlsplit
+
+        backend = "postgresql-" + (urlsplit(args.database_url).path.strip("/") or "default")
+    return (args.home / f"{backend}-scale{args.scale:g}").resolve()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    home = _home_for(args)
+    home.mkdir(parents=True, exist_ok=True)
+    for name in _CLEARED:
+        os.environ.pop(name, None)
+    env = {"PSYNOTE_HOME": str(home), "DJANGO_SETTINGS_MODULE": "psynote.settings"}
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+    os.environ.update(env)
+
+    import django
+
+    django.setup()
+    from bench import run, store, web
+    from bench.generate import Scale
+    from psynote.lib import crypto
+
+    crypto.create_master_key_file()
+    scale = Scale.of(args.scale)
+    command = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
+    try:
+        meta = store.prepare(home, scale, regenerate=args.regenerate)
+    except store.RefusedDatabase as refused:
+        print(refused, file=sys.stderr)
+        return 2
+    if args.generate_only:
+        print(f"Generated practice ready in {home} ({meta['generation_seconds']:.0f} s).")
+        return 0
+
+    results = run.Results(
+        machine=run.machine(),
+        database={"backend": "PostgreSQL" if args.database_url else "SQLite", **meta},
+    )
+    run.run_verify(meta["practice_id"], results, print)
+    started = time.perf_counter()
+    run.run_http(meta, web.server_env(env), home, args.opens, args.signs, args.seed, results, print)
+    print(f"  (HTTP phase took {time.perf_counter() - started:.0f} s)")
+    if args.profile:
+        from bench import hotspots
+
+        hotspots.profile_all(meta["practice_id"], home, args.seed, print)
+    print()
+    print(run.report(results, command, scale))
+    print(f"\nSaved: {run.save(results, home)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
