@@ -1,0 +1,121 @@
+"""The SVG trend chart: well-formed standalone XML, accessible, and CSP-safe inline."""
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date, datetime
+
+import pytest
+
+from psynote.measures import library
+from psynote.measures.charts import trend_chart
+
+NS = "{http://www.w3.org/2000/svg}"
+SERIES = [(date(2026, 1, 5), 18), (date(2026, 1, 19), 15), (date(2026, 2, 2), 11),
+          (date(2026, 2, 16), 8), (date(2026, 3, 2), 6)]  # fmt: skip
+
+
+def parse(svg: str) -> ET.Element:
+    root = ET.fromstring(svg)  # noqa: S314 - our own output, not untrusted input
+    assert root.tag == f"{NS}svg"
+    return root
+
+
+def texts(root: ET.Element) -> list[str]:
+    return [el.text or "" for el in root.iter(f"{NS}text")]
+
+
+@pytest.mark.parametrize("key", sorted(library.load_all()))
+@pytest.mark.parametrize("points", [[], SERIES[:1], SERIES])
+def test_every_instrument_charts_as_valid_svg(key, points):
+    instrument = library.get(key)
+    low, high = instrument.reported_range
+    clipped = [(when, min(max(value, low), high)) for when, value in points]
+    parse(trend_chart(instrument, clipped))
+
+
+def test_chart_has_title_and_description_it_is_labelled_by():
+    root = parse(trend_chart(library.get("phq9"), SERIES, chart_id="phq9-chart"))
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "phq9-chart-title phq9-chart-desc"
+    title = root.find(f"{NS}title")
+    desc = root.find(f"{NS}desc")
+    assert title.get("id") == "phq9-chart-title" and "PHQ-9" in title.text
+    assert desc.get("id") == "phq9-chart-desc"
+    assert "Baseline 18 on Jan 5, 2026 (Moderately severe)" in desc.text
+    assert "Latest 6 on Mar 2, 2026 (Mild), a change of -12 from baseline" in desc.text
+    assert "Reliable change threshold: 6 points" in desc.text
+
+
+def test_chart_is_safe_inline_under_a_strict_csp():
+    svg = trend_chart(library.get("phq9"), SERIES)
+    root = parse(svg)
+    assert not [el for el in root.iter() if "style" in el.attrib]
+    assert root.find(f".//{NS}style") is None and root.find(f".//{NS}script") is None
+    assert not re.search(r"\son\w+=", svg)  # no event-handler attributes
+    assert "javascript:" not in svg and "href" not in svg
+
+
+def test_severity_bands_are_shaded_and_named():
+    root = parse(trend_chart(library.get("phq9"), SERIES))
+    assert len(root.findall(f"{NS}rect")) == 5
+    labels = texts(root)
+    for band in ("None–minimal", "Mild", "Moderate", "Moderately severe", "Severe"):
+        assert band in labels
+
+
+def test_reliable_change_lines_are_drawn_relative_to_the_baseline():
+    labels = texts(parse(trend_chart(library.get("phq9"), SERIES)))
+    assert "baseline 18" in labels
+    assert "reliable improvement (6 points)" in labels  # at 12
+    assert "reliable deterioration (6 points)" in labels  # at 24
+
+
+def test_threshold_outside_the_range_is_not_drawn():
+    labels = texts(parse(trend_chart(library.get("phq9"), [(date(2026, 1, 5), 24)])))
+    assert "reliable improvement (6 points)" in labels
+    assert not any(t.startswith("reliable deterioration") for t in labels)  # 30 > 27
+
+
+def test_who5_is_charted_as_a_percentage_with_improvement_upwards():
+    root = parse(trend_chart(library.get("who5"), [(date(2026, 1, 5), 40), (date(2026, 2, 2), 64)]))
+    labels = texts(root)
+    assert "WHO-5 (%)" in labels and "100" in labels
+    assert "cut-off 52" in labels and "cut-off 28" in labels  # raw < 13; ≤ 28 %
+    assert "reliable improvement (10 points)" in labels
+    improvement = next(el for el in root.iter(f"{NS}text") if el.text.startswith("reliable impr"))
+    baseline = next(el for el in root.iter(f"{NS}text") if el.text == "baseline 40")
+    assert float(improvement.get("y")) < float(baseline.get("y"))  # higher score, higher up
+
+
+def test_auditc_chart_shows_both_sex_specific_cutoffs():
+    labels = texts(parse(trend_chart(library.get("auditc"), [(date(2026, 1, 5), 5)])))
+    assert "cut-off 4 (men)" in labels and "cut-off 3 (women)" in labels
+
+
+def test_each_point_has_its_own_tooltip_in_date_order():
+    shuffled = [SERIES[3], SERIES[0], SERIES[4], SERIES[1], SERIES[2]]
+    root = parse(trend_chart(library.get("phq9"), shuffled))
+    tips = [c.find(f"{NS}title").text for c in root.iter(f"{NS}circle")]
+    assert tips[0] == "Jan 5, 2026: 18 (Moderately severe)"
+    assert tips[-1] == "Mar 2, 2026: 6 (Mild)"
+    xs = [float(c.get("cx")) for c in root.iter(f"{NS}circle")]
+    assert xs == sorted(xs)
+
+
+def test_empty_series_says_so():
+    root = parse(trend_chart(library.get("gad7"), []))
+    assert "No scores recorded yet" in texts(root)
+    assert "No scores recorded yet." in root.find(f"{NS}desc").text
+
+
+def test_datetimes_on_the_same_day_are_spread_out():
+    points = [(datetime(2026, 1, 5, 9, 0), 10), (datetime(2026, 1, 5, 17, 0), 12)]
+    root = parse(trend_chart(library.get("phq9"), points))
+    xs = [float(c.get("cx")) for c in root.iter(f"{NS}circle")]
+    assert xs[0] < xs[1]
+
+
+def test_two_charts_on_one_page_do_not_share_ids():
+    a = parse(trend_chart(library.get("phq9"), SERIES))
+    b = parse(trend_chart(library.get("gad7"), SERIES[:3]))
+    assert a.find(f"{NS}title").get("id") != b.find(f"{NS}title").get("id")
