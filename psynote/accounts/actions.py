@@ -29,6 +29,18 @@ def _apply(user: User, fields: dict[str, Any]) -> list[str]:
     return sorted(fields)
 
 
+def _refuse_self_lockout(by: Any, user: User, fields: dict[str, Any]) -> None:
+    """An admin cannot lock themselves out: someone must always be able to manage users."""
+    if by is None or getattr(by, "pk", None) != user.pk:
+        return
+    if "is_active" in fields and not fields["is_active"]:
+        raise ValidationError({"is_active": "You cannot deactivate your own account. Ask "
+                                            "another practice admin to do it."})
+    if by.role == Role.ADMIN and fields.get("role", Role.ADMIN) != Role.ADMIN:
+        raise ValidationError({"role": "You cannot remove your own admin role. Ask another "
+                                       "practice admin to do it."})
+
+
 @transaction.atomic
 def create_user(*, by: Any, practice: Practice, username: str, password: str,
                 **fields: Any) -> User:
@@ -44,6 +56,7 @@ def create_user(*, by: Any, practice: Practice, username: str, password: str,
 
 @transaction.atomic
 def update_user(*, by: Any, user: User, password: str = "", **fields: Any) -> User:
+    _refuse_self_lockout(by, user, fields)
     changed = _apply(user, fields)
     if password:
         validate_password(password, user)
@@ -53,6 +66,15 @@ def update_user(*, by: Any, user: User, password: str = "", **fields: Any) -> Us
     log.record_by(by, "user.update", target_type="user", target_id=user.pk,
                   detail={"fields": changed})
     return user
+
+
+@transaction.atomic
+def change_password(*, by: User, password: str) -> None:
+    """The user's own new password (the caller has checked the old one)."""
+    validate_password(password, by)
+    by.set_password(password)
+    by.save(update_fields=["password"])
+    log.record_by(by, "user.password_change", target_type="user", target_id=by.pk)
 
 
 @transaction.atomic

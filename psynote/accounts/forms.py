@@ -1,0 +1,80 @@
+"""Forms of the admin's user pages. They only validate; accounts.actions writes."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from psynote.accounts.actions import PROFILE_FIELDS
+from psynote.accounts.models import Practice, Role, User
+
+
+class UserForm(forms.ModelForm):
+    password1 = forms.CharField(
+        label="Password", required=False, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters, not a common password, not like the user's name.",
+    )
+    password2 = forms.CharField(
+        label="Password again", required=False, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ("username", *PROFILE_FIELDS)
+        labels = {"is_active": "Active (can log in)", "licence_number": "Licence number",
+                  "licence_state": "Licence state"}
+        help_texts = {"username": "Letters, digits and @ . + - _ only; cannot be changed later.",
+                      "is_active": "Untick to deactivate. Users are never deleted, so their "
+                                   "notes keep their author."}
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.editing = self.instance.pk is not None
+        supervisors = User.objects.filter(practice=practice, role=Role.SUPERVISOR)
+        current = self.instance.supervisor_id
+        supervisors = supervisors.filter(Q(is_active=True) | Q(pk=current))
+        if self.editing:
+            supervisors = supervisors.exclude(pk=self.instance.pk)
+            self.fields["username"].disabled = True
+            self.fields["password1"].label = "New password"
+            self.fields["password1"].help_text = ("Leave empty to keep the current password. "
+                                                  + self.fields["password1"].help_text)
+        else:
+            self.fields["password1"].required = True
+            self.fields["password2"].required = True
+        self.fields["supervisor"].queryset = supervisors.order_by("last_name", "first_name")
+        self.fields["supervisor"].help_text = "Only users with the supervisor role are listed."
+        self.fields["credentials"].help_text = "As signed on notes, e.g. “PhD, LP” or “LCSW”."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        password1 = data.get("password1") or ""
+        password2 = data.get("password2") or ""
+        if password1 or password2:
+            if password1 != password2:
+                self.add_error("password2", "The two passwords do not match.")
+            else:
+                # Compare against the names being saved, not the ones stored now.
+                probe = User(username=data.get("username") or self.instance.username,
+                             first_name=data.get("first_name", ""),
+                             last_name=data.get("last_name", ""), email=data.get("email", ""))
+                try:
+                    validate_password(password1, probe)
+                except ValidationError as error:
+                    self.add_error("password1", error)
+        return data
+
+    def profile(self) -> dict[str, Any]:
+        """The fields to hand to the action: all of them for a new user, else what changed."""
+        names = PROFILE_FIELDS if not self.editing else [
+            name for name in PROFILE_FIELDS if name in self.changed_data]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Token name",
+                           help_text="What it is for, e.g. “reporting script on my laptop”.")
