@@ -1,0 +1,327 @@
+"""API routes for progress notes, addenda and psychotherapy notes.
+
+The same rules as the note pages (`notes.views`): the author edits and signs their own
+draft; whoever may read the client's record reads the note; a clinician on the care team
+adds addenda under a signed note. Psychotherapy notes are their author's alone: they
+appear in no route but their own, and another user gets a 404 (or an empty list).
+"""
+
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import ConfigDict, Field, create_model
+
+from psynote.api import ERRORS, Conflict, ErrorOut, InputSchema, PageOut, PageParams, page
+from psynote.audit import log
+from psynote.clients.access import Need, get_client_for
+from psynote.notes import actions
+from psynote.notes.access import (
+    get_note_for,
+    get_psychotherapy_note_for,
+    notes_for,
+    psychotherapy_notes_for,
+)
+from psynote.notes.content import MAX_TEXT
+from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
+from psynote.notes.templates import (
+    HI_CHOICES,
+    INTERVENTIONS,
+    MSE_FIELDS,
+    RISK_LEVELS,
+    RISK_TEXT_FIELDS,
+    SI_CHOICES,
+    TEMPLATES,
+    empty_content,
+)
+from psynote.visits.access import get_session_for
+
+router = Router(tags=["notes"])
+
+TemplateKey = StrEnum("TemplateKey", {key: key for key in TEMPLATES})  # type: ignore[misc]
+AddendumKind = StrEnum("AddendumKind", {v: v for v in Addendum.Kind.values})  # type: ignore[misc]
+Si = StrEnum("Si", {key: key for key, _ in SI_CHOICES})  # type: ignore[misc]
+Hi = StrEnum("Hi", {key: key for key, _ in HI_CHOICES})  # type: ignore[misc]
+RiskLevel = StrEnum("RiskLevel", {"blank": "", **{k: k for k, _ in RISK_LEVELS}})  # type: ignore[misc]
+
+_STRICT = ConfigDict(extra="forbid", use_enum_values=True)
+
+
+def _text() -> Any:
+    return (str, Field(None, max_length=MAX_TEXT))
+
+# Partial blocks: a field left out keeps its stored value (save_draft merges).
+MseChanges = create_model(  # type: ignore[call-overload]
+    "MseChanges", __config__=_STRICT, **{key: _text() for key, _ in MSE_FIELDS})
+RiskChanges = create_model(  # type: ignore[call-overload]
+    "RiskChanges", __config__=_STRICT,
+    flagged=(bool, None), si=(Si, None), hi=(Hi, None), level=(RiskLevel, None),
+    **{key: _text() for key, _ in RISK_TEXT_FIELDS})
+
+
+class NoteChanges(InputSchema):
+    """A partial update of a draft; what is left out stays as it is."""
+
+    sections: dict[str, str] = Field(
+        None, description="Section key → text; the keys are the template's sections")
+    mse: MseChanges = None  # type: ignore[valid-type]
+    risk: RiskChanges = None  # type: ignore[valid-type]
+    interventions: list[str] = Field(
+        None, max_length=len(INTERVENTIONS),
+        description="Names from: " + ", ".join(key for key, _ in INTERVENTIONS))
+    interventions_other: str = Field(None, max_length=MAX_TEXT)
+    diagnosis_codes: list[str] = Field(
+        None, max_length=100, description="ICD-10-CM codes on this client's chart")
+
+
+class NoteStart(InputSchema):
+    template: TemplateKey  # type: ignore[valid-type]
+
+
+class SignIn(InputSchema):
+    late_reason: str = Field("", max_length=MAX_TEXT,
+                             description="Required when signing after the late-entry window")
+
+
+class AddendumIn(InputSchema):
+    kind: AddendumKind = Addendum.Kind.CORRECTION  # type: ignore[valid-type]
+    body: str = Field(max_length=actions.MAX_ADDENDUM)
+
+
+class SessionBrief(Schema):
+    id: UUID
+    date: date
+    start_time: time | None
+    end_time: time | None
+    service: str
+    modality: str
+    attendance: str
+
+
+class NoteSummaryOut(Schema):
+    id: UUID
+    session: SessionBrief
+    template: str
+    status: str
+    signed_at: datetime | None
+    signer_name: str
+    late_entry: bool
+    cpt_code: str
+    risk_flagged: bool
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_status(note: ProgressNote) -> str:
+        return "signed" if note.is_signed else "draft"
+
+
+class NotePageOut(PageOut):
+    items: list[NoteSummaryOut]
+
+
+class SignatureOut(Schema):
+    signed_at: datetime
+    signed_by_id: int
+    signer_name: str
+    content_hash: str
+
+
+class AddendumOut(Schema):
+    id: UUID
+    kind: str
+    body: str
+    author_id: int
+    signer_name: str
+    signed_at: datetime
+    content_hash: str
+
+    @staticmethod
+    def resolve_body(addendum: Addendum) -> str:
+        return addendum.body()
+
+
+class NoteOut(NoteSummaryOut):
+    client_id: UUID
+    author_id: int
+    author_name: str
+    template_name: str
+    content: dict[str, Any]
+    created_at: datetime
+    signature: SignatureOut | None
+    addenda: list[AddendumOut]
+
+    @staticmethod
+    def resolve_author_name(note: ProgressNote) -> str:
+        return note.author.signature_name
+
+    @staticmethod
+    def resolve_template_name(note: ProgressNote) -> str:
+        return note.template_def.name
+
+    @staticmethod
+    def resolve_content(note: ProgressNote) -> dict[str, Any]:
+        return empty_content(note.template) | note.content()
+
+    @staticmethod
+    def resolve_signature(note: ProgressNote) -> dict[str, Any] | None:
+        if not note.is_signed:
+            return None
+        return {"signed_at": note.signed_at, "signed_by_id": note.signed_by_id,
+                "signer_name": note.signer_name, "content_hash": note.content_hash}
+
+    @staticmethod
+    def resolve_addenda(note: ProgressNote) -> list[Addendum]:
+        return list(note.addenda.all())
+
+
+class PsychotherapyNoteSummaryOut(Schema):
+    id: UUID
+    client_id: UUID
+    session_id: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PsychotherapyNoteOut(PsychotherapyNoteSummaryOut):
+    body: str
+
+    @staticmethod
+    def resolve_body(note: PsychotherapyNote) -> str:
+        return note.body()
+
+
+class PsychotherapyNoteIn(InputSchema):
+    body: str = Field(max_length=actions.MAX_ADDENDUM)
+    session_id: UUID | None = Field(None, description="One of this client's sessions")
+
+
+class PsychotherapyNotePatch(InputSchema):
+    body: str = Field(max_length=actions.MAX_ADDENDUM)
+
+
+def _shown(note: ProgressNote, user: Any) -> ProgressNote:
+    """Reload with what the response shows, and record that it was read."""
+    note = notes_for(user).select_related("client", "session", "author").get(pk=note.pk)
+    log.record_by(user, "note.view", target_type="progress_note", target_id=note.pk,
+                  client_id=note.client_id)
+    return note
+
+
+def _refuse_if_signed(note: ProgressNote) -> None:
+    if note.is_signed:
+        raise Conflict("this note is signed and locked; add an addendum instead")
+
+
+# --- progress notes ---------------------------------------------------------------------
+
+
+@router.get("/clients/{uuid:client_id}/notes", response={200: NotePageOut, **ERRORS})
+def list_notes(request: HttpRequest, client_id: UUID, params: Query[PageParams]
+               ) -> dict[str, Any]:
+    """The client's progress notes (not their content), newest first."""
+    client = get_client_for(request.user, client_id, Need.CLINICAL)
+    notes: QuerySet[ProgressNote] = (notes_for(request.user).filter(client=client)
+                                     .select_related("session"))
+    log.record_by(request.user, "note.list", target_type="client", target_id=client.pk,
+                  client_id=client.pk)
+    return page(notes, params)
+
+
+@router.post("/sessions/{uuid:session_id}/notes", response={201: NoteOut, **ERRORS})
+def start_note(request: HttpRequest, session_id: UUID, payload: NoteStart
+               ) -> tuple[int, ProgressNote]:
+    session = get_session_for(request.user, session_id, Need.WRITE_CLINICAL)
+    note = actions.start_note(by=request.user, session=session, template=payload.template)
+    return 201, _shown(note, request.user)
+
+
+@router.get("/notes/{uuid:note_id}", response={200: NoteOut, **ERRORS})
+def get_note(request: HttpRequest, note_id: UUID) -> ProgressNote:
+    """The note's full content, signature and addenda. Audited as `note.view`."""
+    return _shown(get_note_for(request.user, note_id), request.user)
+
+
+@router.patch("/notes/{uuid:note_id}", response={200: NoteOut, 409: ErrorOut, **ERRORS})
+def update_note(request: HttpRequest, note_id: UUID, changes: NoteChanges) -> ProgressNote:
+    """Save the author's draft; a signed note answers 409 (write an addendum)."""
+    note = get_note_for(request.user, note_id, write=True)
+    _refuse_if_signed(note)
+    actions.save_draft(by=request.user, note=note,
+                       changes=changes.model_dump(mode="json", exclude_unset=True))
+    return _shown(note, request.user)
+
+
+@router.post("/notes/{uuid:note_id}/sign", response={200: NoteOut, 409: ErrorOut, **ERRORS})
+def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn) -> ProgressNote:
+    """Sign the author's draft; 400 lists what is missing."""
+    note = get_note_for(request.user, note_id, write=True)
+    _refuse_if_signed(note)
+    actions.sign_note(by=request.user, note=note, late_reason=payload.late_reason)
+    return _shown(note, request.user)
+
+
+@router.get("/notes/{uuid:note_id}/addenda", response={200: list[AddendumOut], **ERRORS})
+def list_addenda(request: HttpRequest, note_id: UUID) -> list[Addendum]:
+    note = get_note_for(request.user, note_id)
+    log.record_by(request.user, "note.view", target_type="progress_note", target_id=note.pk,
+                  client_id=note.client_id, detail={"part": "addenda"})
+    return list(note.addenda.all())
+
+
+@router.post("/notes/{uuid:note_id}/addenda", response={201: AddendumOut, **ERRORS})
+def add_addendum(request: HttpRequest, note_id: UUID, payload: AddendumIn
+                 ) -> tuple[int, Addendum]:
+    note = get_note_for(request.user, note_id)
+    # Reading the record is not enough: addenda come from the client's care team.
+    get_client_for(request.user, note.client_id, Need.WRITE_CLINICAL)
+    addendum = actions.add_addendum(by=request.user, note=note, body=payload.body,
+                                    kind=payload.kind)
+    return 201, addendum
+
+
+# --- psychotherapy notes: the author's own, nobody else's --------------------------------
+
+
+@router.get("/clients/{uuid:client_id}/psychotherapy-notes",
+            response={200: list[PsychotherapyNoteSummaryOut], **ERRORS})
+def list_psychotherapy_notes(request: HttpRequest, client_id: UUID
+                             ) -> QuerySet[PsychotherapyNote]:
+    """Your own psychotherapy notes about this client; never anyone else's."""
+    client = get_client_for(request.user, client_id, Need.WRITE_CLINICAL)
+    log.record_by(request.user, "psychotherapy_note.list", target_type="client",
+                  target_id=client.pk, client_id=client.pk)
+    return psychotherapy_notes_for(request.user).filter(client=client)
+
+
+@router.post("/clients/{uuid:client_id}/psychotherapy-notes",
+             response={201: PsychotherapyNoteOut, **ERRORS})
+def create_psychotherapy_note(request: HttpRequest, client_id: UUID,
+                              payload: PsychotherapyNoteIn) -> tuple[int, PsychotherapyNote]:
+    client = get_client_for(request.user, client_id, Need.WRITE_CLINICAL)
+    session = None
+    if payload.session_id is not None:
+        session = get_session_for(request.user, payload.session_id, Need.WRITE_CLINICAL)
+    note = actions.write_psychotherapy_note(by=request.user, client=client, body=payload.body,
+                                            session=session)
+    return 201, note
+
+
+@router.get("/psychotherapy-notes/{uuid:note_id}", response={200: PsychotherapyNoteOut, **ERRORS})
+def get_psychotherapy_note(request: HttpRequest, note_id: UUID) -> PsychotherapyNote:
+    note = get_psychotherapy_note_for(request.user, note_id)
+    log.record_by(request.user, "psychotherapy_note.view", target_type="psychotherapy_note",
+                  target_id=note.pk, client_id=note.client_id)
+    return note
+
+
+@router.patch("/psychotherapy-notes/{uuid:note_id}",
+              response={200: PsychotherapyNoteOut, **ERRORS})
+def update_psychotherapy_note(request: HttpRequest, note_id: UUID,
+                              payload: PsychotherapyNotePatch) -> PsychotherapyNote:
+    note = get_psychotherapy_note_for(request.user, note_id)
+    return actions.write_psychotherapy_note(by=request.user, client=note.client,
+                                            body=payload.body, session=note.session, note=note)

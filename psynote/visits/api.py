@@ -1,0 +1,200 @@
+"""API routes for sessions. The session page's form (`visits.forms.SessionForm`) checks the
+same rules here as on the page, and `visits.actions` writes; this module only turns JSON
+into their arguments and their results back into JSON."""
+
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field, field_validator
+
+from psynote.accounts.models import CLINICAL_ROLES, User
+from psynote.api import (
+    ERRORS,
+    MAX_ID,
+    Conflict,
+    ErrorOut,
+    InputSchema,
+    PageOut,
+    PageParams,
+    page,
+)
+from psynote.audit import log
+from psynote.clients.access import Need, deny, get_client_for
+from psynote.visits import actions, cpt
+from psynote.visits.access import get_session_for, sessions_for
+from psynote.visits.forms import SessionForm
+from psynote.visits.models import Session
+
+router = Router(tags=["sessions"])
+
+Service = StrEnum("Service", {key: key for key, _ in cpt.SERVICES})  # type: ignore[misc]
+Modality = StrEnum("Modality", {v: v for v in Session.Modality.values})  # type: ignore[misc]
+Place = StrEnum("Place", {v: v for v in Session.Place.values})  # type: ignore[misc]
+Attendance = StrEnum("Attendance", {v: v for v in Session.Attendance.values})  # type: ignore[misc]
+
+
+def _need(user: Any) -> Need:
+    """As on the pages: clinicians record their own sessions; front desk schedules."""
+    return Need.WRITE_CLINICAL if user.is_clinical else Need.SCHEDULE
+
+
+class CptOut(Schema):
+    codes: list[str]
+    reason: str
+
+
+class SessionOut(Schema):
+    id: UUID
+    client_id: UUID
+    clinician_id: int
+    clinician_name: str
+    date: date
+    start_time: time | None
+    end_time: time | None
+    minutes: int | None
+    service: str
+    modality: str
+    place: str
+    attendance: str
+    interactive_complexity: bool
+    cpt: CptOut = Field(description="Suggested CPT codes from service and face-to-face time")
+    pos_code: str = Field(description="Medicare telehealth place of service (02/10), or blank")
+    telehealth_modifier: str = Field(description="95 video, 93 audio only, blank in person")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_clinician_name(session: Session) -> str:
+        return session.clinician.signature_name
+
+    @staticmethod
+    def resolve_cpt(session: Session) -> dict[str, Any]:
+        suggestion = session.cpt_suggestion()
+        return {"codes": suggestion.codes, "reason": suggestion.reason}
+
+
+class SessionPageOut(PageOut):
+    items: list[SessionOut]
+
+
+class _SessionFields(InputSchema):
+    @field_validator("start_time", "end_time", check_fields=False)
+    @classmethod
+    def _local_time(cls, value: time | None) -> time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("give the local clock time, without a time zone")
+        return value
+
+
+class SessionIn(_SessionFields):
+    date: date
+    start_time: time | None = None
+    end_time: time | None = None
+    service: Service = cpt.PSYCHOTHERAPY  # type: ignore[valid-type]
+    modality: Modality = Session.Modality.IN_PERSON  # type: ignore[valid-type]
+    place: Place = Session.Place.OFFICE  # type: ignore[valid-type]
+    attendance: Attendance | None = Field(  # type: ignore[valid-type]
+        None, description="Default: attended when a clinician records it, scheduled when "
+                          "front desk does")
+    interactive_complexity: bool = False
+    clinician_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Required for front desk: a clinician on the "
+                                           "client's care team. Clinicians record their own.")
+
+
+class SessionPatch(_SessionFields):
+    date: date = None  # type: ignore[assignment]
+    start_time: time | None = None
+    end_time: time | None = None
+    service: Service = None  # type: ignore[valid-type]
+    modality: Modality = None  # type: ignore[valid-type]
+    place: Place = None  # type: ignore[valid-type]
+    attendance: Attendance = None  # type: ignore[valid-type]
+    interactive_complexity: bool = None  # type: ignore[assignment]
+
+
+def _checked(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's form rules (times in order, attended sessions not in the future, ...)."""
+    form = SessionForm(data)
+    if not form.is_valid():
+        raise ValidationError({field: [error["message"] for error in errors]
+                               for field, errors in form.errors.get_json_data().items()})
+    return form.session_fields()
+
+
+def _clinician(user: Any, clinician_id: int | None) -> Any:
+    if user.is_clinical:
+        if clinician_id not in (None, user.pk):
+            raise ValidationError({"clinician_id": "clinicians record their own sessions; "
+                                                   "leave this out"})
+        return user
+    if clinician_id is None:
+        raise ValidationError({"clinician_id": "choose the clinician who sees the client"})
+    clinician = User.objects.filter(pk=clinician_id, practice_id=user.practice_id,
+                                    role__in=CLINICAL_ROLES, is_active=True).first()
+    if clinician is None:
+        raise ValidationError({"clinician_id": "no active clinician of this practice has "
+                                               "that id"})
+    return clinician
+
+
+def _session(session: Session) -> Session:
+    return Session.objects.select_related("clinician").get(pk=session.pk)
+
+
+@router.get("/clients/{uuid:client_id}/sessions", response={200: SessionPageOut, **ERRORS})
+def list_sessions(request: HttpRequest, client_id: UUID, params: Query[PageParams]
+                  ) -> dict[str, Any]:
+    """The client's sessions, latest first."""
+    client = get_client_for(request.user, client_id, Need.SCHEDULE)
+    sessions = sessions_for(request.user, Need.SCHEDULE).filter(client=client)
+    log.record_by(request.user, "session.list", target_type="client", target_id=client.pk,
+                  client_id=client.pk)
+    return page(sessions.select_related("clinician"), params)
+
+
+@router.post("/clients/{uuid:client_id}/sessions", response={201: SessionOut, **ERRORS})
+def create_session(request: HttpRequest, client_id: UUID, payload: SessionIn
+                   ) -> tuple[int, Session]:
+    user = request.user
+    client = get_client_for(user, client_id, _need(user))
+    data = payload.model_dump(exclude={"clinician_id"})
+    if data["attendance"] is None:
+        data["attendance"] = (Session.Attendance.ATTENDED if user.is_clinical
+                              else Session.Attendance.SCHEDULED)
+    fields = _checked(data)
+    clinician = _clinician(user, payload.clinician_id)
+    session = actions.create_session(by=user, client=client, clinician=clinician, **fields)
+    return 201, _session(session)
+
+
+@router.get("/sessions/{uuid:session_id}", response={200: SessionOut, **ERRORS})
+def get_session(request: HttpRequest, session_id: UUID) -> Session:
+    session = get_session_for(request.user, session_id, Need.SCHEDULE)
+    log.record_by(request.user, "session.view", target_type="session", target_id=session.pk,
+                  client_id=session.client_id)
+    return session
+
+
+@router.patch("/sessions/{uuid:session_id}",
+              response={200: SessionOut, 409: ErrorOut, **ERRORS})
+def update_session(request: HttpRequest, session_id: UUID, payload: SessionPatch) -> Session:
+    user = request.user
+    session = get_session_for(user, session_id, _need(user))
+    if user.is_clinical and session.clinician_id != user.pk:
+        # As on the pages: a colleague's session is theirs to correct.
+        raise deny(user, "session", session_id, "own session")
+    note = getattr(session, "progress_note", None)
+    if note is not None and note.is_signed:
+        raise Conflict("this session's progress note is signed; its time, service and "
+                       "attendance are part of the signed record (add an addendum)")
+    changes = payload.model_dump(exclude_unset=True)
+    fields = _checked(model_to_dict(session, fields=actions.FIELDS) | changes)
+    actions.update_session(by=user, session=session,
+                           **{name: fields[name] for name in changes})
+    return _session(session)
