@@ -121,11 +121,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from psynote import demo
-    from psynote.accounts.models import User
+    from psynote.accounts.models import Practice, User
     from psynote.clients.models import Client
 
     users, clients = User.objects.count(), Client.objects.count()
     if users or clients:
+        if args.if_empty and Practice.objects.filter(name=demo.PRACTICE_NAME).exists():
+            _say("The demo practice is loaded already.")
+            _say(demo.logins_table())
+            return 0
         message = (f"The database already holds {users} user(s) and {clients} client(s); "
                    "the demo is only loaded into an empty installation.")
         if args.if_empty:

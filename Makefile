@@ -1,0 +1,74 @@
+# Psynote. The two commands that matter:
+#   make run    install, set up the data folder, load the fictional demo, serve on :8000
+#   make test   install with dev tools, lint, then the whole test suite on SQLite and on a
+#               throwaway PostgreSQL (scripts/with-postgres)
+# Installs come only from the lock files; `make lock` regenerates them after pyproject.toml
+# changes (pip-tools, with hashes).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+BIND   ?= 127.0.0.1:8000
+PYTEST_FLAGS ?= -p no:randomly
+# Tests make their own data folder and keys (conftest.py): never let an operator's
+# environment point them at real data.
+TEST_ENV := env -u PSYNOTE_HOME -u PSYNOTE_MASTER_KEY -u PSYNOTE_MASTER_KEY_FILE \
+            -u PSYNOTE_SECRET_KEY -u DATABASE_URL
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+               --no-emit-index-url --no-emit-find-links
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-sqlite test-postgres lint bench lock install install-dev
+
+help:
+	@echo "make run     demo server on http://$(BIND)/ (fictional data)"
+	@echo "make test    lint + tests on SQLite and PostgreSQL"
+	@echo "make lint    ruff check"
+	@echo "make bench   benchmarks (python -m bench)"
+	@echo "make lock    regenerate requirements.lock and requirements-dev.lock"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# File targets: the install re-runs only when pyproject.toml or a lock file changes.
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
+	  echo "The lock files miss a dependency of pyproject.toml: run 'make lock'." >&2; exit 1; }
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: $(VENV)/.installed
+	$(BIN)/psynote init
+	$(BIN)/psynote demo --if-empty
+	@echo
+	@echo "Psynote demo: open http://$(BIND)/login/ and sign in with a login above."
+	@echo "All data is fictional. Ctrl-C stops the server."
+	@echo
+	$(BIN)/psynote serve --bind $(BIND)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+test-sqlite: $(VENV)/.installed-dev
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_FLAGS)
+
+test-postgres: $(VENV)/.installed-dev
+	$(TEST_ENV) scripts/with-postgres $(BIN)/pytest $(PYTEST_FLAGS)
+
+test: lint test-sqlite test-postgres
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -o requirements-dev.lock pyproject.toml
