@@ -103,8 +103,11 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         row = None
         if token.startswith(ApiToken.PREFIX) and len(token) <= 200:
-            row = (ApiToken.objects.select_related("user")
-                   .filter(token_hash=ApiToken.hash(token)).first())
+            row = (
+                ApiToken.objects.select_related("user")
+                .filter(token_hash=ApiToken.hash(token))
+                .first()
+            )
         if row is None:
             _refuse_token(None, "unknown token")
         elif row.revoked_at is not None:
@@ -120,10 +123,14 @@ class TokenAuth(HttpBearer):
 
 
 def _refuse_token(row: ApiToken | None, reason: str) -> None:
-    log.record_by(None, "api.auth_failed",
-                  practice_id=row.user.practice_id if row is not None else None,
-                  target_type="api_token", target_id=row.pk if row is not None else "",
-                  detail={"reason": reason})
+    log.record_by(
+        None,
+        "api.auth_failed",
+        practice_id=row.user.practice_id if row is not None else None,
+        target_type="api_token",
+        target_id=row.pk if row is not None else "",
+        detail={"reason": reason},
+    )
     raise AuthenticationError(401, "the API token is not valid")
 
 
@@ -146,8 +153,11 @@ class SessionAuth(APIKeyCookie):
         if not user.is_authenticated or not user.is_active:
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
-            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header with the "
-                                 "value of the csrftoken cookie")
+            raise HttpError(
+                403,
+                "CSRF check failed: send the X-CSRFToken header with the "
+                "value of the csrftoken cookie",
+            )
         return user
 
 
@@ -177,8 +187,12 @@ class PageParams(Schema):
 
 
 def page(queryset: QuerySet, params: PageParams) -> dict[str, Any]:
-    return {"count": queryset.count(), "limit": params.limit, "offset": params.offset,
-            "items": list(queryset[params.offset:params.offset + params.limit])}
+    return {
+        "count": queryset.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": list(queryset[params.offset : params.offset + params.limit]),
+    }
 
 
 class Conflict(HttpError):
@@ -191,17 +205,16 @@ class Forbidden(HttpError):
         super().__init__(403, message)
 
 
-ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
-                                   404: ErrorOut}
+ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 # --- error bodies -----------------------------------------------------------------------
 
 
-def _error(request: HttpRequest, status: int, detail: str, errors: list[str] | None = None
-           ) -> HttpResponse:
-    return api.create_response(request, {"detail": detail, "errors": errors or []},
-                               status=status)
+def _error(
+    request: HttpRequest, status: int, detail: str, errors: list[str] | None = None
+) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
 
 
 def _schema_error_text(error: dict[str, Any]) -> str:
@@ -215,8 +228,11 @@ def _schema_error_text(error: dict[str, Any]) -> str:
 
 def django_messages(exc: DjangoValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
-        return [message if field == "__all__" else f"{field}: {message}"
-                for field, messages in exc.message_dict.items() for message in messages]
+        return [
+            message if field == "__all__" else f"{field}: {message}"
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
     return list(exc.messages)
 
 
@@ -232,14 +248,19 @@ def _on_validation_error(request: HttpRequest, exc: DjangoValidationError) -> Ht
 
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, AuthenticationError):
-        detail = (str(exc) if str(exc) != "Unauthorized" else
-                  "authentication required: log in, or send Authorization: Bearer <token>")
+        detail = (
+            str(exc)
+            if str(exc) != "Unauthorized"
+            else "authentication required: log in, or send Authorization: Bearer <token>"
+        )
         return _error(request, 401, detail)
-    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+    cause = exc.__cause__
+    if exc.status_code == 400 and isinstance(cause, ValueError | RecursionError):
         # The body did not parse; say why without echoing it back.
-        reason = (str(exc.__cause__) if isinstance(exc.__cause__, ValueError)
-                  else "nested too deeply")
-        return _error(request, 400, "the request body is not valid JSON", [reason[:200]])
+        if isinstance(cause, json.JSONDecodeError | RecursionError):
+            reason = "nested too deeply" if isinstance(cause, RecursionError) else str(cause)
+            return _error(request, 400, "the request body is not valid JSON", [reason])
+        return _error(request, 400, "the request body was refused", [str(cause)])
     return _error(request, exc.status_code, str(exc))
 
 
@@ -270,8 +291,8 @@ api = NinjaAPI(
     title="Psynote API",
     version="1",
     description="Clients, sessions and progress notes of one practice. Authenticate with a "
-                "personal API token (`Authorization: Bearer psn_...`) or a browser session "
-                "(with CSRF). Psychotherapy notes are visible to their author only.",
+    "personal API token (`Authorization: Bearer psn_...`) or a browser session "
+    "(with CSRF). Psychotherapy notes are visible to their author only.",
     urls_namespace="api",
     docs_url=None,  # Swagger UI comes from a CDN: refused by our CSP and offline installs
     auth=[TokenAuth(), SessionAuth()],

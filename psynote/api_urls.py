@@ -27,8 +27,9 @@ def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[...,
         response = view(request, *args, **kwargs)
         if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
             allowed = response.get("Allow", "")
-            response = JsonResponse({"detail": f"method not allowed; use {allowed}",
-                                     "errors": []}, status=405)
+            response = JsonResponse(
+                {"detail": f"method not allowed; use {allowed}", "errors": []}, status=405
+            )
             response["Allow"] = allowed
         return response
 

@@ -27,8 +27,12 @@ CREATES_CLIENTS = {Role.ADMIN, Role.FRONT_DESK, Role.CLINICIAN, Role.SUPERVISOR}
 CHOOSES_CLINICIAN = {Role.ADMIN, Role.FRONT_DESK}
 
 SexAtBirth = StrEnum(  # type: ignore[misc]
-    "SexAtBirth", {"blank": "", **{value: value for value, _ in
-                                   Client._meta.get_field("sex_assigned_at_birth").choices}})
+    "SexAtBirth",
+    {
+        "blank": "",
+        **{value: value for value, _ in Client._meta.get_field("sex_assigned_at_birth").choices},
+    },
+)
 ClientStatus = StrEnum("ClientStatus", {value: value for value in Client.Status.values})  # type: ignore[misc]
 
 
@@ -58,8 +62,10 @@ class ClientOut(Schema):
 
     @staticmethod
     def resolve_care_team(client: Client) -> list[dict[str, Any]]:
-        return [{"user_id": member.user_id, "name": member.user.signature_name,
-                 "role": member.role} for member in client.care_team.all()]
+        return [
+            {"user_id": member.user_id, "name": member.user.signature_name, "role": member.role}
+            for member in client.care_team.all()
+        ]
 
 
 class ClientPageOut(PageOut):
@@ -90,9 +96,12 @@ class ClientIn(_Demographics):
     address: str = ""
     emergency_contact: str = ""
     primary_clinician_id: int | None = Field(
-        None, ge=1, le=MAX_ID,
+        None,
+        ge=1,
+        le=MAX_ID,
         description="Required for admin and front desk; a clinician who adds a client "
-                    "becomes its primary clinician.")
+        "becomes its primary clinician.",
+    )
 
 
 class ClientPatch(_Demographics):
@@ -145,16 +154,22 @@ def _with_team(clients: QuerySet[Client]) -> QuerySet[Client]:
 def _primary_clinician(user: Any, clinician_id: int | None) -> Any:
     if user.role not in CHOOSES_CLINICIAN:
         if clinician_id not in (None, user.pk):
-            raise ValidationError({"primary_clinician_id": "a clinician who adds a client "
-                                   "becomes its primary clinician; leave this out"})
+            raise ValidationError(
+                {
+                    "primary_clinician_id": "a clinician who adds a client "
+                    "becomes its primary clinician; leave this out"
+                }
+            )
         return user
     if clinician_id is None:
         raise ValidationError({"primary_clinician_id": "choose the primary clinician"})
-    clinician = User.objects.filter(pk=clinician_id, practice_id=user.practice_id,
-                                    role__in=CLINICAL_ROLES, is_active=True).first()
+    clinician = User.objects.filter(
+        pk=clinician_id, practice_id=user.practice_id, role__in=CLINICAL_ROLES, is_active=True
+    ).first()
     if clinician is None:
-        raise ValidationError({"primary_clinician_id": "no active clinician of this practice "
-                                                       "has that id"})
+        raise ValidationError(
+            {"primary_clinician_id": "no active clinician of this practice has that id"}
+        )
     return clinician
 
 
@@ -162,8 +177,12 @@ def _primary_clinician(user: Any, clinician_id: int | None) -> Any:
 def list_clients(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
     """The clients whose demographics you may see, by last name."""
     result = page(_with_team(clients_for(request.user, Need.DEMOGRAPHICS)), params)
-    log.record_by(request.user, "client.list", target_type="client",
-                  detail={"count": len(result["items"]), "offset": params.offset})
+    log.record_by(
+        request.user,
+        "client.list",
+        target_type="client",
+        detail={"count": len(result["items"]), "offset": params.offset},
+    )
     return result
 
 
@@ -171,8 +190,7 @@ def list_clients(request: HttpRequest, params: Query[PageParams]) -> dict[str, A
 def create_client(request: HttpRequest, payload: ClientIn) -> tuple[int, Client]:
     user = request.user
     if user.practice_id is None or user.role not in CREATES_CLIENTS:
-        log.record_by(user, "access.denied", target_type="client",
-                      detail={"need": "create_client"})
+        log.record_by(user, "access.denied", target_type="client", detail={"need": "create_client"})
         raise Forbidden("your role may not add clients")
     fields = payload.model_dump(exclude={"primary_clinician_id"})
     primary = _primary_clinician(user, payload.primary_clinician_id)
@@ -183,8 +201,9 @@ def create_client(request: HttpRequest, payload: ClientIn) -> tuple[int, Client]
 @router.get("/clients/{uuid:client_id}", response={200: ClientOut, **ERRORS})
 def get_client(request: HttpRequest, client_id: UUID) -> Client:
     client = get_client_for(request.user, client_id, Need.DEMOGRAPHICS)
-    log.record_by(request.user, "client.view", target_type="client", target_id=client.pk,
-                  client_id=client.pk)
+    log.record_by(
+        request.user, "client.view", target_type="client", target_id=client.pk, client_id=client.pk
+    )
     return client
 
 
@@ -198,16 +217,26 @@ def update_client(request: HttpRequest, client_id: UUID, payload: ClientPatch) -
 @router.get("/clients/{uuid:client_id}/diagnoses", response={200: list[DiagnosisOut], **ERRORS})
 def list_diagnoses(request: HttpRequest, client_id: UUID) -> QuerySet[Diagnosis]:
     client = get_client_for(request.user, client_id, Need.CLINICAL)
-    log.record_by(request.user, "diagnosis.view", target_type="client", target_id=client.pk,
-                  client_id=client.pk)
+    log.record_by(
+        request.user,
+        "diagnosis.view",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+    )
     return client.diagnoses.select_related("added_by")
 
 
 @router.post("/clients/{uuid:client_id}/diagnoses", response={201: DiagnosisOut, **ERRORS})
-def add_diagnosis(request: HttpRequest, client_id: UUID, payload: DiagnosisIn
-                  ) -> tuple[int, Diagnosis]:
+def add_diagnosis(
+    request: HttpRequest, client_id: UUID, payload: DiagnosisIn
+) -> tuple[int, Diagnosis]:
     client = get_client_for(request.user, client_id, Need.WRITE_CLINICAL)
-    diagnosis = actions.add_diagnosis(by=request.user, client=client, code=payload.code,
-                                      is_primary=payload.is_primary,
-                                      onset_date=payload.onset_date)
+    diagnosis = actions.add_diagnosis(
+        by=request.user,
+        client=client,
+        code=payload.code,
+        is_primary=payload.is_primary,
+        onset_date=payload.onset_date,
+    )
     return 201, diagnosis

@@ -54,28 +54,39 @@ _STRICT = ConfigDict(extra="forbid", use_enum_values=True)
 def _text() -> Any:
     return (str, Field(None, max_length=MAX_TEXT))
 
+
 # Partial blocks: a field left out keeps its stored value (save_draft merges).
 MseChanges = create_model(  # type: ignore[call-overload]
-    "MseChanges", __config__=_STRICT, **{key: _text() for key, _ in MSE_FIELDS})
+    "MseChanges", __config__=_STRICT, **{key: _text() for key, _ in MSE_FIELDS}
+)
 RiskChanges = create_model(  # type: ignore[call-overload]
-    "RiskChanges", __config__=_STRICT,
-    flagged=(bool, None), si=(Si, None), hi=(Hi, None), level=(RiskLevel, None),
-    **{key: _text() for key, _ in RISK_TEXT_FIELDS})
+    "RiskChanges",
+    __config__=_STRICT,
+    flagged=(bool, None),
+    si=(Si, None),
+    hi=(Hi, None),
+    level=(RiskLevel, None),
+    **{key: _text() for key, _ in RISK_TEXT_FIELDS},
+)
 
 
 class NoteChanges(InputSchema):
     """A partial update of a draft; what is left out stays as it is."""
 
     sections: dict[str, str] = Field(
-        None, description="Section key → text; the keys are the template's sections")
+        None, description="Section key → text; the keys are the template's sections"
+    )
     mse: MseChanges = None  # type: ignore[valid-type]
     risk: RiskChanges = None  # type: ignore[valid-type]
     interventions: list[str] = Field(
-        None, max_length=len(INTERVENTIONS),
-        description="Names from: " + ", ".join(key for key, _ in INTERVENTIONS))
+        None,
+        max_length=len(INTERVENTIONS),
+        description="Names from: " + ", ".join(key for key, _ in INTERVENTIONS),
+    )
     interventions_other: str = Field(None, max_length=MAX_TEXT)
     diagnosis_codes: list[str] = Field(
-        None, max_length=100, description="ICD-10-CM codes on this client's chart")
+        None, max_length=100, description="ICD-10-CM codes on this client's chart"
+    )
 
 
 class NoteStart(InputSchema):
@@ -83,8 +94,9 @@ class NoteStart(InputSchema):
 
 
 class SignIn(InputSchema):
-    late_reason: str = Field("", max_length=MAX_TEXT,
-                             description="Required when signing after the late-entry window")
+    late_reason: str = Field(
+        "", max_length=MAX_TEXT, description="Required when signing after the late-entry window"
+    )
 
 
 class AddendumIn(InputSchema):
@@ -170,8 +182,12 @@ class NoteOut(NoteSummaryOut):
     def resolve_signature(note: ProgressNote) -> dict[str, Any] | None:
         if not note.is_signed:
             return None
-        return {"signed_at": note.signed_at, "signed_by_id": note.signed_by_id,
-                "signer_name": note.signer_name, "content_hash": note.content_hash}
+        return {
+            "signed_at": note.signed_at,
+            "signed_by_id": note.signed_by_id,
+            "signer_name": note.signer_name,
+            "content_hash": note.content_hash,
+        }
 
     @staticmethod
     def resolve_addenda(note: ProgressNote) -> list[Addendum]:
@@ -206,8 +222,9 @@ class PsychotherapyNotePatch(InputSchema):
 def _shown(note: ProgressNote, user: Any) -> ProgressNote:
     """Reload with what the response shows, and record that it was read."""
     note = notes_for(user).select_related("client", "session", "author").get(pk=note.pk)
-    log.record_by(user, "note.view", target_type="progress_note", target_id=note.pk,
-                  client_id=note.client_id)
+    log.record_by(
+        user, "note.view", target_type="progress_note", target_id=note.pk, client_id=note.client_id
+    )
     return note
 
 
@@ -220,20 +237,22 @@ def _refuse_if_signed(note: ProgressNote) -> None:
 
 
 @router.get("/clients/{uuid:client_id}/notes", response={200: NotePageOut, **ERRORS})
-def list_notes(request: HttpRequest, client_id: UUID, params: Query[PageParams]
-               ) -> dict[str, Any]:
+def list_notes(request: HttpRequest, client_id: UUID, params: Query[PageParams]) -> dict[str, Any]:
     """The client's progress notes (not their content), newest first."""
     client = get_client_for(request.user, client_id, Need.CLINICAL)
-    notes: QuerySet[ProgressNote] = (notes_for(request.user).filter(client=client)
-                                     .select_related("session"))
-    log.record_by(request.user, "note.list", target_type="client", target_id=client.pk,
-                  client_id=client.pk)
+    notes: QuerySet[ProgressNote] = (
+        notes_for(request.user).filter(client=client).select_related("session")
+    )
+    log.record_by(
+        request.user, "note.list", target_type="client", target_id=client.pk, client_id=client.pk
+    )
     return page(notes, params)
 
 
 @router.post("/sessions/{uuid:session_id}/notes", response={201: NoteOut, **ERRORS})
-def start_note(request: HttpRequest, session_id: UUID, payload: NoteStart
-               ) -> tuple[int, ProgressNote]:
+def start_note(
+    request: HttpRequest, session_id: UUID, payload: NoteStart
+) -> tuple[int, ProgressNote]:
     session = get_session_for(request.user, session_id, Need.WRITE_CLINICAL)
     note = actions.start_note(by=request.user, session=session, template=payload.template)
     return 201, _shown(note, request.user)
@@ -250,8 +269,9 @@ def update_note(request: HttpRequest, note_id: UUID, changes: NoteChanges) -> Pr
     """Save the author's draft; a signed note answers 409 (write an addendum)."""
     note = get_note_for(request.user, note_id, write=True)
     _refuse_if_signed(note)
-    actions.save_draft(by=request.user, note=note,
-                       changes=changes.model_dump(mode="json", exclude_unset=True))
+    actions.save_draft(
+        by=request.user, note=note, changes=changes.model_dump(mode="json", exclude_unset=True)
+    )
     return _shown(note, request.user)
 
 
@@ -267,61 +287,82 @@ def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn) -> ProgressN
 @router.get("/notes/{uuid:note_id}/addenda", response={200: list[AddendumOut], **ERRORS})
 def list_addenda(request: HttpRequest, note_id: UUID) -> list[Addendum]:
     note = get_note_for(request.user, note_id)
-    log.record_by(request.user, "note.view", target_type="progress_note", target_id=note.pk,
-                  client_id=note.client_id, detail={"part": "addenda"})
+    log.record_by(
+        request.user,
+        "note.view",
+        target_type="progress_note",
+        target_id=note.pk,
+        client_id=note.client_id,
+        detail={"part": "addenda"},
+    )
     return list(note.addenda.all())
 
 
 @router.post("/notes/{uuid:note_id}/addenda", response={201: AddendumOut, **ERRORS})
-def add_addendum(request: HttpRequest, note_id: UUID, payload: AddendumIn
-                 ) -> tuple[int, Addendum]:
+def add_addendum(request: HttpRequest, note_id: UUID, payload: AddendumIn) -> tuple[int, Addendum]:
     note = get_note_for(request.user, note_id)
     # Reading the record is not enough: addenda come from the client's care team.
     get_client_for(request.user, note.client_id, Need.WRITE_CLINICAL)
-    addendum = actions.add_addendum(by=request.user, note=note, body=payload.body,
-                                    kind=payload.kind)
+    addendum = actions.add_addendum(
+        by=request.user, note=note, body=payload.body, kind=payload.kind
+    )
     return 201, addendum
 
 
 # --- psychotherapy notes: the author's own, nobody else's --------------------------------
 
 
-@router.get("/clients/{uuid:client_id}/psychotherapy-notes",
-            response={200: list[PsychotherapyNoteSummaryOut], **ERRORS})
-def list_psychotherapy_notes(request: HttpRequest, client_id: UUID
-                             ) -> QuerySet[PsychotherapyNote]:
+@router.get(
+    "/clients/{uuid:client_id}/psychotherapy-notes",
+    response={200: list[PsychotherapyNoteSummaryOut], **ERRORS},
+)
+def list_psychotherapy_notes(request: HttpRequest, client_id: UUID) -> QuerySet[PsychotherapyNote]:
     """Your own psychotherapy notes about this client; never anyone else's."""
     client = get_client_for(request.user, client_id, Need.WRITE_CLINICAL)
-    log.record_by(request.user, "psychotherapy_note.list", target_type="client",
-                  target_id=client.pk, client_id=client.pk)
+    log.record_by(
+        request.user,
+        "psychotherapy_note.list",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+    )
     return psychotherapy_notes_for(request.user).filter(client=client)
 
 
-@router.post("/clients/{uuid:client_id}/psychotherapy-notes",
-             response={201: PsychotherapyNoteOut, **ERRORS})
-def create_psychotherapy_note(request: HttpRequest, client_id: UUID,
-                              payload: PsychotherapyNoteIn) -> tuple[int, PsychotherapyNote]:
+@router.post(
+    "/clients/{uuid:client_id}/psychotherapy-notes", response={201: PsychotherapyNoteOut, **ERRORS}
+)
+def create_psychotherapy_note(
+    request: HttpRequest, client_id: UUID, payload: PsychotherapyNoteIn
+) -> tuple[int, PsychotherapyNote]:
     client = get_client_for(request.user, client_id, Need.WRITE_CLINICAL)
     session = None
     if payload.session_id is not None:
         session = get_session_for(request.user, payload.session_id, Need.WRITE_CLINICAL)
-    note = actions.write_psychotherapy_note(by=request.user, client=client, body=payload.body,
-                                            session=session)
+    note = actions.write_psychotherapy_note(
+        by=request.user, client=client, body=payload.body, session=session
+    )
     return 201, note
 
 
 @router.get("/psychotherapy-notes/{uuid:note_id}", response={200: PsychotherapyNoteOut, **ERRORS})
 def get_psychotherapy_note(request: HttpRequest, note_id: UUID) -> PsychotherapyNote:
     note = get_psychotherapy_note_for(request.user, note_id)
-    log.record_by(request.user, "psychotherapy_note.view", target_type="psychotherapy_note",
-                  target_id=note.pk, client_id=note.client_id)
+    log.record_by(
+        request.user,
+        "psychotherapy_note.view",
+        target_type="psychotherapy_note",
+        target_id=note.pk,
+        client_id=note.client_id,
+    )
     return note
 
 
-@router.patch("/psychotherapy-notes/{uuid:note_id}",
-              response={200: PsychotherapyNoteOut, **ERRORS})
-def update_psychotherapy_note(request: HttpRequest, note_id: UUID,
-                              payload: PsychotherapyNotePatch) -> PsychotherapyNote:
+@router.patch("/psychotherapy-notes/{uuid:note_id}", response={200: PsychotherapyNoteOut, **ERRORS})
+def update_psychotherapy_note(
+    request: HttpRequest, note_id: UUID, payload: PsychotherapyNotePatch
+) -> PsychotherapyNote:
     note = get_psychotherapy_note_for(request.user, note_id)
-    return actions.write_psychotherapy_note(by=request.user, client=note.client,
-                                            body=payload.body, session=note.session, note=note)
+    return actions.write_psychotherapy_note(
+        by=request.user, client=note.client, body=payload.body, session=note.session, note=note
+    )

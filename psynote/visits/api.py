@@ -99,12 +99,17 @@ class SessionIn(_SessionFields):
     modality: Modality = Session.Modality.IN_PERSON  # type: ignore[valid-type]
     place: Place = Session.Place.OFFICE  # type: ignore[valid-type]
     attendance: Attendance | None = Field(  # type: ignore[valid-type]
-        None, description="Default: attended when a clinician records it, scheduled when "
-                          "front desk does")
+        None,
+        description="Default: attended when a clinician records it, scheduled when front desk does",
+    )
     interactive_complexity: bool = False
     clinician_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="Required for front desk: a clinician on the "
-                                           "client's care team. Clinicians record their own.")
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="Required for front desk: a clinician on the "
+        "client's care team. Clinicians record their own.",
+    )
 
 
 class SessionPatch(_SessionFields):
@@ -122,24 +127,29 @@ def _checked(data: dict[str, Any]) -> dict[str, Any]:
     """The page's form rules (times in order, attended sessions not in the future, ...)."""
     form = SessionForm(data)
     if not form.is_valid():
-        raise ValidationError({field: [error["message"] for error in errors]
-                               for field, errors in form.errors.get_json_data().items()})
+        raise ValidationError(
+            {
+                field: [error["message"] for error in errors]
+                for field, errors in form.errors.get_json_data().items()
+            }
+        )
     return form.session_fields()
 
 
 def _clinician(user: Any, clinician_id: int | None) -> Any:
     if user.is_clinical:
         if clinician_id not in (None, user.pk):
-            raise ValidationError({"clinician_id": "clinicians record their own sessions; "
-                                                   "leave this out"})
+            raise ValidationError(
+                {"clinician_id": "clinicians record their own sessions; leave this out"}
+            )
         return user
     if clinician_id is None:
         raise ValidationError({"clinician_id": "choose the clinician who sees the client"})
-    clinician = User.objects.filter(pk=clinician_id, practice_id=user.practice_id,
-                                    role__in=CLINICAL_ROLES, is_active=True).first()
+    clinician = User.objects.filter(
+        pk=clinician_id, practice_id=user.practice_id, role__in=CLINICAL_ROLES, is_active=True
+    ).first()
     if clinician is None:
-        raise ValidationError({"clinician_id": "no active clinician of this practice has "
-                                               "that id"})
+        raise ValidationError({"clinician_id": "no active clinician of this practice has that id"})
     return clinician
 
 
@@ -148,25 +158,29 @@ def _session(session: Session) -> Session:
 
 
 @router.get("/clients/{uuid:client_id}/sessions", response={200: SessionPageOut, **ERRORS})
-def list_sessions(request: HttpRequest, client_id: UUID, params: Query[PageParams]
-                  ) -> dict[str, Any]:
+def list_sessions(
+    request: HttpRequest, client_id: UUID, params: Query[PageParams]
+) -> dict[str, Any]:
     """The client's sessions, latest first."""
     client = get_client_for(request.user, client_id, Need.SCHEDULE)
     sessions = sessions_for(request.user, Need.SCHEDULE).filter(client=client)
-    log.record_by(request.user, "session.list", target_type="client", target_id=client.pk,
-                  client_id=client.pk)
+    log.record_by(
+        request.user, "session.list", target_type="client", target_id=client.pk, client_id=client.pk
+    )
     return page(sessions.select_related("clinician"), params)
 
 
 @router.post("/clients/{uuid:client_id}/sessions", response={201: SessionOut, **ERRORS})
-def create_session(request: HttpRequest, client_id: UUID, payload: SessionIn
-                   ) -> tuple[int, Session]:
+def create_session(
+    request: HttpRequest, client_id: UUID, payload: SessionIn
+) -> tuple[int, Session]:
     user = request.user
     client = get_client_for(user, client_id, _need(user))
     data = payload.model_dump(exclude={"clinician_id"})
     if data["attendance"] is None:
-        data["attendance"] = (Session.Attendance.ATTENDED if user.is_clinical
-                              else Session.Attendance.SCHEDULED)
+        data["attendance"] = (
+            Session.Attendance.ATTENDED if user.is_clinical else Session.Attendance.SCHEDULED
+        )
     fields = _checked(data)
     clinician = _clinician(user, payload.clinician_id)
     session = actions.create_session(by=user, client=client, clinician=clinician, **fields)
@@ -176,13 +190,17 @@ def create_session(request: HttpRequest, client_id: UUID, payload: SessionIn
 @router.get("/sessions/{uuid:session_id}", response={200: SessionOut, **ERRORS})
 def get_session(request: HttpRequest, session_id: UUID) -> Session:
     session = get_session_for(request.user, session_id, Need.SCHEDULE)
-    log.record_by(request.user, "session.view", target_type="session", target_id=session.pk,
-                  client_id=session.client_id)
+    log.record_by(
+        request.user,
+        "session.view",
+        target_type="session",
+        target_id=session.pk,
+        client_id=session.client_id,
+    )
     return session
 
 
-@router.patch("/sessions/{uuid:session_id}",
-              response={200: SessionOut, 409: ErrorOut, **ERRORS})
+@router.patch("/sessions/{uuid:session_id}", response={200: SessionOut, 409: ErrorOut, **ERRORS})
 def update_session(request: HttpRequest, session_id: UUID, payload: SessionPatch) -> Session:
     user = request.user
     session = get_session_for(user, session_id, _need(user))
@@ -191,10 +209,11 @@ def update_session(request: HttpRequest, session_id: UUID, payload: SessionPatch
         raise deny(user, "session", session_id, "own session")
     note = getattr(session, "progress_note", None)
     if note is not None and note.is_signed:
-        raise Conflict("this session's progress note is signed; its time, service and "
-                       "attendance are part of the signed record (add an addendum)")
+        raise Conflict(
+            "this session's progress note is signed; its time, service and "
+            "attendance are part of the signed record (add an addendum)"
+        )
     changes = payload.model_dump(exclude_unset=True)
     fields = _checked(model_to_dict(session, fields=actions.FIELDS) | changes)
-    actions.update_session(by=user, session=session,
-                           **{name: fields[name] for name in changes})
+    actions.update_session(by=user, session=session, **{name: fields[name] for name in changes})
     return _session(session)

@@ -115,8 +115,9 @@ def test_session_post_with_csrf_token_is_accepted(cast):
     browser.force_login(cast.alice)
     browser.get("/login/")  # any page that sets the csrftoken cookie
     csrf = browser.cookies["csrftoken"].value
-    response = browser.post(CLIENTS, NEW_CLIENT, content_type="application/json",
-                            headers={"X-CSRFToken": csrf})
+    response = browser.post(
+        CLIENTS, NEW_CLIENT, content_type="application/json", headers={"X-CSRFToken": csrf}
+    )
     assert response.status_code == 201, response.content
 
 

@@ -1,0 +1,86 @@
+"""Every API route, fed what schemathesis derives from /api/v1/openapi.json (valid and
+invalid input alike), never answers with a server error.
+
+Requests go through Django's test client, so they run inside the test's transaction. Path
+ids that are well-formed UUIDs are swapped for real rows, so generated bodies reach the
+actions and not only the 404 of a missing client; malformed ids stay as generated.
+"""
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import schemathesis
+from django.test import Client as HttpClient
+from hypothesis import HealthCheck, settings
+
+from psynote import api_urls  # noqa: F401  (attaches the routers to the API)
+from psynote import testing as t
+from psynote.accounts.models import ApiToken
+from psynote.api import api
+from psynote.notes import actions as note_actions
+
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
+
+
+@pytest.fixture
+def record(db) -> dict[str, Any]:
+    """One clinician's small record: a client, a session with a draft, a psychotherapy note."""
+    practice = t.make_practice()
+    alice = t.make_user(practice, "alice")
+    client = t.make_client(alice, first_name="Avery", last_name="Fictional")
+    session = t.make_session(client, alice)
+    note = t.make_note(session)
+    pnote = note_actions.write_psychotherapy_note(by=alice, client=client, body="Private.")
+    _, token = ApiToken.issue(user=alice, name="fuzz")
+    return {
+        "token": token,
+        "client_id": str(client.pk),
+        "session_id": str(session.pk),
+        "note_id": str(note.pk),
+        "pnote_id": str(pnote.pk),
+    }
+
+
+def _is_uuid(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 36 and value.count("-") == 4
+
+
+def _send(case: Any, record: dict[str, Any]) -> Any:
+    for name, value in list((case.path_parameters or {}).items()):
+        if _is_uuid(value):
+            kind = "pnote_id" if case.path.startswith("/api/v1/psychotherapy-notes") else name
+            case.path_parameters[name] = record[kind]
+    kwargs = case.as_transport_kwargs(base_url="http://testserver")
+    headers = {k: v for k, v in kwargs["headers"].items() if k.lower() != "content-type"}
+    headers["Authorization"] = f"Bearer {record['token']}"
+    content_type = kwargs["headers"].get("Content-Type", "application/json")
+    if "json" in kwargs:
+        body: Any = json.dumps(kwargs["json"])
+    else:
+        body = kwargs.get("data") or b""
+    return HttpClient().generic(
+        kwargs["method"],
+        urlsplit(kwargs["url"]).path,
+        body,
+        content_type=content_type,
+        headers=headers,
+        query_params=kwargs.get("params") or {},
+    )
+
+
+@schema.parametrize()
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_no_route_answers_a_server_error(case, record):
+    response = _send(case, record)
+    assert response.status_code < 500, (case.method, case.path, response.content[:500])
+    assert response["Content-Type"].startswith("application/json")
