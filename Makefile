@@ -34,12 +34,12 @@ $(BIN)/python:
 $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
-	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
-	  echo "The lock files miss a dependency of pyproject.toml: run 'make lock'." >&2; exit 1; }
+	$(BIN)/python scripts/check-lock
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python scripts/check-lock dev
 	@touch $@
 
 install: $(VENV)/.installed
