@@ -44,14 +44,28 @@ def _check(kind: str, record, chained: dict[str, str]) -> Problem | None:  # typ
     return None
 
 
+def _gone(kind: str, chained: dict[str, str], seen: set[str]) -> Iterator[Problem]:
+    # The chain remembers every signing, so a signed row deleted, or "unsigned" back into
+    # an editable draft, behind the triggers' back still shows.
+    for record_id in sorted(set(chained) - seen):
+        yield Problem(kind, record_id, "the audit chain records its signing, but it is "
+                                       "missing or no longer signed")
+
+
 def signed_records_problems(practice_id: int) -> Iterator[Problem]:
     notes = _chained_hashes(practice_id, "note.sign")
+    seen: set[str] = set()
     for note in (ProgressNote.objects.signed().filter(client__practice_id=practice_id)
                  .select_related("client").iterator(chunk_size=2000)):
+        seen.add(str(note.pk))
         if problem := _check("progress note", note, notes):
             yield problem
+    yield from _gone("progress note", notes, seen)
     addenda = _chained_hashes(practice_id, "addendum.sign")
+    seen = set()
     for addendum in (Addendum.objects.filter(note__client__practice_id=practice_id)
                      .select_related("note__client").iterator(chunk_size=2000)):
+        seen.add(str(addendum.pk))
         if problem := _check("addendum", addendum, addenda):
             yield problem
+    yield from _gone("addendum", addenda, seen)

@@ -21,8 +21,12 @@ def disable() -> list[str]:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_TABLES)
             tables = [name for (name,) in cursor.fetchall()]
+            # Django's foreign keys are checked at commit; ALTER TABLE refuses to run while
+            # such checks are pending, so run them now and defer again afterwards.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in tables:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             return [f"ALTER TABLE {table} ENABLE TRIGGER USER" for table in tables]
         cursor.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
