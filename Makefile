@@ -63,7 +63,14 @@ test-sqlite: $(VENV)/.installed-dev
 test-postgres: $(VENV)/.installed-dev
 	$(TEST_ENV) scripts/with-postgres $(BIN)/pytest $(PYTEST_FLAGS)
 
-test: lint test-sqlite test-postgres
+# Every stage runs even if an earlier one fails, so one run reports everything.
+test: $(VENV)/.installed-dev
+	@failed=""; \
+	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
+	$(MAKE) --no-print-directory test-sqlite || failed="$$failed sqlite"; \
+	$(MAKE) --no-print-directory test-postgres || failed="$$failed postgresql"; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
+	echo "make test: lint, SQLite and PostgreSQL all passed"
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
