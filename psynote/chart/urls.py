@@ -1,12 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
-
-def _placeholder(request, **kwargs):  # replaced by the real views
-    return HttpResponse("placeholder")
-
+from psynote.chart import views
 
 urlpatterns = [
-    path("caseload/", _placeholder, name="caseload"),
-    path("clients/", _placeholder, name="client_list"),
+    path("caseload/", views.caseload, name="caseload"),
+    path("clients/<uuid:client_id>/", views.client_chart, name="client_chart"),
+    path("sessions/<uuid:session_id>/", views.session_detail, name="session_detail"),
 ]

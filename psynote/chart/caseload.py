@@ -1,0 +1,113 @@
+"""The caseload: a clinician's clients with what needs doing, in a constant number of
+queries however many clients there are (every figure is a correlated subquery)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from psynote.accounts.models import Role
+from psynote.clients.access import Need, clients_for
+from psynote.clients.models import CareTeamMember, Client, Diagnosis
+from psynote.notes.models import ProgressNote
+from psynote.visits.models import Session
+
+Attendance = Session.Attendance
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    counted = queryset.order_by().values("client").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def annotate(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """Next and last session, notes still owed, drafts, risk and primary diagnosis."""
+    today = timezone.localdate()
+    sessions = Session.objects.filter(client=OuterRef("pk"))
+    upcoming = sessions.filter(date__gte=today, attendance=Attendance.SCHEDULED).order_by(
+        "date", "start_time"
+    )
+    past = (
+        sessions.filter(date__lte=today)
+        .exclude(attendance=Attendance.SCHEDULED)
+        .order_by("-date", "-start_time")
+    )
+    notes = ProgressNote.objects.filter(client=OuterRef("pk"))
+    latest_signed = notes.signed().order_by("-session__date", "-session__start_time", "-signed_at")
+    primary = Diagnosis.objects.filter(
+        client=OuterRef("pk"), is_primary=True, status=Diagnosis.Status.ACTIVE
+    )
+    return clients.annotate(
+        next_date=Subquery(upcoming.values("date")[:1]),
+        next_time=Subquery(upcoming.values("start_time")[:1]),
+        last_date=Subquery(past.values("date")[:1]),
+        last_attendance=Subquery(past.values("attendance")[:1]),
+        # Attended and without a signed note: no note yet, or only a draft.
+        needs_note=_count(
+            Session.objects.filter(client=OuterRef("pk"))
+            .attended()
+            .filter(Q(progress_note__isnull=True) | Q(progress_note__signed_at__isnull=True))
+        ),
+        drafts=_count(notes.drafts()),
+        at_risk=Coalesce(Subquery(latest_signed.values("risk_flagged")[:1]), Value(False)),
+        diagnosis_code=Subquery(primary.values("code")[:1]),
+        diagnosis_text=Subquery(primary.values("description")[:1]),
+    ).order_by("last_name", "first_name")
+
+
+@dataclass
+class Caseload:
+    own: list[Client]
+    supervised: list[Client] = field(default_factory=list)
+
+    @property
+    def owed(self) -> int:
+        return sum(client.needs_note for client in self.own)
+
+
+def _labelled(clients: QuerySet[Client]) -> list[Client]:
+    rows = list(clients)
+    for client in rows:
+        client.last_attendance_label = (
+            Attendance(client.last_attendance).label if client.last_attendance else ""
+        )
+    return rows
+
+
+def caseload_for(user: Any) -> Caseload:
+    """Active clients on the user's care teams; a supervisor also gets their supervisees'
+    clients (read-only), each tagged with the supervisee(s) who see them."""
+    visible = clients_for(user, Need.CLINICAL).active()
+    own = annotate(Client.objects.filter(pk__in=visible.filter(care_team__user=user).values("pk")))
+    result = Caseload(own=_labelled(own))
+    if user.role == Role.SUPERVISOR:
+        theirs = (
+            visible.filter(care_team__user__supervisor=user)
+            .exclude(care_team__user=user)
+            .values("pk")
+        )
+        supervised = _labelled(annotate(Client.objects.filter(pk__in=theirs)))
+        members = (
+            CareTeamMember.objects.filter(
+                client__in=[c.pk for c in supervised], user__supervisor=user
+            )
+            .select_related("user")
+            .order_by("user__last_name")
+        )
+        by_client: dict[Any, list[Any]] = {}
+        for member in members:
+            by_client.setdefault(member.client_id, []).append(member.user)
+        for client in supervised:
+            client.supervisees = by_client.get(client.pk, [])
+        result.supervised = supervised
+    return result

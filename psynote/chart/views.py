@@ -1,0 +1,117 @@
+"""Pages that compose the record: the caseload, the client chart and the session page."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from psynote.audit import log
+from psynote.chart import timeline
+from psynote.chart.caseload import caseload_for
+from psynote.clients.access import Need, can, get_client_for
+from psynote.clients.forms import DiagnosisForm, DiagnosisStatusForm
+from psynote.notes.templates import TEMPLATES
+from psynote.visits.access import get_session_for, sessions_for
+from psynote.visits.models import Session
+
+
+@login_required
+@require_GET
+def caseload(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_clinical:
+        raise Http404("Not found")
+    result = caseload_for(user)
+    # Risk flags and diagnoses of many clients at once: one event for the whole list.
+    log.record_by(
+        user,
+        "caseload.view",
+        target_type="user",
+        target_id=user.pk,
+        detail={"clients": len(result.own) + len(result.supervised)},
+    )
+    return render(request, "chart/caseload.html", {"caseload": result})
+
+
+@login_required
+@require_GET
+def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
+    user = request.user
+    client = get_client_for(user, client_id, Need.DEMOGRAPHICS)
+    clinical = can(user, client, Need.CLINICAL)
+    schedule = clinical or can(user, client, Need.SCHEDULE)
+    writes = clinical and can(user, client, Need.WRITE_CLINICAL)
+    context = {
+        "client": client,
+        "care_team": client.care_team.select_related("user").order_by("-role", "user__last_name"),
+        "clinical": clinical,
+        "schedule": schedule,
+        "writes": writes,
+        "can_edit": can(user, client, Need.EDIT_DEMOGRAPHICS),
+        "can_manage_team": can(user, client, Need.MANAGE_CARE_TEAM),
+        # Clinicians record their own sessions; front desk schedules them.
+        "can_add_session": writes or (schedule and not user.is_clinical),
+    }
+    if clinical:
+        sessions = list(
+            timeline.with_notes(sessions_for(user, Need.CLINICAL).filter(client=client))
+        )
+        for session in sessions:
+            session.note_status = timeline.note_status(session)
+        context |= {
+            "sessions": sessions,
+            "diagnoses": client.diagnoses.select_related("added_by"),
+            "diagnosis_form": DiagnosisForm(),
+            "status_choices": DiagnosisStatusForm.base_fields["status"].choices,
+        }
+        scope = "clinical"
+    elif schedule:
+        # Front desk: the schedule only, never note status or content.
+        context["sessions"] = (
+            sessions_for(user, Need.SCHEDULE)
+            .filter(client=client)
+            .select_related("clinician")
+            .order_by("-date", "-start_time")
+        )
+        scope = "schedule"
+    else:
+        scope = "demographics"
+    log.record_by(
+        user,
+        "client.view",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+        detail={"scope": scope},
+    )
+    return render(request, "chart/client_chart.html", context)
+
+
+@login_required
+@require_GET
+def session_detail(request: HttpRequest, session_id: object) -> HttpResponse:
+    user = request.user
+    session = get_session_for(user, session_id, Need.SCHEDULE)
+    client = session.client
+    clinical = can(user, client, Need.CLINICAL)
+    own = session.clinician_id == user.pk
+    writes = own and can(user, client, Need.WRITE_CLINICAL)
+    note = getattr(session, "progress_note", None) if clinical else None
+    context = {
+        "session": session,
+        "client": client,
+        "clinical": clinical,
+        "note": note,
+        "addenda_count": note.addenda.count() if note is not None else 0,
+        "suggestion": session.cpt_suggestion(),
+        # Front desk corrects the schedule; a clinician only their own sessions.
+        "can_edit": writes if user.is_clinical else True,
+        "can_write_note": (
+            writes and note is None and session.attendance == Session.Attendance.ATTENDED
+        ),
+        "templates": [(key, template.name) for key, template in TEMPLATES.items()],
+    }
+    log.record_by(
+        user, "session.view", target_type="session", target_id=session.pk, client_id=client.pk
+    )
+    return render(request, "chart/session_detail.html", context)
