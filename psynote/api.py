@@ -25,6 +25,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
@@ -140,7 +141,7 @@ class SessionAuth(APIKeyCookie):
     Unlike ninja's `django_auth`, the CSRF check runs only once we know there *is* a
     session, so an anonymous caller gets a plain 401 rather than a CSRF complaint."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def __init__(self) -> None:
         super().__init__(csrf=False)
