@@ -394,7 +394,7 @@ RISK_BLOCK = {
     "rationale": "Passive ideation with clear protective factors and no plan or intent: "
                  "moderate risk, managed as an outpatient with a safety plan.",
     "safety_plan": "Written safety plan completed together: warning signs, coping steps, "
-                   "people to call, 988 Suicide & Crisis Lifeline, means safety agreed.",
+                   "people and crisis lines to call, means safety agreed.",
     "follow_up": "Check-in call in two days by the treating clinician; next session in a week.",
 }
 
