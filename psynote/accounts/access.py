@@ -21,14 +21,20 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 def deny(user: Any, target_type: str, target_id: object, need: str) -> Http404:
     """Record the refusal and return the 404 to raise."""
-    log.record_by(user, "access.denied", target_type=target_type,
-                  target_id=str(target_id)[:64], detail={"need": need})
+    log.record_by(
+        user,
+        "access.denied",
+        target_type=target_type,
+        target_id=str(target_id)[:64],
+        detail={"need": need},
+    )
     return Http404("Not found")
 
 
 def has_role(user: Any, *roles: str) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.practice_id
-                and user.role in roles)
+    return bool(
+        user.is_authenticated and user.is_active and user.practice_id and user.role in roles
+    )
 
 
 def check_role(request: HttpRequest, *roles: str) -> None:
@@ -54,7 +60,8 @@ def get_practice_user_for(admin: Any, user_id: object) -> User:
     """A user of the admin's own practice; anyone else's is a 404."""
     try:
         return User.objects.select_related("supervisor").get(
-            pk=user_id, practice_id=admin.practice_id)
+            pk=user_id, practice_id=admin.practice_id
+        )
     except (User.DoesNotExist, ValueError, TypeError):
         raise deny(admin, "user", user_id, "manage_users") from None
 

@@ -13,23 +13,32 @@ from psynote.accounts.models import Practice, Role, User
 
 class UserForm(forms.ModelForm):
     password1 = forms.CharField(
-        label="Password", required=False, strip=False,
+        label="Password",
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 10 characters, not a common password, not like the user's name.",
     )
     password2 = forms.CharField(
-        label="Password again", required=False, strip=False,
+        label="Password again",
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     class Meta:
         model = User
         fields = ("username", *PROFILE_FIELDS)
-        labels = {"is_active": "Active (can log in)", "licence_number": "Licence number",
-                  "licence_state": "Licence state"}
-        help_texts = {"username": "Letters, digits and @ . + - _ only; cannot be changed later.",
-                      "is_active": "Untick to deactivate. Users are never deleted, so their "
-                                   "notes keep their author."}
+        labels = {
+            "is_active": "Active (can log in)",
+            "licence_number": "Licence number",
+            "licence_state": "Licence state",
+        }
+        help_texts = {
+            "username": "Letters, digits and @ . + - _ only; cannot be changed later.",
+            "is_active": "Untick to deactivate. Users are never deleted, so their "
+            "notes keep their author.",
+        }
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -41,8 +50,9 @@ class UserForm(forms.ModelForm):
             supervisors = supervisors.exclude(pk=self.instance.pk)
             self.fields["username"].disabled = True
             self.fields["password1"].label = "New password"
-            self.fields["password1"].help_text = ("Leave empty to keep the current password. "
-                                                  + self.fields["password1"].help_text)
+            self.fields["password1"].help_text = (
+                "Leave empty to keep the current password. " + self.fields["password1"].help_text
+            )
         else:
             self.fields["password1"].required = True
             self.fields["password2"].required = True
@@ -59,9 +69,12 @@ class UserForm(forms.ModelForm):
                 self.add_error("password2", "The two passwords do not match.")
             else:
                 # Compare against the names being saved, not the ones stored now.
-                probe = User(username=data.get("username") or self.instance.username,
-                             first_name=data.get("first_name", ""),
-                             last_name=data.get("last_name", ""), email=data.get("email", ""))
+                probe = User(
+                    username=data.get("username") or self.instance.username,
+                    first_name=data.get("first_name", ""),
+                    last_name=data.get("last_name", ""),
+                    email=data.get("email", ""),
+                )
                 try:
                     validate_password(password1, probe)
                 except ValidationError as error:
@@ -70,11 +83,17 @@ class UserForm(forms.ModelForm):
 
     def profile(self) -> dict[str, Any]:
         """The fields to hand to the action: all of them for a new user, else what changed."""
-        names = PROFILE_FIELDS if not self.editing else [
-            name for name in PROFILE_FIELDS if name in self.changed_data]
+        names = (
+            PROFILE_FIELDS
+            if not self.editing
+            else [name for name in PROFILE_FIELDS if name in self.changed_data]
+        )
         return {name: self.cleaned_data[name] for name in names}
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Token name",
-                           help_text="What it is for, e.g. “reporting script on my laptop”.")
+    name = forms.CharField(
+        max_length=100,
+        label="Token name",
+        help_text="What it is for, e.g. “reporting script on my laptop”.",
+    )

@@ -20,8 +20,10 @@ from psynote.accounts.models import Role, User
 from psynote.audit import log
 from psynote.audit.context import current_ip
 
-LOCKED_MESSAGE = ("Too many failed logins. Wait {minutes} minutes and try again, or ask your "
-                  "practice admin to check your account.")
+LOCKED_MESSAGE = (
+    "Too many failed logins. Wait {minutes} minutes and try again, or ask your "
+    "practice admin to check your account."
+)
 
 # Where each role starts its day.
 HOME_BY_ROLE = {
@@ -42,21 +44,26 @@ def login_view(request: HttpRequest) -> HttpResponse:
         password = request.POST.get("password", "")
         form = AuthenticationForm(request, data=request.POST)
         if throttle.is_locked(username, current_ip.get()):
-            log.record_by(None, "login.refused", target_type="user",
-                          target_id=username.lower()[:64], detail={"reason": "throttled"})
+            log.record_by(
+                None,
+                "login.refused",
+                target_type="user",
+                target_id=username.lower()[:64],
+                detail={"reason": "throttled"},
+            )
             form.add_error(None, LOCKED_MESSAGE.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
             return render(request, "accounts/login.html", {"form": form}, status=429)
         user = authenticate(request, username=username, password=password)
         if user is None:
-            log.record_by(None, "login.failed", target_type="user",
-                          target_id=username.lower()[:64])
+            log.record_by(None, "login.failed", target_type="user", target_id=username.lower()[:64])
             form.add_error(None, "That username and password do not match an active account.")
             return render(request, "accounts/login.html", {"form": form}, status=200)
         login(request, user)
         log.record_by(user, "login.success", target_type="user", target_id=user.username)
         target = request.POST.get("next") or request.GET.get("next") or ""
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                               require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            target, {request.get_host()}, require_https=request.is_secure()
+        ):
             target = "/"
         return redirect(target)
     return render(request, "accounts/login.html", {"form": form})
@@ -92,8 +99,11 @@ def _show_errors(form: Form, error: ValidationError) -> None:
 @require_GET
 @require_role(Role.ADMIN)
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = (User.objects.filter(practice_id=request.user.practice_id)
-             .select_related("supervisor").order_by("-is_active", "last_name", "first_name"))
+    users = (
+        User.objects.filter(practice_id=request.user.practice_id)
+        .select_related("supervisor")
+        .order_by("-is_active", "last_name", "first_name")
+    )
     return render(request, "accounts/user_list.html", {"users": users})
 
 
@@ -104,14 +114,20 @@ def user_new(request: HttpRequest) -> HttpResponse:
     form = UserForm(request.POST or None, practice=practice, initial={"is_active": True})
     if request.method == "POST" and form.is_valid():
         try:
-            user = actions.create_user(by=request.user, practice=practice,
-                                       username=form.cleaned_data["username"],
-                                       password=form.cleaned_data["password1"], **form.profile())
+            user = actions.create_user(
+                by=request.user,
+                practice=practice,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                **form.profile(),
+            )
         except ValidationError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, f"{user.get_full_name() or user.username} can now log in "
-                                      f"as “{user.username}”.")
+            messages.success(
+                request,
+                f"{user.get_full_name() or user.username} can now log in as “{user.username}”.",
+            )
             return redirect("user_list")
     return render(request, "accounts/user_form.html", {"form": form, "editing": None})
 
@@ -123,8 +139,12 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     form = UserForm(request.POST or None, instance=target, practice=request.user.practice)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_user(by=request.user, user=target,
-                                password=form.cleaned_data["password1"], **form.profile())
+            actions.update_user(
+                by=request.user,
+                user=target,
+                password=form.cleaned_data["password1"],
+                **form.profile(),
+            )
         except ValidationError as error:
             _show_errors(form, error)
         else:
@@ -138,9 +158,14 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 # --- My account: profile, password, personal API tokens -----------------------------------
 
 
-def _account_page(request: HttpRequest, *, password_form: Form | None = None,
-                  token_form: Form | None = None, new_token: str = "",
-                  status: int = 200) -> HttpResponse:
+def _account_page(
+    request: HttpRequest,
+    *,
+    password_form: Form | None = None,
+    token_form: Form | None = None,
+    new_token: str = "",
+    status: int = 200,
+) -> HttpResponse:
     context: dict[str, Any] = {
         "password_form": password_form or PasswordChangeForm(request.user),
         "token_form": token_form or TokenForm(),

@@ -1,11 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
-
-def _placeholder(request, **kwargs):  # replaced by the real views
-    return HttpResponse("placeholder")
-
+from psynote.audit import views
 
 urlpatterns = [
-    path("audit/", _placeholder, name="audit_log"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/verify/", views.audit_verify, name="audit_verify"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
 ]

@@ -8,8 +8,10 @@ NEW_PASSWORD = "Another-Fictional-Pass-7"
 
 
 def _change(client, old=t.PASSWORD, new=NEW_PASSWORD, again=None):
-    return client.post("/account/password/", {"old_password": old, "new_password1": new,
-                                              "new_password2": again or new})
+    return client.post(
+        "/account/password/",
+        {"old_password": old, "new_password1": new, "new_password2": again or new},
+    )
 
 
 def test_account_shows_my_profile(cast, login):
@@ -30,8 +32,9 @@ def test_password_change_keeps_the_session_and_is_audited(cast, login):
     assert client.get("/account/").status_code == 200
     cast.alice.refresh_from_db()
     assert cast.alice.check_password(NEW_PASSWORD)
-    assert AuditEvent.objects.filter(action="user.password_change",
-                                     actor_id=str(cast.alice.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="user.password_change", actor_id=str(cast.alice.pk)
+    ).exists()
 
 
 def test_password_change_ends_other_sessions(cast, login):

@@ -2,10 +2,16 @@ import pytest
 from django.urls import reverse
 
 
-@pytest.mark.parametrize(("who", "page"), [
-    ("alice", "caseload"), ("sam", "caseload"), ("ada", "user_list"),
-    ("fred", "client_list"), ("pria", "audit_log"),
-])
+@pytest.mark.parametrize(
+    ("who", "page"),
+    [
+        ("alice", "caseload"),
+        ("sam", "caseload"),
+        ("ada", "user_list"),
+        ("fred", "client_list"),
+        ("pria", "audit_log"),
+    ],
+)
 def test_home_sends_each_role_to_its_start_page(cast, login, who, page):
     response = login(getattr(cast, who)).get("/")
     assert response.status_code == 302

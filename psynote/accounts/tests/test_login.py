@@ -13,8 +13,9 @@ from psynote.audit.models import AuditEvent
 
 
 def _login(client: Client, username: str, password: str = t.PASSWORD, **extra):
-    return client.post("/login/", {"username": username, "password": password, **extra},
-                       REMOTE_ADDR="203.0.113.7")
+    return client.post(
+        "/login/", {"username": username, "password": password, **extra}, REMOTE_ADDR="203.0.113.7"
+    )
 
 
 def _logged_in(client: Client) -> bool:
@@ -140,8 +141,9 @@ def test_login_accepts_a_post_with_its_csrf_token(cast):
     client = Client(enforce_csrf_checks=True)
     client.get("/login/")
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
-    response = client.post("/login/", {"username": "alice", "password": t.PASSWORD,
-                                       "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/login/", {"username": "alice", "password": t.PASSWORD, "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302
     assert _logged_in(client)
 
@@ -175,10 +177,16 @@ def test_stored_passwords_are_never_plain_text(cast):
     assert cast.alice.check_password(t.PASSWORD)
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/path", "http://evil.example", "javascript:alert(1)",
-    "https:///evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/path",
+        "http://evil.example",
+        "javascript:alert(1)",
+        "https:///evil.example",
+    ],
+)
 def test_login_refuses_to_redirect_off_site(cast, client, target):
     response = _login(client, "alice", next=target)
     assert response.status_code == 302

@@ -10,20 +10,38 @@ NEW_PASSWORD = "Correct-Horse-Battery-9"
 
 
 def _new_user_form(**changes):
-    data = {"username": "nina", "first_name": "Nina", "last_name": "Fictitious",
-            "email": "nina@example.invalid", "role": Role.CLINICIAN, "credentials": "LCSW",
-            "licence_number": "LIC-0001", "licence_state": "MN", "supervisor": "",
-            "is_active": "on", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    data = {
+        "username": "nina",
+        "first_name": "Nina",
+        "last_name": "Fictitious",
+        "email": "nina@example.invalid",
+        "role": Role.CLINICIAN,
+        "credentials": "LCSW",
+        "licence_number": "LIC-0001",
+        "licence_state": "MN",
+        "supervisor": "",
+        "is_active": "on",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
 
 def _edit_form(user: User, **changes):
-    data = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email,
-            "role": user.role, "credentials": user.credentials,
-            "licence_number": user.licence_number, "licence_state": user.licence_state,
-            "supervisor": user.supervisor_id or "", "is_active": "on" if user.is_active else None,
-            "password1": "", "password2": ""}
+    data = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "role": user.role,
+        "credentials": user.credentials,
+        "licence_number": user.licence_number,
+        "licence_state": user.licence_state,
+        "supervisor": user.supervisor_id or "",
+        "is_active": "on" if user.is_active else None,
+        "password1": "",
+        "password2": "",
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -50,12 +68,15 @@ def test_admin_of_another_practice_cannot_open_our_users(cast, login, other_prac
     olga, _ = other_practice
     client = login(olga)
     assert client.get(f"/users/{cast.alice.pk}/").status_code == 404
-    assert client.post(f"/users/{cast.alice.pk}/", _edit_form(cast.alice, is_active=None)
-                       ).status_code == 404
+    assert (
+        client.post(f"/users/{cast.alice.pk}/", _edit_form(cast.alice, is_active=None)).status_code
+        == 404
+    )
     cast.alice.refresh_from_db()
     assert cast.alice.is_active
-    assert AuditEvent.objects.filter(action="access.denied", actor_id=str(olga.pk),
-                                     target_type="user").exists()
+    assert AuditEvent.objects.filter(
+        action="access.denied", actor_id=str(olga.pk), target_type="user"
+    ).exists()
 
 
 @pytest.mark.parametrize("who", ["alice", "sam", "fred", "pria"])
@@ -85,23 +106,31 @@ def test_admin_adds_a_user_who_can_then_log_in(cast, login, client):
     assert nina.role == Role.CLINICIAN and nina.credentials == "LCSW"
     assert nina.supervisor == cast.sam and nina.licence_state == "MN"
     assert NEW_PASSWORD not in nina.password and nina.check_password(NEW_PASSWORD)
-    assert AuditEvent.objects.filter(action="user.create", target_id=str(nina.pk),
-                                     actor_id=str(cast.ada.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="user.create", target_id=str(nina.pk), actor_id=str(cast.ada.pk)
+    ).exists()
     client.post("/logout/")
-    assert client.post("/login/", {"username": "nina", "password": NEW_PASSWORD}
-                       ).status_code == 302
+    assert client.post("/login/", {"username": "nina", "password": NEW_PASSWORD}).status_code == 302
 
 
 def test_new_user_form_shows_its_fields(cast, login):
     page = login(cast.ada).get("/users/new/").content.decode()
-    for name in ("username", "credentials", "licence_number", "licence_state", "supervisor",
-                 "is_active", "password1"):
+    for name in (
+        "username",
+        "credentials",
+        "licence_number",
+        "licence_state",
+        "supervisor",
+        "is_active",
+        "password1",
+    ):
         assert f'name="{name}"' in page
 
 
 def test_weak_password_is_refused_with_a_reason(cast, login):
-    response = login(cast.ada).post("/users/new/", _new_user_form(password1="short",
-                                                                  password2="short"))
+    response = login(cast.ada).post(
+        "/users/new/", _new_user_form(password1="short", password2="short")
+    )
     assert response.status_code == 200
     assert "too short" in response.content.decode()
     assert not User.objects.filter(username="nina").exists()
@@ -142,8 +171,12 @@ def test_supervisor_list_leaves_out_other_practices(cast, login, other_practice)
 
 
 def test_admin_edits_a_user_and_the_change_is_audited(cast, login):
-    response = login(cast.ada).post(f"/users/{cast.bob.pk}/", _edit_form(
-        cast.bob, credentials="PsyD, LP", licence_number="LP-42", supervisor=cast.sam.pk))
+    response = login(cast.ada).post(
+        f"/users/{cast.bob.pk}/",
+        _edit_form(
+            cast.bob, credentials="PsyD, LP", licence_number="LP-42", supervisor=cast.sam.pk
+        ),
+    )
     assert response.status_code == 302
     cast.bob.refresh_from_db()
     assert cast.bob.credentials == "PsyD, LP" and cast.bob.supervisor == cast.sam
@@ -153,8 +186,10 @@ def test_admin_edits_a_user_and_the_change_is_audited(cast, login):
 
 
 def test_admin_sets_a_new_password_for_a_user(cast, login):
-    login(cast.ada).post(f"/users/{cast.bob.pk}/", _edit_form(
-        cast.bob, password1=NEW_PASSWORD, password2=NEW_PASSWORD))
+    login(cast.ada).post(
+        f"/users/{cast.bob.pk}/",
+        _edit_form(cast.bob, password1=NEW_PASSWORD, password2=NEW_PASSWORD),
+    )
     cast.bob.refresh_from_db()
     assert cast.bob.check_password(NEW_PASSWORD)
     event = AuditEvent.objects.filter(action="user.update", target_id=str(cast.bob.pk)).get()
@@ -194,8 +229,7 @@ def test_deactivation_ends_an_open_session(cast, login, client):
 
 
 def test_admin_cannot_deactivate_themselves(cast, login):
-    response = login(cast.ada).post(f"/users/{cast.ada.pk}/", _edit_form(cast.ada,
-                                                                         is_active=None))
+    response = login(cast.ada).post(f"/users/{cast.ada.pk}/", _edit_form(cast.ada, is_active=None))
     assert response.status_code == 200
     assert "cannot deactivate your own account" in response.content.decode()
     cast.ada.refresh_from_db()
@@ -203,8 +237,9 @@ def test_admin_cannot_deactivate_themselves(cast, login):
 
 
 def test_admin_cannot_remove_their_own_admin_role(cast, login):
-    response = login(cast.ada).post(f"/users/{cast.ada.pk}/", _edit_form(
-        cast.ada, role=Role.CLINICIAN))
+    response = login(cast.ada).post(
+        f"/users/{cast.ada.pk}/", _edit_form(cast.ada, role=Role.CLINICIAN)
+    )
     assert response.status_code == 200
     assert "cannot remove your own admin role" in response.content.decode()
     cast.ada.refresh_from_db()
@@ -212,8 +247,9 @@ def test_admin_cannot_remove_their_own_admin_role(cast, login):
 
 
 def test_admin_may_edit_their_own_details(cast, login):
-    response = login(cast.ada).post(f"/users/{cast.ada.pk}/", _edit_form(
-        cast.ada, email="ada@example.invalid"))
+    response = login(cast.ada).post(
+        f"/users/{cast.ada.pk}/", _edit_form(cast.ada, email="ada@example.invalid")
+    )
     assert response.status_code == 302
     cast.ada.refresh_from_db()
     assert cast.ada.email == "ada@example.invalid"
