@@ -1,19 +1,9 @@
-"""Test set-up: a throwaway data folder and master key, a fast password hasher, and the
-named cast every test uses."""
+"""The named cast every test uses. The throwaway data folder, master key and fast hasher
+are set by the `psynote.pytest_env` plugin, which runs before Django reads its settings."""
 
-import base64
-import os
-import secrets
-import tempfile
 from types import SimpleNamespace
 
 import pytest
-
-_home = tempfile.mkdtemp(prefix="psynote-test-")
-os.environ.setdefault("PSYNOTE_HOME", _home)
-os.environ.setdefault("PSYNOTE_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
-os.environ.setdefault("PSYNOTE_FAST_HASHER", "1")
-os.environ.setdefault("PSYNOTE_SECRET_KEY", "test-only-secret-" + secrets.token_hex(8))
 
 
 @pytest.fixture
