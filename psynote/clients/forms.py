@@ -10,11 +10,12 @@ from django.db.models import QuerySet
 from psynote.clients import icd10
 from psynote.clients.actions import DEMOGRAPHIC_FIELDS
 from psynote.clients.models import CareTeamMember, Client, Diagnosis
+from psynote.lib.forms import PlainLabels
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(PlainLabels, forms.ModelForm):
     """Demographics. Editing adds `status` (active / discharged)."""
 
     class Meta:
@@ -47,6 +48,7 @@ class NewClientForm(ClientForm):
             self.fields["primary_clinician"] = forms.ModelChoiceField(
                 queryset=clinicians,
                 label="Primary clinician",
+                empty_label="Choose a clinician",
                 help_text="The clinician who will see this client; you can add others later.",
             )
 
@@ -54,8 +56,12 @@ class NewClientForm(ClientForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class CareTeamAddForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label="Clinician")  # type: ignore[arg-type]
+class CareTeamAddForm(PlainLabels, forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        label="Clinician",
+        empty_label="Choose a clinician",
+    )
     role = forms.ChoiceField(
         choices=CareTeamMember.Role.choices, initial=CareTeamMember.Role.MEMBER
     )
@@ -65,7 +71,7 @@ class CareTeamAddForm(forms.Form):
         self.fields["user"].queryset = candidates  # type: ignore[attr-defined]
 
 
-class DiagnosisForm(forms.Form):
+class DiagnosisForm(PlainLabels, forms.Form):
     code = forms.CharField(
         label="ICD-10-CM code",
         max_length=10,
@@ -93,5 +99,5 @@ class DiagnosisForm(forms.Form):
         return onset
 
 
-class DiagnosisStatusForm(forms.Form):
+class DiagnosisStatusForm(PlainLabels, forms.Form):
     status = forms.ChoiceField(choices=Diagnosis.Status.choices)

@@ -1,8 +1,18 @@
 """Putting an action's ValidationError onto a Django form, so the page shows it next to
 the field it is about (or above the form) instead of failing with a 500."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+
+
+class PlainLabels:
+    """Form mixin: labels without Django's trailing colon, as on the rest of the app."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 def add_errors(form: forms.BaseForm, error: ValidationError) -> None:

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from psynote.lib.forms import PlainLabels
 from psynote.visits.actions import FIELDS
 from psynote.visits.models import Session
 
@@ -13,7 +14,7 @@ from psynote.visits.models import Session
 HAPPENED = {Session.Attendance.ATTENDED, Session.Attendance.NO_SHOW}
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(PlainLabels, forms.ModelForm):
     class Meta:
         model = Session
         fields = list(FIELDS)
@@ -40,6 +41,7 @@ class SessionForm(forms.ModelForm):
             self.fields["clinician"] = forms.ModelChoiceField(
                 queryset=clinicians,
                 label="Clinician",
+                empty_label="Choose a clinician",
                 help_text="Clinicians on this client's care team.",
             )
             self.order_fields(["clinician"])

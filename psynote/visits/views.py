@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from psynote.accounts.models import CLINICAL_ROLES, User
 from psynote.clients.access import Need, deny, get_client_for
-from psynote.clients.models import Client
+from psynote.clients.models import CareTeamMember, Client
 from psynote.lib.forms import add_errors
 from psynote.visits import actions
 from psynote.visits.access import get_session_for
@@ -41,10 +41,17 @@ def session_new(request: HttpRequest, client_id: object) -> HttpResponse:
     client = get_client_for(user, client_id, _need(user))
     clinicians = None if user.is_clinical else _care_team_clinicians(client)
     default = Session.Attendance.ATTENDED if user.is_clinical else Session.Attendance.SCHEDULED
+    initial = {"date": timezone.localdate(), "attendance": default}
+    if clinicians is not None:
+        initial["clinician"] = (
+            client.care_team.filter(role=CareTeamMember.Role.PRIMARY)
+            .values_list("user", flat=True)
+            .first()
+        )
     form = SessionForm(
         request.POST if request.method == "POST" else None,
         clinicians=clinicians,
-        initial={"date": timezone.localdate(), "attendance": default},
+        initial=initial,
     )
     context = {"form": form, "client": client, "new": True}
     if request.method == "POST":

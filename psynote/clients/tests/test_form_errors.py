@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from psynote.lib.forms import add_errors
+from psynote.lib.forms import PlainLabels, add_errors
 
 
 class _Form(forms.Form):
@@ -29,3 +29,11 @@ def test_plain_error_goes_above_the_form():
     form.is_valid()
     add_errors(form, ValidationError(["one", "two"]))
     assert form.non_field_errors() == ["one", "two"]
+
+
+class _Plain(PlainLabels, forms.Form):
+    name = forms.CharField()
+
+
+def test_plain_labels_have_no_trailing_colon():
+    assert _Plain()["name"].label_tag() == '<label for="id_name">Name</label>'

@@ -45,6 +45,7 @@ def test_front_desk_schedules_for_a_care_team_clinician(cast, login):
     day = (timezone.localdate() + timedelta(days=7)).isoformat()
     page = login(cast.fred).get(_url(cast.client)).content.decode()
     assert 'name="clinician"' in page and cast.bob.signature_name not in page
+    assert f'<option value="{cast.alice.pk}" selected>' in page  # the primary clinician
     response = login(cast.fred).post(
         _url(cast.client),
         _good(date=day, attendance="scheduled", end_time="", clinician=cast.alice.pk),
