@@ -340,7 +340,7 @@ def note_autosave(request: HttpRequest, note_id: Any) -> JsonResponse:
         note = actions.save_draft(by=request.user, note=note, changes=changes)
     except ValidationError as error:
         # The note may have been signed in another tab between the two reads.
-        status = 409 if "signed" in " ".join(error.messages) else 400
+        status = 409 if "signed and locked" in " ".join(error.messages) else 400
         return JsonResponse({"error": "; ".join(error.messages)}, status=status)
     saved_at = timezone.localtime(note.updated_at).strftime("%H:%M:%S")
     return JsonResponse({"ok": True, "saved_at": saved_at})
