@@ -1,0 +1,168 @@
+"""A clinician's day in a real browser: Debian's Chromium driven by Playwright against the
+real WSGI server (gunicorn) on its own fresh database."""
+
+import base64
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[3]
+CHROMIUM = "/usr/bin/chromium"
+SETUP = """
+from psynote import testing as t
+practice = t.make_practice("Browser Test Practice (fictional)")
+alice = t.make_user(practice, "alice", first_name="Alice", last_name="Fictional",
+                    credentials="PsyD, LP")
+t.make_client(alice, first_name="Avery", last_name="Browsertest", diagnosis="F41.1")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_env(name: str) -> tuple[dict[str, str], object]:
+    """Its own database: a fresh SQLite file, or a new database on the test PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return {}, None
+    import psycopg
+
+    parsed = urlparse(url)
+    admin = psycopg.connect(url, autocommit=True)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    return {"DATABASE_URL": parsed._replace(path=f"/{name}").geturl()}, admin
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    home = tempfile.mkdtemp(prefix="psynote-browser-")
+    db_name = f"psynote_browser_{secrets.token_hex(4)}"
+    db_env, admin = _database_env(db_name)
+    env = {
+        **os.environ,
+        **db_env,
+        "PSYNOTE_HOME": home,
+        "PSYNOTE_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "PSYNOTE_FAST_HASHER": "1",
+        "DJANGO_SETTINGS_MODULE": "psynote.settings",
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "psynote.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/login/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if admin is not None:
+            admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            admin.close()
+
+
+@pytest.fixture
+def page(server: str):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(base_url=server)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_clinician_records_session_writes_signs_and_amends_a_soap_note(page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("fictional-pass-123")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+
+    page.get_by_role("link", name=re.compile("Browsertest")).first.click()
+    page.get_by_role("link", name="Record a session").first.click()
+    # Yesterday in the practice's time zone: held, and well inside the late-entry window.
+    yesterday = datetime.now(ZoneInfo(os.environ.get("PSYNOTE_TIME_ZONE", "America/New_York")))
+    page.get_by_label("Date").fill((yesterday - timedelta(days=1)).strftime("%Y-%m-%d"))
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_label("Stop time").fill("10:50")
+    page.get_by_label("Attendance").select_option("attended")
+    page.get_by_role("button", name="Record session").click()
+    expect(page.get_by_text("90834").first).to_be_visible()  # 50 minutes face-to-face
+
+    page.get_by_label("SOAP").check()
+    page.get_by_role("button", name="Write progress note").click()
+    page.get_by_label("Subjective", exact=True).fill(
+        "Client describes a calmer, entirely fictional week."
+    )
+    page.get_by_label("Objective", exact=True).fill("Engaged, euthymic, on time.")
+    page.get_by_label("Assessment", exact=True).fill("Worry reduced; progressing toward goal.")
+    page.get_by_label("Plan", exact=True).fill("Continue weekly CBT; practise worry postponement.")
+    page.get_by_label("F41.1").check()
+    page.get_by_role("button", name="Save and review for signing").click()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Sign and lock").click()
+    expect(page.get_by_text("Electronically signed by").first).to_be_visible()
+    note_url = page.url
+
+    # A signed note cannot be edited: the editor refuses and sends the reader back.
+    page.goto(note_url.rstrip("/") + "/edit/")
+    expect(page.get_by_text("signed and locked").first).to_be_visible()
+    assert "/edit/" not in page.url
+
+    page.get_by_label("Addendum").fill("Correction: the homework was worry postponement.")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Sign and add addendum").click()
+    expect(page.get_by_text("Correction: the homework was worry postponement.")).to_be_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
