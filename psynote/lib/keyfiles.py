@@ -1,5 +1,6 @@
 """Secrets kept as files in the data folder, readable by the owner only (mode 0600)."""
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -15,8 +16,6 @@ def write_new(path: Path, data: bytes) -> None:
 
 def read_or_create_text(path: Path) -> str:
     if not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):  # another process made it first
             write_new(path, secrets.token_urlsafe(48).encode())
-        except FileExistsError:  # another process made it first
-            pass
     return path.read_text().strip()
