@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import hotspots
 
         hotspots.profile_all(meta["practice_id"], home, args.seed, print)
+    results.machine["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print()
     print(run.report(results, command, scale))
     print(f"\nSaved: {run.save(results, home)}")

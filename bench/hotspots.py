@@ -13,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
 from django.test import Client as TestClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bench.generate import CLINICIAN_PREFIX
@@ -39,6 +41,14 @@ def _profile(name: str, work: Callable[[], object], home: Path, log: Any) -> Non
     log("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
 
 
+def _queries(name: str, request: Callable[[], object], log: Any) -> None:
+    with CaptureQueriesContext(connection) as captured:
+        request()
+    log(f"\n=== {name}: {len(captured)} SQL statements in one request ===")
+    for query in captured.captured_queries:
+        log(f"  {query['time']}s  {' '.join(query['sql'].split())[:150]}")
+
+
 def profile_all(practice_id: int, home: Path, seed: int, log: Any) -> None:
     from bench.run import prepare_drafts
 
@@ -48,7 +58,7 @@ def profile_all(practice_id: int, home: Path, seed: int, log: Any) -> None:
         ProgressNote.objects.signed().filter(author=clinician).values_list("pk", flat=True)
     )
     open_ids = rng.sample(caseload, min(OPENS, len(caseload)))
-    drafts = prepare_drafts(clinician, SIGNS + 1, seed + 1)
+    drafts = prepare_drafts(clinician, SIGNS + 2, seed + 1)
     browser = TestClient(SERVER_NAME="127.0.0.1")
     browser.force_login(clinician)
     browser.get(reverse("note_detail", args=[open_ids[0]]))  # warm: imports, templates
@@ -59,9 +69,11 @@ def profile_all(practice_id: int, home: Path, seed: int, log: Any) -> None:
             browser.get(reverse("note_detail", args=[note_id]))
 
     def signs() -> None:
-        for draft in drafts[1:]:
+        for draft in drafts[2:]:
             browser.post(reverse("note_sign", args=[draft.pk]))
 
+    _queries("open", lambda: browser.get(reverse("note_detail", args=[open_ids[1]])), log)
+    _queries("sign", lambda: browser.post(reverse("note_sign", args=[drafts[1].pk])), log)
     _profile("open", opens, home, log)
     _profile("sign", signs, home, log)
     _profile("verify", lambda: chain.verify_practice(practice_id), home, log)

@@ -101,6 +101,21 @@ class Server:
             self.process.kill()
             self.process.wait()
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's workers have used so far. On a shared
+        machine wall-clock latency includes waiting for a core; CPU time does not."""
+        if self.process is None:
+            return 0.0
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # the process ended while we looked
+            if int(fields[1]) == self.process.pid:  # a worker: its parent is the master
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
 
 class Browser:
     """Keeps cookies like a browser. Gunicorn's sync workers close each connection, so

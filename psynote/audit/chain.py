@@ -47,20 +47,30 @@ class ChainReport:
     breaks: list[Break]
 
 
-def _payload_sql() -> str:
-    cols = [
-        "CAST(seq AS TEXT)" if f == "seq" else connection.ops.quote_name(f) for f in PAYLOAD_FIELDS
-    ]
-    return " || %s || ".join(cols)
+def _payload_sql() -> tuple[str, list[str]]:
+    """The SQL expression of an event's payload, and its parameters.
+
+    On SQLite one printf() builds it in a single allocation and, cast to a BLOB, it reaches
+    Python as bytes without a UTF-8 decode and re-encode: verification runs ~35% faster
+    than with || (docs/benchmarks.md). On PostgreSQL || is as fast as anything else.
+    """
+    names = [connection.ops.quote_name(f) for f in PAYLOAD_FIELDS]
+    if connection.vendor == "sqlite":
+        template = SEP.join(["%d"] + ["%s"] * (len(PAYLOAD_FIELDS) - 1))
+        return f"CAST(printf(%s, {', '.join(names)}) AS BLOB)", [template]
+    cols = ["CAST(seq AS TEXT)" if f == "seq" else n
+            for f, n in zip(PAYLOAD_FIELDS, names, strict=True)]
+    return " || %s || ".join(cols), [SEP] * (len(PAYLOAD_FIELDS) - 1)
 
 
-def _rows(practice_id: int) -> Iterator[tuple[int, str, bytes]]:
+def _rows(practice_id: int) -> Iterator[tuple[int, bytes | str, bytes]]:
     table = AuditEvent._meta.db_table
+    payload, params = _payload_sql()
     sql = (
-        f"SELECT seq, {_payload_sql()}, hash FROM {table} "  # noqa: S608 - names are ours
+        f"SELECT seq, {payload}, hash FROM {table} "  # noqa: S608 - names are ours
         "WHERE practice_id = %s ORDER BY seq"
     )
-    params = [SEP] * (len(PAYLOAD_FIELDS) - 1) + [practice_id]
+    params = [*params, practice_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(5000):
@@ -88,7 +98,9 @@ def verify_practice(practice_id: int, *, stop_at_first: bool = True) -> ChainRep
             )
             if stop_at_first:
                 break
-        previous = sha(previous + joined.encode()).digest()
+        if not isinstance(joined, bytes):  # PostgreSQL hands back text
+            joined = joined.encode()
+        previous = sha(previous + joined).digest()
         if previous != bytes(stored):
             breaks.append(Break(seq, "its contents or position do not match its hash (edited)"))
             if stop_at_first:
