@@ -1,0 +1,262 @@
+"""The access table: every page URL and every API route × every role → what they get.
+
+The routes come from the URL conf and the OpenAPI schema, so a new route without a row here
+fails `test_every_route_has_a_row`. For each route and role the expectation is one of:
+
+- ALLOW: the request is served (any status but a refusal, and never a 5xx);
+- DENY: a 404 exactly as for a thing that does not exist (anonymous: login redirect / 401);
+- HIDE: the route answers (a listing), but alice's records are not in the answer;
+- ANY: only that it never fails (logging out sends everyone to the login page).
+
+The records are alice's: her client, a session with a signed note, a psychotherapy note, a
+diagnosis, an API token. sam is a supervisor, but not alice's, so he is refused like bob;
+`test_supervisor_reads_but_cannot_write_supervisees_records` covers supervision.
+"""
+
+import json
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from psynote import testing as t
+from psynote.accounts.actions import issue_token
+from psynote.notes import actions as note_actions
+
+ALLOW, DENY, HIDE, ANY = "allow", "deny", "hide", "any"
+ROLES = ("anonymous", "bob", "sam", "ada", "fred", "pria", "alice")
+EVERYONE = dict.fromkeys(ROLES, ALLOW)
+SIGNED_IN = {**EVERYONE, "anonymous": DENY}
+
+
+def only(*names: str, hide: tuple[str, ...] = ()) -> dict[str, str]:
+    """ALLOW for the named roles, HIDE for `hide`, DENY for everyone else."""
+    return {role: ALLOW if role in names else HIDE if role in hide else DENY for role in ROLES}
+
+
+CLINICAL = ("alice",)
+CLINICIANS = ("alice", "bob", "sam")
+
+# Page URL name → (method, expectations).
+PAGES: dict[str, tuple[str, dict[str, str]]] = {
+    "login": ("GET", EVERYONE),
+    "logout": ("POST", dict.fromkeys(ROLES, ANY)),
+    "home": ("GET", SIGNED_IN),
+    "user_list": ("GET", only("ada")),
+    "user_new": ("GET", only("ada")),
+    "user_edit": ("GET", only("ada")),
+    "account": ("GET", SIGNED_IN),
+    "password_change": ("POST", SIGNED_IN),
+    "token_new": ("POST", SIGNED_IN),
+    "token_revoke": ("POST", only("alice")),
+    "caseload": ("GET", only(*CLINICIANS)),
+    "client_list": ("GET", only("alice", "ada", "fred", hide=("bob", "sam", "pria"))),
+    "client_new": ("GET", only("alice", "bob", "sam", "ada", "fred")),
+    "client_chart": ("GET", only("alice", "ada", "fred")),
+    "client_edit": ("GET", only("alice", "ada", "fred")),
+    "care_team": ("GET", only("ada")),
+    "diagnosis_add": ("GET", only(*CLINICAL)),
+    "diagnosis_status": ("POST", only(*CLINICAL)),
+    "icd_search": ("GET", only(*CLINICIANS)),
+    "session_new": ("GET", only("alice", "fred")),
+    "session_detail": ("GET", only("alice", "fred")),
+    "session_edit": ("GET", only("alice", "fred")),
+    "note_start": ("POST", only(*CLINICAL)),
+    "note_detail": ("GET", only(*CLINICAL)),
+    "note_edit": ("GET", only(*CLINICAL)),
+    "note_autosave": ("POST", only(*CLINICAL)),
+    "note_sign": ("GET", only(*CLINICAL)),
+    "addendum_add": ("POST", only(*CLINICAL)),
+    "psychotherapy_note_list": ("GET", only(*CLINICAL)),
+    "psychotherapy_note_detail": ("GET", only(*CLINICAL)),
+    "audit_log": ("GET", only("pria")),
+    "audit_verify": ("POST", only("pria")),
+    "audit_export": ("GET", only("pria")),
+}
+
+# "METHOD /api/v1/path" → expectations. Listings of what the caller may see are HIDE.
+API: dict[str, dict[str, str]] = {
+    "GET /api/v1/clients": only("alice", "ada", "fred", hide=("bob", "sam", "pria")),
+    "POST /api/v1/clients": only("alice", "bob", "sam", "ada", "fred"),
+    "GET /api/v1/clients/{client_id}": only("alice", "ada", "fred"),
+    "PATCH /api/v1/clients/{client_id}": only("alice", "ada", "fred"),
+    "GET /api/v1/clients/{client_id}/diagnoses": only(*CLINICAL),
+    "POST /api/v1/clients/{client_id}/diagnoses": only(*CLINICAL),
+    "GET /api/v1/clients/{client_id}/sessions": only("alice", "fred"),
+    "POST /api/v1/clients/{client_id}/sessions": only("alice", "fred"),
+    "GET /api/v1/sessions/{session_id}": only("alice", "fred"),
+    "PATCH /api/v1/sessions/{session_id}": only("alice", "fred"),
+    "GET /api/v1/clients/{client_id}/notes": only(*CLINICAL),
+    "POST /api/v1/sessions/{session_id}/notes": only(*CLINICAL),
+    "GET /api/v1/notes/{note_id}": only(*CLINICAL),
+    "PATCH /api/v1/notes/{note_id}": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/sign": only(*CLINICAL),
+    "GET /api/v1/notes/{note_id}/addenda": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/addenda": only(*CLINICAL),
+    "GET /api/v1/clients/{client_id}/psychotherapy-notes": only(*CLINICAL),
+    "POST /api/v1/clients/{client_id}/psychotherapy-notes": only(*CLINICAL),
+    "GET /api/v1/psychotherapy-notes/{note_id}": only(*CLINICAL),
+    "PATCH /api/v1/psychotherapy-notes/{note_id}": only(*CLINICAL),
+}
+
+
+# A valid body for each write, so that the answer turns on access, not on the input.
+BODIES: dict[str, dict] = {
+    "POST /api/v1/clients": {
+        "first_name": "Table",
+        "last_name": "Fictional",
+        "date_of_birth": "1990-01-01",
+    },
+    "POST /api/v1/clients/{client_id}/diagnoses": {"code": "F32.A"},
+    "POST /api/v1/clients/{client_id}/sessions": {
+        "date": "2026-01-05",
+        "start_time": "10:00",
+        "end_time": "10:50",
+        "attendance": "attended",
+    },
+    "POST /api/v1/sessions/{session_id}/notes": {"template": "soap"},
+    "POST /api/v1/notes/{note_id}/addenda": {"kind": "correction", "body": "Fictional fix."},
+    "POST /api/v1/clients/{client_id}/psychotherapy-notes": {"body": "Fictional."},
+    "PATCH /api/v1/psychotherapy-notes/{note_id}": {"body": "Fictional, edited."},
+}
+
+
+def _page_patterns() -> dict[str, str]:
+    """URL name → route, for every page outside the API."""
+    found: dict[str, str] = {}
+
+    def walk(patterns: list, prefix: str = "") -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                if not route.startswith("api/"):
+                    walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                found[pattern.name] = route
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def _api_routes() -> set[str]:
+    from psynote.api import api
+
+    schema = api.get_openapi_schema()
+    return {
+        f"{method.upper()} {path}"
+        for path, methods in schema["paths"].items()
+        for method in methods
+        if method.upper() in {"GET", "POST", "PATCH", "PUT", "DELETE"}
+    }
+
+
+def test_every_route_has_a_row():
+    pages = set(_page_patterns())
+    assert pages - set(PAGES) == set(), "pages with no row in the access table"
+    assert set(PAGES) - pages == set(), "rows for pages that no longer exist"
+    api = _api_routes()
+    assert api - set(API) == set(), "API routes with no row in the access table"
+    assert set(API) - api == set(), "rows for API routes that no longer exist"
+
+
+@pytest.fixture
+def records(cast):
+    alice = cast.alice
+    session = t.make_session(cast.client, alice)
+    note = t.make_note(session, sign=True)
+    draft_session = t.make_session(cast.client, alice, minutes=45)
+    pnote = note_actions.write_psychotherapy_note(
+        by=alice, client=cast.client, body="Fictional process note."
+    )
+    token, _ = issue_token(by=alice, name="access table")
+    return SimpleNamespace(
+        cast=cast,
+        ids={
+            "client_id": cast.client.pk,
+            "session_id": draft_session.pk,
+            "note_id": note.pk,
+            "pnote_id": pnote.pk,
+            "diagnosis_id": cast.client.diagnoses.first().pk,
+            "user_id": alice.pk,
+            "token_id": token.pk,
+        },
+        marker=str(cast.client.pk),
+    )
+
+
+def _fill(route: str, ids: dict) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1).split(":")[-1]
+        if route.startswith("/api/") and "psychotherapy-notes/" in route and name == "note_id":
+            name = "pnote_id"
+        return str(ids[name])
+
+    path = re.sub(r"<([^>]+)>", value, route)
+    return "/" + re.sub(r"\{([^}]+)\}", value, path).lstrip("/")
+
+
+def _check(response, expected: str, role: str, marker: str, what: str) -> None:
+    status = response.status_code
+    assert status < 500, f"{what} as {role}: {status}"
+    if expected == ANY:
+        return
+    if expected == DENY:
+        if role == "anonymous":
+            refused = status in (401, 403) or (
+                status == 302 and "/login/" in response.get("Location", "")
+            )
+            assert refused, f"{what} as anonymous: {status}, expected a login redirect or 401"
+        elif "{" in what or "<" in what or re.search(r"[0-9a-f]{8}-", what):
+            assert status == 404, f"{what} as {role}: {status}, expected 404"
+        else:  # no record named in the URL, so a plain refusal reveals nothing
+            assert status in (403, 404), f"{what} as {role}: {status}, expected 403/404"
+        return
+    refused = status in (401, 404) or (status == 302 and "/login/" in response["Location"])
+    assert not refused, f"{what} as {role}: {status}, expected to be served"
+    if expected == HIDE:
+        assert marker not in response.content.decode(errors="replace"), (
+            f"{what} as {role} shows alice's client"
+        )
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_page_access(name, records, client):
+    method, expectations = PAGES[name]
+    url = _fill(_page_patterns()[name], records.ids)
+    for role in ROLES:  # alice last: her POSTs may change what the others would see
+        client.logout()
+        if role != "anonymous":
+            client.force_login(getattr(records.cast, role))
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        _check(response, expectations[role], role, records.marker, f"{method} {url}")
+
+
+@pytest.mark.parametrize("route", sorted(API))
+def test_api_access(route, records, client):
+    method, template = route.split(" ", 1)
+    url = _fill(template, records.ids)
+    for role in ROLES:
+        client.logout()
+        headers = {}
+        if role != "anonymous":
+            _, secret = issue_token(by=getattr(records.cast, role), name="table")
+            headers["Authorization"] = f"Bearer {secret}"
+        body = json.dumps(BODIES.get(route, {})) if method != "GET" else ""
+        response = client.generic(
+            method, url, data=body, content_type="application/json", headers=headers
+        )
+        _check(response, API[route][role], role, records.marker, route)
+
+
+def test_supervisor_reads_but_cannot_write_supervisees_records(cast, client):
+    session = t.make_session(cast.supervisee_client, cast.sue)
+    note = t.make_note(session)
+    client.force_login(cast.sam)
+    assert client.get(f"/clients/{cast.supervisee_client.pk}/").status_code == 200
+    assert client.get(f"/notes/{note.pk}/").status_code == 200
+    assert client.get(f"/notes/{note.pk}/edit/").status_code == 404
+    assert client.post(f"/notes/{note.pk}/sign/", {}).status_code == 404
+    assert (
+        client.get(f"/clients/{cast.supervisee_client.pk}/psychotherapy-notes/").status_code == 404
+    )
