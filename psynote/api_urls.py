@@ -13,12 +13,14 @@ from django.views.decorators.csrf import csrf_exempt
 
 from psynote.api import api
 from psynote.clients.api import router as clients_router
+from psynote.measures.api import router as measures_router
 from psynote.notes.api import router as notes_router
 from psynote.visits.api import router as visits_router
 
 api.add_router("", clients_router)
 api.add_router("", visits_router)
 api.add_router("", notes_router)
+api.add_router("", measures_router)
 
 
 def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("psynote.visits.urls")),
     path("", include("psynote.notes.urls")),
     path("", include("psynote.audit.urls")),
+    path("", include("psynote.measures.urls")),
     path("api/v1/", include("psynote.api_urls")),
 ]

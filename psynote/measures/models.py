@@ -1,8 +1,8 @@
 """Administrations of standard measures, self-report links and schedules.
 
 The instrument itself is data (`library`), so these rows name it by key and keep no
-copy of its wording. Answers are numbers keyed by item number; there is no free text
-here, which is why nothing in this app is encrypted.
+copy of its wording. Answers are numbers keyed by item number; the only free text is a
+risk alert's resolution note, sealed under the client's data key like a progress note.
 """
 
 import hashlib
@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from psynote.clients.models import Client
+from psynote.lib import crypto
 from psynote.measures import library, scoring
 
 SELF_REPORT_LINK_DAYS = 7
@@ -226,3 +227,99 @@ class MeasureSchedule(models.Model):
         if last is None:
             return timezone.localdate()
         return timezone.localdate(last) + timedelta(days=self.every_n_days)
+
+
+class RiskAlertQuerySet(models.QuerySet):
+    def open(self) -> "RiskAlertQuerySet":
+        return self.filter(resolved_at__isnull=True)
+
+
+class RiskAlert(models.Model):
+    """Raised when an administration answers a critical item (PHQ-9 item 9 above 0,
+    DOMAIN.md §5). It stays open, on the chart and the caseload, and every progress note
+    of the client needs a completed risk assessment until a clinician resolves it."""
+
+    class Resolution(models.TextChoices):
+        ASSESSED = "assessed", "Risk assessed and documented in a progress note"
+        CONTACTED = "contacted", "Client contacted; risk assessed and safety plan reviewed"
+        REFERRED = "referred", "Referred to crisis or emergency services"
+        ENTERED_IN_ERROR = "entered_in_error", "The answer was recorded in error"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="risk_alerts")
+    administration = models.OneToOneField(
+        Administration, on_delete=models.PROTECT, related_name="risk_alert"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    resolution_note_ct = models.BinaryField(null=True, blank=True)
+
+    objects = RiskAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["client", "resolved_at"], name="measures_alert_client_open")
+        ]
+        constraints = [
+            # Resolved means all of: when, by whom, how and a note; open means none of them.
+            models.CheckConstraint(
+                condition=models.Q(
+                    resolved_at__isnull=True,
+                    resolved_by__isnull=True,
+                    resolution="",
+                    resolution_note_ct__isnull=True,
+                )
+                | models.Q(
+                    resolved_at__isnull=False,
+                    resolved_by__isnull=False,
+                    resolution__in=["assessed", "contacted", "referred", "entered_in_error"],
+                    resolution_note_ct__isnull=False,
+                ),
+                name="risk_alert_resolution_fields_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"risk alert for client {self.client_id} ({self.opened_at:%Y-%m-%d})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    def reasons(self) -> list[str]:
+        """What raised the alert, in words: e.g. "PHQ-9 item 9 was answered above 0 (2,
+        More than half the days) on 2026-11-28". Needs `administration` loaded."""
+        administration = self.administration
+        instrument = administration.definition
+        when = timezone.localdate(administration.administered_at).isoformat()
+        words = []
+        for hit in administration.flags.get("critical_items", []):
+            rule = next((r for r in instrument.critical_items if r.item == hit["item"]), None)
+            item = instrument.item(hit["item"])
+            answer = f"{hit['answer']}"
+            if item is not None:
+                answer += f", {item.label_for(hit['answer'])}"
+            limit = f" {'above' if rule.op == '>' else rule.op} {rule.value}" if rule else ""
+            words.append(
+                f"{instrument.short_name} item {hit['item']} was answered{limit} "
+                f"({answer}) on {when}"
+            )
+        return words or [f"{instrument.short_name} critical answer on {when}"]
+
+    def _aad(self) -> bytes:
+        return crypto.aad_for("measures_riskalert", self.pk, "resolution_note")
+
+    def resolution_note(self) -> str:
+        if self.resolution_note_ct is None:
+            return ""
+        key = self.client.data_key()
+        return crypto.open_sealed(key, self.resolution_note_ct, self._aad()).decode()
+
+    def set_resolution_note(self, text: str) -> None:
+        # The row id is in the associated data, so the alert must exist before sealing.
+        assert self.pk is not None
+        self.resolution_note_ct = crypto.seal(self.client.data_key(), text.encode(), self._aad())
