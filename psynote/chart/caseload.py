@@ -19,6 +19,8 @@ from django.utils import timezone
 from psynote.accounts.models import Role
 from psynote.clients.access import Need, clients_for
 from psynote.clients.models import CareTeamMember, Client, Diagnosis
+from psynote.measures.models import RiskAlert
+from psynote.measures.outcomes import due_measures
 from psynote.notes.models import ProgressNote
 from psynote.visits.models import Session
 
@@ -60,6 +62,7 @@ def annotate(clients: QuerySet[Client]) -> QuerySet[Client]:
         ),
         drafts=_count(notes.drafts()),
         at_risk=Coalesce(Subquery(latest_signed.values("risk_flagged")[:1]), Value(False)),
+        open_risk_alerts=_count(RiskAlert.objects.open().filter(client=OuterRef("pk"))),
         diagnosis_code=Subquery(primary.values("code")[:1]),
         diagnosis_text=Subquery(primary.values("description")[:1]),
     ).order_by("last_name", "first_name")
@@ -82,6 +85,13 @@ def _labelled(clients: QuerySet[Client]) -> list[Client]:
             Attendance(client.last_attendance).label if client.last_attendance else ""
         )
     return rows
+
+
+def _with_due_measures(clients: list[Client]) -> None:
+    """Measures due today or overdue, from the clients' schedules (two queries for all)."""
+    due = due_measures(clients)
+    for client in clients:
+        client.measures_due = [d for d in due.get(client.pk, []) if d.is_due]
 
 
 def caseload_for(user: Any) -> Caseload:
@@ -110,4 +120,5 @@ def caseload_for(user: Any) -> Caseload:
         for client in supervised:
             client.supervisees = by_client.get(client.pk, [])
         result.supervised = supervised
+    _with_due_measures(result.own + result.supervised)
     return result

@@ -10,6 +10,7 @@ from psynote.chart import timeline
 from psynote.chart.caseload import caseload_for
 from psynote.clients.access import Need, can, get_client_for
 from psynote.clients.forms import DiagnosisForm, DiagnosisStatusForm
+from psynote.measures import outcomes as measure_outcomes
 from psynote.notes.templates import TEMPLATES
 from psynote.visits.access import get_session_for, sessions_for
 from psynote.visits.models import Session
@@ -63,6 +64,14 @@ def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
             "diagnoses": client.diagnoses.select_related("added_by"),
             "diagnosis_form": DiagnosisForm(),
             "status_choices": DiagnosisStatusForm.base_fields["status"].choices,
+            # Open risk alerts (critical answers on a measure) and the latest scores.
+            "risk_alerts": [
+                (alert, alert.reasons())
+                for alert in measure_outcomes.open_alerts([client]).get(client.pk, [])
+            ],
+            "latest_scores": list(
+                measure_outcomes.latest_scores([client]).get(client.pk, {}).values()
+            ),
         }
         scope = "clinical"
     elif schedule:
