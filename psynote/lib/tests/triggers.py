@@ -44,17 +44,21 @@ def restore(statements: list[str]) -> None:
             cursor.execute(sql)
 
 
-def enabled_count() -> int:
-    """How many refuse-change triggers are in force (to check a restore)."""
+def enabled_names() -> set[str]:
+    """The refuse-change triggers in force."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT count(*) FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+                "SELECT t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
                 "WHERE p.proname = 'psynote_refuse_change' AND t.tgenabled <> 'D'"
             )
         else:
             cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
                 "AND name LIKE '%\\_refuse\\_%' ESCAPE '\\'"
             )
-        return cursor.fetchone()[0]
+        return {name for (name,) in cursor.fetchall()}
+
+
+def enabled_count() -> int:
+    return len(enabled_names())
