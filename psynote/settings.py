@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "psynote.notes",
     "psynote.chart",
     "psynote.measures",
+    "psynote.exchange",
 ]
 
 MIDDLEWARE = [

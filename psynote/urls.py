@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("psynote.notes.urls")),
     path("", include("psynote.audit.urls")),
     path("", include("psynote.measures.urls")),
+    path("", include("psynote.exchange.urls")),
     path("api/v1/", include("psynote.api_urls")),
 ]

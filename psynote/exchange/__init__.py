@@ -1,0 +1,1 @@
+"""Exchange: authorisations, the disclosure gate and log, signed export packages."""
