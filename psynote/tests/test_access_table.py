@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from psynote import testing as t
 from psynote.accounts.actions import issue_token
+from psynote.measures import actions as measure_actions
 from psynote.notes import actions as note_actions
 
 ALLOW, DENY, HIDE, ANY = "allow", "deny", "hide", "any"
@@ -73,6 +74,14 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "audit_log": ("GET", only("pria")),
     "audit_verify": ("POST", only("pria")),
     "audit_export": ("GET", only("pria")),
+    "measures_client": ("GET", only(*CLINICAL)),
+    "measure_administer": ("GET", only(*CLINICAL)),
+    "measure_link": ("POST", only(*CLINICAL)),
+    "measure_schedule": ("POST", only(*CLINICAL)),
+    "risk_alert_resolve": ("POST", only(*CLINICAL)),
+    "measures_caseload": ("GET", only(*CLINICAL, hide=("bob", "sam"))),
+    # The client's questionnaire: no login, and nothing of the record for anyone.
+    "self_report": ("GET", dict.fromkeys(ROLES, HIDE)),
 }
 
 # "METHOD /api/v1/path" → expectations. Listings of what the caller may see are HIDE.
@@ -98,6 +107,13 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/clients/{client_id}/psychotherapy-notes": only(*CLINICAL),
     "GET /api/v1/psychotherapy-notes/{note_id}": only(*CLINICAL),
     "PATCH /api/v1/psychotherapy-notes/{note_id}": only(*CLINICAL),
+    "GET /api/v1/instruments": SIGNED_IN,
+    "GET /api/v1/instruments/{key}": SIGNED_IN,
+    "GET /api/v1/clients/{client_id}/administrations": only(*CLINICAL),
+    "POST /api/v1/clients/{client_id}/administrations": only(*CLINICAL),
+    "GET /api/v1/administrations/{administration_id}": only(*CLINICAL),
+    "POST /api/v1/clients/{client_id}/self-report-links": only(*CLINICAL),
+    "GET /api/v1/clients/{client_id}/risk-alerts": only(*CLINICAL),
 }
 
 
@@ -119,6 +135,11 @@ BODIES: dict[str, dict] = {
     "POST /api/v1/notes/{note_id}/addenda": {"kind": "correction", "body": "Fictional fix."},
     "POST /api/v1/clients/{client_id}/psychotherapy-notes": {"body": "Fictional."},
     "PATCH /api/v1/psychotherapy-notes/{note_id}": {"body": "Fictional, edited."},
+    "POST /api/v1/clients/{client_id}/administrations": {
+        "instrument": "gad7",
+        "answers": {str(n): 1 for n in range(1, 8)},
+    },
+    "POST /api/v1/clients/{client_id}/self-report-links": {"instrument": "phq9"},
 }
 
 
@@ -170,6 +191,13 @@ def records(cast):
         by=alice, client=cast.client, body="Fictional process note."
     )
     token, _ = issue_token(by=alice, name="access table")
+    # A PHQ-9 with item 9 above 0: an administration, its risk alert, and a link.
+    administration = measure_actions.administer(
+        by=alice, client=cast.client, instrument_key="phq9", answers={n: 1 for n in range(1, 10)}
+    )
+    _, link_token = measure_actions.create_self_report_link(
+        by=alice, client=cast.client, instrument_key="phq9"
+    )
     return SimpleNamespace(
         cast=cast,
         ids={
@@ -180,6 +208,10 @@ def records(cast):
             "diagnosis_id": cast.client.diagnoses.first().pk,
             "user_id": alice.pk,
             "token_id": token.pk,
+            "key": "phq9",
+            "administration_id": administration.pk,
+            "alert_id": administration.risk_alert.pk,
+            "token": link_token,
         },
         marker=str(cast.client.pk),
     )
