@@ -15,11 +15,13 @@ from psynote.api import api
 from psynote.clients.api import router as clients_router
 from psynote.measures.api import router as measures_router
 from psynote.notes.api import router as notes_router
+from psynote.plans.api import router as plans_router
 from psynote.visits.api import router as visits_router
 
 api.add_router("", clients_router)
 api.add_router("", visits_router)
 api.add_router("", notes_router)
+api.add_router("", plans_router)
 api.add_router("", measures_router)
 
 

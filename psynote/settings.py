@@ -25,6 +25,8 @@ CSRF_TRUSTED_ORIGINS = config.csv("PSYNOTE_CSRF_TRUSTED_ORIGINS", [])
 MASTER_KEY_FILE = config.path("PSYNOTE_MASTER_KEY_FILE", HOME / "master.key")
 
 LATE_ENTRY_HOURS = config.integer("PSYNOTE_LATE_ENTRY_HOURS", 72, minimum=1)
+# Days from signing a treatment plan to its review date (the clinician may set another).
+PLAN_REVIEW_DAYS = config.integer("PSYNOTE_PLAN_REVIEW_DAYS", 90, minimum=1)
 IDLE_TIMEOUT_MINUTES = config.integer("PSYNOTE_IDLE_TIMEOUT_MINUTES", 15, minimum=1)
 LOGIN_MAX_FAILURES = config.integer("PSYNOTE_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = config.integer("PSYNOTE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "psynote.notes",
     "psynote.chart",
     "psynote.measures",
+    "psynote.plans",
     "psynote.exchange",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("psynote.clients.urls")),
     path("", include("psynote.visits.urls")),
     path("", include("psynote.notes.urls")),
+    path("", include("psynote.plans.urls")),
     path("", include("psynote.audit.urls")),
     path("", include("psynote.measures.urls")),
     path("", include("psynote.exchange.urls")),

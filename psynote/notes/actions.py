@@ -13,6 +13,7 @@ from psynote.audit import log
 from psynote.notes import content as note_content
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 from psynote.notes.templates import TEMPLATES, empty_content
+from psynote.plans.queries import active_objectives
 from psynote.visits.models import Session
 
 MAX_ADDENDUM = 50_000
@@ -50,7 +51,9 @@ def save_draft(*, by: Any, note: ProgressNote, changes: dict[str, Any]) -> Progr
         raise ValidationError("this note is signed and locked; add an addendum instead")
     if note.author_id != by.pk:
         raise ValidationError("only the author edits a draft")
-    merged = note_content.merge(note.template, note.content(), changes, _chart_codes(note))
+    objectives = {o.key: o.text for o in active_objectives(note.client)}
+    merged = note_content.merge(note.template, note.content(), changes, _chart_codes(note),
+                                objectives)
     note.set_content(merged)
     note.risk_flagged = note_content.risk_is_flagged(merged)
     note.updated_at = timezone.now()
@@ -69,8 +72,17 @@ def is_late(note: ProgressNote, at: Any = None) -> bool:
     return at - note.session.ended_at > timedelta(hours=late_entry_hours(note))
 
 
+def objectives_required(note: ProgressNote) -> bool:
+    """The client's plan in force has open objectives, so a note should address one."""
+    return bool(active_objectives(note.client))
+
+
 @transaction.atomic
-def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "") -> ProgressNote:
+def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
+              no_objective_reason: str = "") -> ProgressNote:
+    """Sign the author's draft. `no_objective_reason`, when given, replaces the draft's:
+    it is asked for when the client's plan in force has open objectives and the note
+    rates none of them."""
     note = (ProgressNote.objects.select_for_update()
             .select_related("client__practice", "session").get(pk=note.pk))
     if note.is_signed:
@@ -85,6 +97,15 @@ def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "") -> Progress
     if late and not late_reason:
         problems.append(f"signed more than {late_entry_hours(note)} h after the session: "
                         "give the reason for the late entry")
+    no_objective_reason = (no_objective_reason or content.get("no_objective_reason")
+                           or "").strip()
+    addressed = bool(content.get("objectives"))
+    if not addressed and not no_objective_reason and objectives_required(note):
+        problems.append("this note addresses none of the objectives of the client's "
+                        "treatment plan: rate progress on at least one, or say why this "
+                        "session worked on none")
+    if len(no_objective_reason) > note_content.MAX_TEXT:
+        problems.append(f"the reason is longer than {note_content.MAX_TEXT} characters")
     if problems:
         raise ValidationError(problems)
     session = note.session
@@ -100,6 +121,9 @@ def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "") -> Progress
             "place": session.place,
         },
     }
+    content.pop("no_objective_reason", None)
+    if no_objective_reason and not addressed:
+        content["no_objective_reason"] = no_objective_reason
     note.set_content(content)
     note.late_entry = late
     note.cpt_code = session.cpt_suggestion().text

@@ -26,7 +26,7 @@ from psynote.notes.access import (
     notes_for,
     psychotherapy_notes_for,
 )
-from psynote.notes.content import MAX_TEXT
+from psynote.notes.content import MAX_TEXT, OBJECTIVE_RATINGS
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 from psynote.notes.templates import (
     HI_CHOICES,
@@ -46,6 +46,7 @@ TemplateKey = StrEnum("TemplateKey", {key: key for key in TEMPLATES})  # type: i
 AddendumKind = StrEnum("AddendumKind", {v: v for v in Addendum.Kind.values})  # type: ignore[misc]
 Si = StrEnum("Si", {key: key for key, _ in SI_CHOICES})  # type: ignore[misc]
 Hi = StrEnum("Hi", {key: key for key, _ in HI_CHOICES})  # type: ignore[misc]
+Rating = StrEnum("Rating", {key: key for key, _ in OBJECTIVE_RATINGS})  # type: ignore[misc]
 RiskLevel = StrEnum("RiskLevel", {"blank": "", **{k: k for k, _ in RISK_LEVELS}})  # type: ignore[misc]
 
 _STRICT = ConfigDict(extra="forbid", use_enum_values=True)
@@ -70,6 +71,13 @@ RiskChanges = create_model(  # type: ignore[call-overload]
 )
 
 
+class ObjectiveRating(InputSchema):
+    objective_key: str = Field(max_length=64, description="An open objective of the plan "
+                               "in force: GET /clients/{id}/objectives")
+    rating: Rating  # type: ignore[valid-type]
+    comment: str = Field("", max_length=MAX_TEXT)
+
+
 class NoteChanges(InputSchema):
     """A partial update of a draft; what is left out stays as it is."""
 
@@ -87,6 +95,12 @@ class NoteChanges(InputSchema):
     diagnosis_codes: list[str] = Field(
         None, max_length=100, description="ICD-10-CM codes on this client's chart"
     )
+    objectives: list[ObjectiveRating] = Field(
+        None, max_length=200, description="Progress on treatment-plan objectives (replaces)"
+    )
+    no_objective_reason: str = Field(
+        None, max_length=MAX_TEXT, description="Why the session addressed no objective"
+    )
 
 
 class NoteStart(InputSchema):
@@ -96,6 +110,12 @@ class NoteStart(InputSchema):
 class SignIn(InputSchema):
     late_reason: str = Field(
         "", max_length=MAX_TEXT, description="Required when signing after the late-entry window"
+    )
+    no_objective_reason: str = Field(
+        "",
+        max_length=MAX_TEXT,
+        description="Required when the plan in force has open objectives and the note "
+        "rates none",
     )
 
 
@@ -280,7 +300,12 @@ def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn) -> ProgressN
     """Sign the author's draft; 400 lists what is missing."""
     note = get_note_for(request.user, note_id, write=True)
     _refuse_if_signed(note)
-    actions.sign_note(by=request.user, note=note, late_reason=payload.late_reason)
+    actions.sign_note(
+        by=request.user,
+        note=note,
+        late_reason=payload.late_reason,
+        no_objective_reason=payload.no_objective_reason,
+    )
     return _shown(note, request.user)
 
 

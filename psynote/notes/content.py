@@ -16,6 +16,9 @@ from psynote.notes.templates import (
 )
 
 MAX_TEXT = 50_000
+# Progress on a treatment-plan objective, as the note rates it (the golden thread).
+OBJECTIVE_RATINGS = (("progressing", "Progressing"), ("no_change", "No change"),
+                     ("regressing", "Regressing"), ("achieved", "Achieved"))
 
 
 def _text(value: Any, where: str, problems: list[str]) -> str:
@@ -38,15 +41,50 @@ def _choice(value: Any, choices: tuple[tuple[str, str], ...], where: str,
     return ""
 
 
+def _objectives(given: Any, objectives: dict[str, str], problems: list[str]
+                ) -> list[dict[str, str]]:
+    """The note's ratings of plan objectives, each checked against the open objectives of
+    the plan in force (`objectives`: key → text), with the objective's text kept beside
+    the rating so the signed note says what it worked on."""
+    if not isinstance(given, list) or not all(isinstance(x, dict) for x in given):
+        problems.append("objectives must be a list of {objective_key, rating, comment}")
+        return []
+    result, seen = [], set()
+    for entry in given:
+        key = entry.get("objective_key")
+        unknown = set(entry) - {"objective_key", "rating", "comment"}
+        if unknown:
+            problems.append(f"objectives: unknown fields {', '.join(sorted(unknown))}")
+        if not isinstance(key, str) or key not in objectives:
+            problems.append("objectives: not an open objective of this client's treatment "
+                            "plan in force")
+            continue
+        if key in seen:
+            problems.append("objectives: each objective is rated once")
+            continue
+        seen.add(key)
+        rating = entry.get("rating")
+        rating = _choice(rating if isinstance(rating, str) else None, OBJECTIVE_RATINGS,
+                         f"the rating of “{objectives[key][:60]}”", problems)
+        comment = _text(entry.get("comment"), "objectives.comment", problems)
+        result.append({"objective_key": key, "objective": objectives[key], "rating": rating,
+                       "comment": comment})
+    return result
+
+
 def merge(template: str, current: dict[str, Any], changes: dict[str, Any],
-          chart_codes: set[str]) -> dict[str, Any]:
-    """Apply a partial update to a draft's content; refuse anything malformed, whole."""
+          chart_codes: set[str], objectives: dict[str, str] | None = None) -> dict[str, Any]:
+    """Apply a partial update to a draft's content; refuse anything malformed, whole.
+
+    `objectives`: key → text of the open objectives of the client's plan in force, which
+    the note's `objectives` ratings may name."""
     problems: list[str] = []
     result = empty_content(template) | {k: v for k, v in current.items()}
     if not isinstance(changes, dict):
         raise ValidationError("content must be an object")
     unknown = set(changes) - {"sections", "mse", "risk", "interventions",
-                              "interventions_other", "diagnosis_codes"}
+                              "interventions_other", "diagnosis_codes", "objectives",
+                              "no_objective_reason"}
     if unknown:
         problems.append(f"unknown content fields: {', '.join(sorted(unknown))}")
     for block, allowed in (
@@ -105,6 +143,11 @@ def merge(template: str, current: dict[str, Any], changes: dict[str, Any],
             if missing:
                 problems.append(f"not diagnoses on this client's chart: {', '.join(missing)}")
             result["diagnosis_codes"] = sorted(set(given) & chart_codes)
+    if "objectives" in changes:
+        result["objectives"] = _objectives(changes["objectives"], objectives or {}, problems)
+    if "no_objective_reason" in changes:
+        result["no_objective_reason"] = _text(changes["no_objective_reason"],
+                                              "no_objective_reason", problems)
     if problems:
         raise ValidationError(problems)
     return result

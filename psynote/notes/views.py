@@ -37,7 +37,7 @@ from psynote.notes.access import (
     notes_for,
     psychotherapy_notes_for,
 )
-from psynote.notes.content import completeness_problems, risk_is_flagged
+from psynote.notes.content import OBJECTIVE_RATINGS, completeness_problems, risk_is_flagged
 from psynote.notes.models import Addendum, ProgressNote
 from psynote.notes.templates import (
     HI_CHOICES,
@@ -49,6 +49,7 @@ from psynote.notes.templates import (
     TEMPLATES,
     empty_content,
 )
+from psynote.plans.queries import active_objectives
 from psynote.visits.access import get_session_for, sessions_for
 from psynote.visits.models import Session
 
@@ -101,6 +102,23 @@ def changes_from_form(post: QueryDict) -> tuple[dict[str, Any], list[str]]:
             changes[name] = [value for value in post.getlist(name) if value]
     if "interventions_other" in post:
         changes["interventions_other"] = post.get("interventions_other", "")
+    # Treatment-plan objectives: one rating select and comment per open objective; the
+    # hidden marker tells "none rated" (clear the list) from "block not on the page".
+    if "objectives_shown" in post:
+        rated = []
+        for name in post:
+            if name.startswith("objective_rating_"):
+                key = name[len("objective_rating_") :]
+                rating = post.get(name, "").strip()
+                comment = post.get(f"objective_comment_{key}", "")
+                if rating:
+                    rated.append({"objective_key": key, "rating": rating, "comment": comment})
+                elif comment.strip():
+                    problems.append("Choose how the client progressed on each objective you "
+                                    "commented on (or clear the comment)")
+        changes["objectives"] = rated
+    if "no_objective_reason" in post:
+        changes["no_objective_reason"] = post.get("no_objective_reason", "")
     return changes, problems
 
 
@@ -112,7 +130,8 @@ def _shown_content(content: dict[str, Any], changes: dict[str, Any]) -> dict[str
     for _, block in _BLOCK_PREFIXES:
         if isinstance(changes.get(block), dict):
             shown[block] = {**shown.get(block, {}), **changes[block]}
-    for key in ("interventions", "interventions_other", "diagnosis_codes"):
+    for key in ("interventions", "interventions_other", "diagnosis_codes", "objectives",
+                "no_objective_reason"):
         if key in changes:
             shown[key] = changes[key]
     return shown
@@ -216,6 +235,33 @@ def _editor_context(note: ProgressNote, content: dict[str, Any]) -> dict[str, An
         ],
         "dropped_codes": sorted(chosen - chart_codes),
         "facts": _session_facts(note, content),
+        **_objectives_context(note, content),
+    }
+
+
+def _objectives_context(note: ProgressNote, content: dict[str, Any]) -> dict[str, Any]:
+    """The treatment-plan block of the editor: each open objective with its rating."""
+    rated = {e["objective_key"]: e for e in content.get("objectives") or []}
+    open_objectives = active_objectives(note.client)
+    open_keys = {o.key for o in open_objectives}
+    return {
+        "plan_objectives": [
+            {
+                "key": o.key,
+                "text": o.text,
+                "goal_text": o.goal_text,
+                "target": o.target,
+                "target_date": o.target_date,
+                "rating": rated.get(o.key, {}).get("rating", ""),
+                "comment": rated.get(o.key, {}).get("comment", ""),
+            }
+            for o in open_objectives
+        ],
+        "rating_choices": OBJECTIVE_RATINGS,
+        "dropped_objectives": [
+            e.get("objective", "") for key, e in rated.items() if key not in open_keys
+        ],
+        "no_objective_reason": content.get("no_objective_reason", ""),
     }
 
 
@@ -254,6 +300,11 @@ def _detail_context(user: Any, note: ProgressNote) -> dict[str, Any]:
             for code in codes
         ],
         "late_reason": content.get("late_reason", ""),
+        "objectives": [
+            e | {"rating_label": _label(OBJECTIVE_RATINGS, e.get("rating", ""))}
+            for e in content.get("objectives") or []
+        ],
+        "no_objective_reason": content.get("no_objective_reason", ""),
         "facts": _session_facts(note, content),
         "addenda": list(note.addenda.select_related("author")),
         "addendum_kinds": Addendum.Kind.choices,
@@ -362,10 +413,17 @@ def note_sign(request: HttpRequest, note_id: Any) -> HttpResponse:
         return redirect("note_detail", note_id=note.pk)
     errors: list[str] = []
     late_reason = ""
+    no_objective_reason = note.content().get("no_objective_reason", "")
     if request.method == "POST":
         late_reason = request.POST.get("late_reason", "")
+        no_objective_reason = request.POST.get("no_objective_reason", no_objective_reason)
         try:
-            note = actions.sign_note(by=request.user, note=note, late_reason=late_reason)
+            note = actions.sign_note(
+                by=request.user,
+                note=note,
+                late_reason=late_reason,
+                no_objective_reason=no_objective_reason,
+            )
         except ValidationError as error:
             errors = _errors(error)
         else:
@@ -380,6 +438,9 @@ def note_sign(request: HttpRequest, note_id: Any) -> HttpResponse:
         "late": actions.is_late(note),
         "late_hours": actions.late_entry_hours(note),
         "late_reason": late_reason,
+        "needs_objective_reason": not note.content().get("objectives")
+        and actions.objectives_required(note),
+        "no_objective_reason": no_objective_reason,
         "errors": errors,
         "facts": _session_facts(note, note.content()),
     }
