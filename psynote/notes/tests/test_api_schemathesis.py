@@ -20,6 +20,7 @@ from psynote import testing as t
 from psynote.accounts.models import ApiToken
 from psynote.api import api
 from psynote.notes import actions as note_actions
+from psynote.plans import actions as plan_actions
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 
@@ -33,6 +34,7 @@ def record(db) -> dict[str, Any]:
     session = t.make_session(client, alice)
     note = t.make_note(session)
     pnote = note_actions.write_psychotherapy_note(by=alice, client=client, body="Private.")
+    plan_draft = plan_actions.start_version(by=alice, client=client)
     _, token = ApiToken.issue(user=alice, name="fuzz")
     return {
         "token": token,
@@ -40,6 +42,7 @@ def record(db) -> dict[str, Any]:
         "session_id": str(session.pk),
         "note_id": str(note.pk),
         "pnote_id": str(pnote.pk),
+        "version_id": str(plan_draft.pk),
     }
 
 
