@@ -19,6 +19,7 @@ from psynote import api_urls  # noqa: F401  (attaches the routers to the API)
 from psynote import testing as t
 from psynote.accounts.models import ApiToken
 from psynote.api import api
+from psynote.measures import actions as measure_actions
 from psynote.notes import actions as note_actions
 from psynote.plans import actions as plan_actions
 
@@ -36,6 +37,9 @@ def record(db) -> dict[str, Any]:
     pnote = note_actions.write_psychotherapy_note(by=alice, client=client, body="Private.")
     plan_draft = plan_actions.start_version(by=alice, client=client)
     _, token = ApiToken.issue(user=alice, name="fuzz")
+    administration = measure_actions.administer(
+        by=alice, client=client, instrument_key="phq9", answers={n: 0 for n in range(1, 10)}
+    )
     return {
         "token": token,
         "client_id": str(client.pk),
@@ -43,6 +47,7 @@ def record(db) -> dict[str, Any]:
         "note_id": str(note.pk),
         "pnote_id": str(pnote.pk),
         "version_id": str(plan_draft.pk),
+        "administration_id": str(administration.pk),
     }
 
 
