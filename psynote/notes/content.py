@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from psynote.measures.models import RiskAlert
 from psynote.notes.templates import (
     HI_CHOICES,
     INTERVENTION_KEYS,
@@ -171,12 +172,21 @@ def completeness_problems(template: str, content: dict[str, Any], session: Any) 
         problems.append("a progress note documents an attended session")
     if not content.get("diagnosis_codes"):
         problems.append("choose at least one diagnosis this session addressed")
-    if risk_is_flagged(content):
+    # A critical answer on a measure (PHQ-9 item 9 above 0) counts as flagged risk for
+    # every note until a clinician resolves the alert.
+    alerts = list(RiskAlert.objects.open().filter(client_id=session.client_id)
+                  .select_related("administration"))
+    if risk_is_flagged(content) or alerts:
         risk = content["risk"]
+        block = []
         if not risk.get("level"):
-            problems.append("risk was flagged: set the risk level")
+            block.append("risk was flagged: set the risk level")
         if not risk.get("protective_factors", "").strip():
-            problems.append("risk was flagged: record protective factors")
+            block.append("risk was flagged: record protective factors")
         if risk.get("level") in ("moderate", "high") and not risk.get("safety_plan", "").strip():
-            problems.append("moderate or high risk: record the safety plan")
+            block.append("moderate or high risk: record the safety plan")
+        if block:
+            problems.extend(f"{'; '.join(alert.reasons())} (open risk alert): complete the "
+                            "risk assessment" for alert in alerts)
+        problems.extend(block)
     return problems

@@ -30,6 +30,7 @@ from psynote.audit import log
 from psynote.clients import icd10
 from psynote.clients.access import Need, can, get_client_for
 from psynote.clients.models import Diagnosis
+from psynote.measures.outcomes import open_alerts as open_risk_alerts
 from psynote.notes import actions
 from psynote.notes.access import (
     get_note_for,
@@ -210,7 +211,10 @@ def _editor_context(note: ProgressNote, content: dict[str, Any]) -> dict[str, An
             for key, label in MSE_FIELDS
         ],
         "risk": risk,
-        "risk_open": risk_is_flagged(content) or risk_text_filled,
+        # An open risk alert from a measure needs the risk block in this note too.
+        "risk_open": risk_is_flagged(content)
+        or risk_text_filled
+        or bool(open_risk_alerts([note.client_id])),
         "risk_text": [
             {"key": key, "label": label, "value": risk.get(key, "")}
             for key, label in RISK_TEXT_FIELDS
