@@ -71,3 +71,42 @@ def make_note(session: Session, *, template: str = "soap", sections: dict | None
     if sign:
         note = note_actions.sign_note(by=author, note=note)
     return note
+
+
+def plan_structure(client: Client, *, objectives: int = 1) -> dict[str, Any]:
+    """A treatment plan that may be signed: one problem on the client's first diagnosis,
+    one goal, `objectives` measurable objectives, one intervention. Fictional text."""
+    diagnosis = client.diagnoses.order_by("pk").first()
+    return {
+        "client_agreement_date": timezone.localdate().isoformat(),
+        "client_agreement_method": "signed_screen",
+        "review_due": None,
+        "problems": [{
+            "diagnosis_id": diagnosis.pk if diagnosis else None,
+            "text": "Fictional worry most days, keeping the client from work.",
+            "goals": [{
+                "text": "Worry less and return to work.",
+                "objectives": [{
+                    "text": f"Fictional objective {n}: practise worry time daily.",
+                    "baseline": "GAD-7 of 15", "target": "GAD-7 below 10",
+                    "target_date": (timezone.localdate() + timedelta(days=90)).isoformat(),
+                    "status": "in_progress",
+                } for n in range(1, objectives + 1)],
+            }],
+            "interventions": [{"modality": "Individual CBT", "frequency": "Weekly, 50 minutes",
+                               "responsible": "clinician"}],
+        }],
+    }
+
+
+def make_plan(client: Client, clinician: User, *, sign: bool = True, objectives: int = 1,
+              **overrides: Any) -> Any:
+    """A treatment-plan version for `client`, signed (in force) unless sign=False."""
+    from psynote.plans import actions as plan_actions
+
+    version = plan_actions.start_version(by=clinician, client=client)
+    structure = plan_structure(client, objectives=objectives) | overrides
+    version = plan_actions.save_structure(by=clinician, version=version, structure=structure)
+    if sign:
+        version = plan_actions.sign_version(by=clinician, version=version)
+    return version

@@ -149,7 +149,7 @@ def _check(client: Client, document: Any) -> tuple[dict[str, Any], list[dict[str
     if unknown:
         c.fail(f"unknown fields: {', '.join(sorted(unknown))}")
     method = document.get("client_agreement_method") or ""
-    if method not in AgreementMethod.values:
+    if method and method not in AgreementMethod.values:
         c.fail("client_agreement_method must be one of: " + ", ".join(AgreementMethod.values))
         method = ""
     header = {

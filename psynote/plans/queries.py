@@ -75,14 +75,15 @@ def _status(due: date | None, today: date) -> ReviewStatus:
     return ReviewStatus(due, due is not None and due < today)
 
 
-def review_status(client: Client) -> ReviewStatus:
-    """The in-force version's review date, and whether it has passed; (None, False)
-    while the client has no signed plan."""
+def review_status(client: Client, *, today: date | None = None) -> ReviewStatus:
+    """The in-force version's review date, and whether it has passed (as of `today`,
+    default the practice's today); (None, False) while the client has no signed plan."""
     version = in_force(client)
-    return _status(version.review_due if version else None, timezone.localdate())
+    return _status(version.review_due if version else None, today or timezone.localdate())
 
 
-def reviews_due(client_ids: Iterable[Any]) -> dict[Any, ReviewStatus]:
+def reviews_due(client_ids: Iterable[Any], *, today: date | None = None
+                ) -> dict[Any, ReviewStatus]:
     """client id → ReviewStatus, for the clients among `client_ids` with a signed plan.
     One query, however many clients."""
     newest = (PlanVersion.objects.signed().filter(plan=OuterRef("pk"))
@@ -90,5 +91,5 @@ def reviews_due(client_ids: Iterable[Any]) -> dict[Any, ReviewStatus]:
     rows = (TreatmentPlan.objects.filter(client_id__in=list(client_ids))
             .annotate(due=Subquery(newest)).filter(due__isnull=False)
             .values_list("client_id", "due"))
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     return {client_id: _status(due, today) for client_id, due in rows}
