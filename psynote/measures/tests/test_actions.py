@@ -20,8 +20,12 @@ def counts() -> tuple[int, int, int]:
 
 
 def test_administer_scores_stores_and_audits(cast):
-    a = actions.administer(by=cast.alice, client=cast.client, instrument_key="phq9",
-                           answers={n: 1 for n in range(1, 9)} | {9: 0})
+    a = actions.administer(
+        by=cast.alice,
+        client=cast.client,
+        instrument_key="phq9",
+        answers={n: 1 for n in range(1, 9)} | {9: 0},
+    )
     a.refresh_from_db()
     assert (a.total, a.band, a.source, a.created_by) == (8, "Mild", "in_session", cast.alice)
     event = AuditEvent.objects.get(action="measure.administer")
@@ -41,8 +45,9 @@ def test_administer_scores_stores_and_audits(cast):
 def test_answers_that_do_not_score_are_refused_and_nothing_is_written(cast, answers, message):
     before = counts()
     with pytest.raises(ValidationError, match=message):
-        actions.administer(by=cast.alice, client=cast.client, instrument_key="phq9",
-                           answers=answers)
+        actions.administer(
+            by=cast.alice, client=cast.client, instrument_key="phq9", answers=answers
+        )
     assert counts() == before
 
 
@@ -51,14 +56,18 @@ def test_unknown_instrument_and_future_date_are_refused(cast):
     with pytest.raises(ValidationError, match="no instrument 'bdi2'"):
         actions.administer(by=cast.alice, client=cast.client, instrument_key="bdi2", answers={})
     with pytest.raises(ValidationError, match="in the future"):
-        actions.administer(by=cast.alice, client=cast.client, instrument_key="phq9",
-                           answers=CALM, administered_at=timezone.now() + timedelta(days=1))
+        actions.administer(
+            by=cast.alice,
+            client=cast.client,
+            instrument_key="phq9",
+            answers=CALM,
+            administered_at=timezone.now() + timedelta(days=1),
+        )
     assert counts() == before
 
 
 def test_item_9_above_zero_opens_a_risk_alert_naming_it(cast):
-    a = actions.administer(by=cast.alice, client=cast.client, instrument_key="phq9",
-                           answers=ITEM_9)
+    a = actions.administer(by=cast.alice, client=cast.client, instrument_key="phq9", answers=ITEM_9)
     alert = RiskAlert.objects.get()
     assert alert.administration == a and alert.is_open
     assert alert.reasons()[0].startswith("PHQ-9 item 9 was answered above 0 (2, More than half")
@@ -68,8 +77,12 @@ def test_item_9_above_zero_opens_a_risk_alert_naming_it(cast):
 def test_resolving_an_alert_seals_the_note_and_audits_without_it(cast):
     actions.administer(by=cast.alice, client=cast.client, instrument_key="phq9", answers=ITEM_9)
     alert = RiskAlert.objects.get()
-    actions.resolve_alert(by=cast.alice, alert=alert, resolution="assessed",
-                          note="Passive ideation, low risk, safety plan reviewed.")
+    actions.resolve_alert(
+        by=cast.alice,
+        alert=alert,
+        resolution="assessed",
+        note="Passive ideation, low risk, safety plan reviewed.",
+    )
     alert.refresh_from_db()
     assert not alert.is_open and alert.resolved_by == cast.alice
     assert b"Passive" not in bytes(alert.resolution_note_ct)
@@ -100,10 +113,10 @@ def test_a_half_resolved_alert_is_refused_by_the_database(cast):
 
 
 def test_a_new_schedule_replaces_the_active_one(cast):
-    actions.set_schedule(by=cast.alice, client=cast.client, instrument_key="phq9",
-                         every_n_days=14)
-    actions.set_schedule(by=cast.alice, client=cast.client, instrument_key="phq9",
-                         before_each_session=True)
+    actions.set_schedule(by=cast.alice, client=cast.client, instrument_key="phq9", every_n_days=14)
+    actions.set_schedule(
+        by=cast.alice, client=cast.client, instrument_key="phq9", before_each_session=True
+    )
     active = MeasureSchedule.objects.get(active=True)
     assert active.before_each_session and MeasureSchedule.objects.count() == 2
     with pytest.raises(ValidationError, match="number of days"):
@@ -113,10 +126,14 @@ def test_a_new_schedule_replaces_the_active_one(cast):
 
 
 def test_interval_schedule_is_due_n_days_after_the_latest_and_overdue_after(cast):
-    actions.set_schedule(by=cast.alice, client=cast.client, instrument_key="phq9",
-                         every_n_days=14)
-    actions.administer(by=cast.alice, client=cast.client, instrument_key="phq9", answers=CALM,
-                       administered_at=timezone.now() - timedelta(days=20))
+    actions.set_schedule(by=cast.alice, client=cast.client, instrument_key="phq9", every_n_days=14)
+    actions.administer(
+        by=cast.alice,
+        client=cast.client,
+        instrument_key="phq9",
+        answers=CALM,
+        administered_at=timezone.now() - timedelta(days=20),
+    )
     [due] = outcomes.due_measures([cast.client])[cast.client.pk]
     assert due.instrument.key == "phq9"
     assert due.due_date == timezone.localdate() - timedelta(days=6)
@@ -128,11 +145,11 @@ def test_interval_schedule_is_due_n_days_after_the_latest_and_overdue_after(cast
 
 def test_before_each_session_is_due_at_the_first_session_after_the_latest(cast):
     today = timezone.localdate()
-    actions.set_schedule(by=cast.alice, client=cast.client, instrument_key="gad7",
-                         before_each_session=True)
+    actions.set_schedule(
+        by=cast.alice, client=cast.client, instrument_key="gad7", before_each_session=True
+    )
     assert cast.client.pk not in outcomes.due_measures([cast.client])  # nothing booked
-    t.make_session(cast.client, cast.alice, day=today + timedelta(days=3),
-                   attendance="scheduled")
+    t.make_session(cast.client, cast.alice, day=today + timedelta(days=3), attendance="scheduled")
     [due] = outcomes.due_measures([cast.client])[cast.client.pk]
     assert due.due_date == today + timedelta(days=3) and not due.overdue
 
@@ -140,8 +157,9 @@ def test_before_each_session_is_due_at_the_first_session_after_the_latest(cast):
 def test_due_measures_for_many_clients_costs_two_queries(cast, django_assert_num_queries):
     clients = [t.make_client(cast.alice, last_name=f"Many{i}", diagnosis=None) for i in range(6)]
     for client in clients:
-        actions.set_schedule(by=cast.alice, client=client, instrument_key="phq9",
-                             before_each_session=True)
+        actions.set_schedule(
+            by=cast.alice, client=client, instrument_key="phq9", before_each_session=True
+        )
         t.make_session(client, cast.alice, day=timezone.localdate(), attendance="scheduled")
     with django_assert_num_queries(2):
         due = outcomes.due_measures(clients)

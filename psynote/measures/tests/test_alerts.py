@@ -65,8 +65,12 @@ def test_a_completed_risk_block_lets_the_note_be_signed(cast, alert):
 
 
 def test_once_resolved_notes_sign_without_the_risk_block(cast, alert, login):
-    actions.resolve_alert(by=cast.alice, alert=alert, resolution="assessed",
-                          note="Fictional: passive thoughts, low risk.")
+    actions.resolve_alert(
+        by=cast.alice,
+        alert=alert,
+        resolution="assessed",
+        note="Fictional: passive thoughts, low risk.",
+    )
     note = t.make_note(t.make_session(cast.client, cast.alice))
     assert note_actions.sign_note(by=cast.alice, note=note).is_signed
     html = login(cast.alice).get(f"/clients/{cast.client.pk}/").content.decode()
@@ -86,7 +90,6 @@ def test_the_sign_page_names_the_alert(cast, alert, login):
 
 
 def test_an_alert_on_another_client_does_not_hold_this_clients_notes(cast):
-    actions.administer(by=cast.bob, client=cast.other_client, instrument_key="phq9",
-                       answers=ITEM_9)
+    actions.administer(by=cast.bob, client=cast.other_client, instrument_key="phq9", answers=ITEM_9)
     note = t.make_note(t.make_session(cast.client, cast.alice))
     assert note_actions.sign_note(by=cast.alice, note=note).is_signed

@@ -19,13 +19,15 @@ PHQ9_POST = {f"item_{n}": "1" for n in range(1, 10)} | {"item_10": "0"}
 @pytest.fixture
 def link(cast):
     """(row, token) of a PHQ-9 link for alice's client."""
-    return actions.create_self_report_link(by=cast.alice, client=cast.client,
-                                           instrument_key="phq9")
+    return actions.create_self_report_link(by=cast.alice, client=cast.client, instrument_key="phq9")
 
 
 def state() -> tuple[int, int, list]:
-    return (Administration.objects.count(), RiskAlert.objects.count(),
-            list(SelfReportLink.objects.values_list("used_at", flat=True)))
+    return (
+        Administration.objects.count(),
+        RiskAlert.objects.count(),
+        list(SelfReportLink.objects.values_list("used_at", flat=True)),
+    )
 
 
 def test_only_the_tokens_hash_is_stored_and_the_link_expires_in_seven_days(cast, link):
@@ -96,8 +98,10 @@ def test_a_critical_self_report_opens_a_risk_alert(cast, link):
 
 def test_the_page_needs_no_login_and_shows_only_the_questionnaire(cast, link):
     _, token = link
-    t.make_note(t.make_session(cast.client, cast.alice),
-                sections=t.SOAP | {"subjective": "MARKER-NOTE-TEXT fictional"})
+    t.make_note(
+        t.make_session(cast.client, cast.alice),
+        sections=t.SOAP | {"subjective": "MARKER-NOTE-TEXT fictional"},
+    )
     cast.client.phone = "555-0100"
     cast.client.save()
     page = Browser().get(f"/r/{token}/")
@@ -105,8 +109,18 @@ def test_the_page_needs_no_login_and_shows_only_the_questionnaire(cast, link):
     assert page.status_code == 200
     assert "Patient Health Questionnaire-9" in html and "Several days" in html
     assert "Fictional Test Practice" in html
-    for secret in ("Avery", "Fictional", "1990", "05-17", "F41.1", "Generalized",
-                   "MARKER-NOTE-TEXT", "555-0100", "Alice", str(cast.client.pk)):
+    for secret in (
+        "Avery",
+        "Fictional",
+        "1990",
+        "05-17",
+        "F41.1",
+        "Generalized",
+        "MARKER-NOTE-TEXT",
+        "555-0100",
+        "Alice",
+        str(cast.client.pk),
+    ):
         assert secret not in html.replace("Fictional Test Practice", ""), secret
     assert "Log out" not in html and "Caseload" not in html
     assert page["Cache-Control"].startswith("max-age=0") or "no-store" in page["Cache-Control"]
@@ -125,7 +139,8 @@ def test_submitting_the_page_thanks_the_client_and_records_the_answers(cast, lin
     again = browser.get(f"/r/{link[1]}/")
     assert again.status_code == 410
     assert "This link has expired or was already used. Please contact your clinician." in (
-        again.content.decode())
+        again.content.decode()
+    )
 
 
 def test_an_unanswered_question_re_shows_the_form_with_the_message(cast, link):

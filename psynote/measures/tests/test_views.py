@@ -19,7 +19,10 @@ PHQ9_POST = {f"item_{n}": "1" for n in range(1, 9)} | {"item_9": "0", "item_10":
 
 def give(client, user, key, answers, days_ago=0):
     return actions.administer(
-        by=user, client=client, instrument_key=key, answers=answers,
+        by=user,
+        client=client,
+        instrument_key=key,
+        answers=answers,
         administered_at=timezone.now() - timedelta(days=days_ago),
     )
 
@@ -73,7 +76,9 @@ def test_who5_is_shown_as_a_percentage(cast, login):
 def test_administering_on_the_page_scores_and_redirects(cast, login):
     browser = login(cast.alice)
     page = browser.get(url(cast, "phq9/administer/"))
-    assert page.status_code == 200 and 'type="radio" name="item_9" value="3"' in page.content.decode()
+    assert (
+        page.status_code == 200 and 'type="radio" name="item_9" value="3"' in page.content.decode()
+    )
     response = browser.post(url(cast, "phq9/administer/"), PHQ9_POST)
     assert response.status_code == 302
     a = Administration.objects.get()
@@ -94,7 +99,8 @@ def test_an_incomplete_form_re_renders_with_the_message_and_saves_nothing(cast, 
 def test_a_tampered_answer_is_refused_with_a_message(cast, login):
     response = login(cast.alice).post(url(cast, "phq9/administer/"), PHQ9_POST | {"item_2": "7"})
     assert response.status_code == 400 and "Question 2: choose one of the answers" in (
-        response.content.decode())
+        response.content.decode()
+    )
     assert not Administration.objects.exists()
 
 
@@ -172,15 +178,23 @@ def test_others_get_a_404_on_every_measures_page(cast, login, who):
     assert browser.get(url(cast, "phq9/administer/")).status_code == 404
     assert browser.post(url(cast, "phq9/administer/"), PHQ9_POST).status_code == 404
     assert browser.post(url(cast, "link/"), {"instrument": "phq9", "days": "7"}).status_code == 404
-    assert browser.post(url(cast, "schedule/"), {"instrument": "phq9", "rhythm": "session"}
-                        ).status_code == 404
-    assert browser.post(
-        f"/alerts/{alert.pk}/resolve/",
-        {f"alert{alert.pk}-resolution": "assessed", f"alert{alert.pk}-note": "x"},
-    ).status_code == 404
+    assert (
+        browser.post(
+            url(cast, "schedule/"), {"instrument": "phq9", "rhythm": "session"}
+        ).status_code
+        == 404
+    )
+    assert (
+        browser.post(
+            f"/alerts/{alert.pk}/resolve/",
+            {f"alert{alert.pk}-resolution": "assessed", f"alert{alert.pk}-note": "x"},
+        ).status_code
+        == 404
+    )
     assert Administration.objects.count() == 1 and not SelfReportLink.objects.exists()
-    assert AuditEvent.objects.filter(action="access.denied", actor_id=str(getattr(cast, who).pk)
-                                     ).exists()
+    assert AuditEvent.objects.filter(
+        action="access.denied", actor_id=str(getattr(cast, who).pk)
+    ).exists()
 
 
 def test_a_supervisor_reads_a_supervisees_client_but_does_not_write(cast, login):
@@ -191,8 +205,12 @@ def test_a_supervisor_reads_a_supervisees_client_but_does_not_write(cast, login)
     assert page.status_code == 200 and "GAD-7" in page.content.decode()
     assert "Administer now" not in page.content.decode()
     assert browser.get(f"/clients/{client.pk}/measures/gad7/administer/").status_code == 404
-    assert browser.post(f"/clients/{client.pk}/measures/link/", {"instrument": "gad7", "days": "7"}
-                        ).status_code == 404
+    assert (
+        browser.post(
+            f"/clients/{client.pk}/measures/link/", {"instrument": "gad7", "days": "7"}
+        ).status_code
+        == 404
+    )
 
 
 # --- the caseload outcome view ----------------------------------------------------------
@@ -229,7 +247,9 @@ def test_the_outcome_view_sorts_by_latest_score(cast, login):
         give(t.make_client(cast.alice, last_name=name), cast.alice, "phq9", phq9(total))
     browser = login(cast.alice)
     html = browser.get("/caseload/outcomes/?sort=phq9").content.decode()
-    assert html.index("Top,") < html.index("Mid,") < html.index("Bottom,") < html.index("Fictional,")
+    assert (
+        html.index("Top,") < html.index("Mid,") < html.index("Bottom,") < html.index("Fictional,")
+    )
     html = browser.get("/caseload/outcomes/?sort=phq9&order=asc").content.decode()
     assert html.index("Bottom,") < html.index("Mid,") < html.index("Top,")
 
@@ -247,8 +267,9 @@ def test_the_outcome_view_costs_the_same_queries_for_many_clients(cast, login):
         give(client, cast.alice, "phq9", phq9(number), days_ago=7)
         give(client, cast.alice, "phq9", phq9(number + 1) | {9: 1})
         give(client, cast.alice, "gad7", {n: 1 for n in range(1, 8)})
-        actions.set_schedule(by=cast.alice, client=client, instrument_key="gad7",
-                             before_each_session=True)
+        actions.set_schedule(
+            by=cast.alice, client=client, instrument_key="gad7", before_each_session=True
+        )
         t.make_session(client, cast.alice, attendance="scheduled")
 
     busy(1)
