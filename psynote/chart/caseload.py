@@ -22,6 +22,7 @@ from psynote.clients.models import CareTeamMember, Client, Diagnosis
 from psynote.measures.models import RiskAlert
 from psynote.measures.outcomes import due_measures
 from psynote.notes.models import ProgressNote
+from psynote.plans import queries as plan_queries
 from psynote.visits.models import Session
 
 Attendance = Session.Attendance
@@ -94,6 +95,13 @@ def _with_due_measures(clients: list[Client]) -> None:
         client.measures_due = [d for d in due.get(client.pk, []) if d.is_due]
 
 
+def _with_plan_reviews(clients: list[Client]) -> None:
+    """Each client's treatment-plan review date and whether it is overdue (one query)."""
+    reviews = plan_queries.reviews_due([client.pk for client in clients])
+    for client in clients:
+        client.plan_review = reviews.get(client.pk)
+
+
 def caseload_for(user: Any) -> Caseload:
     """Active clients on the user's care teams; a supervisor also gets their supervisees'
     clients (read-only), each tagged with the supervisee(s) who see them."""
@@ -121,4 +129,5 @@ def caseload_for(user: Any) -> Caseload:
             client.supervisees = by_client.get(client.pk, [])
         result.supervised = supervised
     _with_due_measures(result.own + result.supervised)
+    _with_plan_reviews(result.own + result.supervised)
     return result

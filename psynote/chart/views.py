@@ -12,6 +12,7 @@ from psynote.clients.access import Need, can, get_client_for
 from psynote.clients.forms import DiagnosisForm, DiagnosisStatusForm
 from psynote.measures import outcomes as measure_outcomes
 from psynote.notes.templates import TEMPLATES
+from psynote.plans import queries as plan_queries
 from psynote.visits.access import get_session_for, sessions_for
 from psynote.visits.models import Session
 
@@ -72,6 +73,7 @@ def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
             "latest_scores": list(
                 measure_outcomes.latest_scores([client]).get(client.pk, {}).values()
             ),
+            "plan_review": plan_queries.review_status(client),
         }
         scope = "clinical"
     elif schedule:

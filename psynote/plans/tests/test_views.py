@@ -94,18 +94,40 @@ def test_the_plan_page_shows_the_version_in_force_and_every_version(cast, login,
     assert f"/plans/versions/{plan[1].pk}/" in page and "Signed, in force" in page
 
 
-def test_an_overdue_review_is_flagged_on_the_plan_page(cast, login):
+def _overdue_plan(client, clinician):
+    """A plan signed with yesterday as its review date. Signing refuses a date that has
+    passed, so sign the row directly, as time would have made it overdue."""
     past = timezone.localdate() - timedelta(days=1)
-    version = t.make_plan(cast.client, cast.alice, sign=False)
-    # Signing needs a future review date; what is overdue is a date that has since passed.
+    version = t.make_plan(client, clinician, sign=False)
     PlanVersion.objects.filter(pk=version.pk).update(review_due=past)
     version = PlanVersion.objects.get(pk=version.pk)
     version.signed_at, version.signed_by, version.signer_name = (
-        timezone.now(), cast.alice, cast.alice.signature_name)
+        timezone.now(), clinician, clinician.signature_name)
     version.content_hash = version.compute_hash()
     version.save()
+    return version
+
+
+def test_an_overdue_review_is_flagged_on_the_plan_page(cast, login):
+    version = _overdue_plan(cast.client, cast.alice)
     page = login(cast.alice).get(f"/clients/{cast.client.pk}/plan/").content.decode()
-    assert "Review overdue" in page and past.isoformat() in page
+    assert "Review overdue" in page and version.review_due.isoformat() in page
+
+
+def test_an_overdue_review_is_flagged_on_the_caseload_and_the_chart(cast, login):
+    _overdue_plan(cast.client, cast.alice)
+    t.make_plan(cast.other_client, cast.bob)
+    caseload = login(cast.alice).get("/caseload/").content.decode()
+    assert "Plan review overdue" in caseload and f"/clients/{cast.client.pk}/plan/" in caseload
+    chart = login(cast.alice).get(f"/clients/{cast.client.pk}/").content.decode()
+    assert "review overdue" in chart and f"/clients/{cast.client.pk}/plan/" in chart
+    bob = login(cast.bob).get("/caseload/").content.decode()
+    assert "Plan review overdue" not in bob
+
+
+def test_the_supervisor_sees_overdue_reviews_of_supervisees_clients(cast, login):
+    _overdue_plan(cast.supervisee_client, cast.sue)
+    assert "Plan review overdue" in login(cast.sam).get("/caseload/").content.decode()
 
 
 def test_a_superseded_version_says_so(cast, login):
