@@ -110,10 +110,26 @@ def cmd_init(args: argparse.Namespace) -> int:
         names = ", ".join(Practice.objects.order_by("pk").values_list("name", flat=True))
         _say(f"Practice: {names}")
 
+    _ensure_export_keys()
     call_command("collectstatic", interactive=False, verbosity=0)
     _say(f"Static files collected in {settings.STATIC_ROOT}.")
     _say("Ready. Next: `psynote createuser ...` or `psynote demo`, then `psynote serve`.")
     return 0
+
+
+def _ensure_export_keys() -> None:
+    """Each practice's Ed25519 export-signing key (psynote.exchange.signing), made now so
+    its fingerprint can be given to recipients before the first export."""
+    from psynote.accounts.models import Practice
+    from psynote.exchange import signing
+
+    for practice in Practice.objects.order_by("pk"):
+        try:
+            key = signing.practice_key(practice)
+        except signing.SigningKeyProblem as problem:
+            raise Refused(str(problem)) from None
+        _say(f"Export signing key of {practice.name}: {signing.key_path(practice.pk)} "
+             f"(fingerprint {signing.fingerprint(signing.raw_public(key))})")
 
 
 # ---------------------------------------------------------------------------- demo
@@ -253,6 +269,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- verify-export
+
+
+def cmd_verify_export(args: argparse.Namespace) -> int:
+    from psynote.exchange import verify
+
+    argv = [args.package] + (["--fingerprint", args.fingerprint] if args.fingerprint else [])
+    return verify.main(argv)
+
+
 # ---------------------------------------------------------------------------- serve
 
 
@@ -331,6 +357,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("verify", cmd_verify, "Recompute every audit chain and signed record; exit 1 naming "
         "the first broken link.")
+
+    check = add("verify-export", cmd_verify_export, "Check an export package's signature "
+                "and every file's SHA-256; exit 1 naming what is missing, extra or changed.")
+    check.add_argument("package", help="the package .zip, or the folder it was unpacked into")
+    check.add_argument("--fingerprint", default="",
+                       help="the practice key fingerprint the package must be signed with")
 
     serve = add("serve", cmd_serve, "Run the production web server (gunicorn).")
     serve.add_argument("--bind", default=DEFAULT_BIND, help=f"address:port ({DEFAULT_BIND})")

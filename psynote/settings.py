@@ -25,6 +25,9 @@ CSRF_TRUSTED_ORIGINS = config.csv("PSYNOTE_CSRF_TRUSTED_ORIGINS", [])
 MASTER_KEY_FILE = config.path("PSYNOTE_MASTER_KEY_FILE", HOME / "master.key")
 
 LATE_ENTRY_HOURS = config.integer("PSYNOTE_LATE_ENTRY_HOURS", 72, minimum=1)
+# The 42 CFR 2.32(a) statement sent with every disclosure from a Part 2 record; the
+# practice copies the current eCFR text here (exchange ships only a labelled placeholder).
+PART2_NOTICE_FILE = config.path("PSYNOTE_PART2_NOTICE_FILE", HOME / "part2-notice.txt")
 # Days from signing a treatment plan to its review date (the clinician may set another).
 PLAN_REVIEW_DAYS = config.integer("PSYNOTE_PLAN_REVIEW_DAYS", 90, minimum=1)
 IDLE_TIMEOUT_MINUTES = config.integer("PSYNOTE_IDLE_TIMEOUT_MINUTES", 15, minimum=1)
