@@ -1,0 +1,153 @@
+"""The side file of a practice export: what FHIR cannot carry exactly, without any sealed
+clinical text.
+
+A receiving Psynote must rebuild every row so that each signed note's SHA-256 comes out
+the same. The signature payload names rows by id (note, client and session UUIDs, user
+and diagnosis numbers) and holds fields FHIR has no place for (template, signer name as
+signed, CPT text, late-entry flag, exact instants). So the side file carries, one JSON
+object per line (`kind` + the row's columns), every such column of the practice, its
+users, and each client's care team, diagnoses, sessions, signed notes, addenda and
+measure administrations. The clinical text (note content and addenda bodies) travels
+only in the FHIR DocumentReferences. Password hashes never leave: imported users must be
+given new passwords.
+
+`canonical_record` is the same rows plus the opened clinical text, sorted: two installs
+hold the same record exactly when their canonical records are equal.
+"""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from django.db import models
+
+from psynote.accounts.models import Practice, User
+from psynote.clients.models import CareTeamMember, Client, Diagnosis
+from psynote.measures.models import Administration
+from psynote.notes.models import Addendum, ProgressNote
+from psynote.visits.models import Session
+
+FORMAT = "psynote-record/1"
+FILENAME = "psynote-record.ndjson"
+
+# kind -> (model, columns). Order matters on import: a row only points at earlier kinds.
+KINDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
+    "practice": (Practice, ("id", "name", "late_entry_hours", "created_at")),
+    "user": (User, ("id", "username", "first_name", "last_name", "email", "role",
+                    "credentials", "licence_number", "licence_state", "supervisor_id",
+                    "is_active", "date_joined")),
+    "client": (Client, ("id", "first_name", "last_name", "preferred_name", "pronouns",
+                        "date_of_birth", "sex_assigned_at_birth", "gender_identity", "phone",
+                        "email", "address", "emergency_contact", "status", "created_at")),
+    "care_team": (CareTeamMember, ("client_id", "user_id", "role", "added_at")),
+    "diagnosis": (Diagnosis, ("id", "client_id", "code", "description", "is_primary",
+                              "status", "onset_date", "added_by_id", "added_at")),
+    "session": (Session, ("id", "client_id", "clinician_id", "date", "start_time", "end_time",
+                          "service", "modality", "place", "attendance",
+                          "interactive_complexity", "created_at")),
+    "note": (ProgressNote, ("id", "client_id", "session_id", "author_id", "template",
+                            "risk_flagged", "cpt_code", "late_entry", "created_at",
+                            "updated_at", "signed_at", "signed_by_id", "signer_name",
+                            "content_hash")),
+    "addendum": (Addendum, ("id", "note_id", "author_id", "kind", "created_at", "signed_at",
+                            "signed_by_id", "signer_name", "content_hash")),
+    "administration": (Administration, ("id", "client_id", "instrument", "administered_at",
+                                        "source", "answers", "total", "band", "flags",
+                                        "created_by_id", "created_at")),
+}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def row(kind: str, obj: models.Model) -> dict[str, Any]:
+    _, columns = KINDS[kind]
+    return {"kind": kind, **{c: _json(getattr(obj, c)) for c in columns}}
+
+
+def values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A side-file row back into model field values (each field parses its own text)."""
+    model, columns = KINDS[kind]
+    result = {}
+    for column in columns:
+        field = model._meta.get_field(column.removesuffix("_id") if column != "id" else "id")
+        value = data[column]
+        result[column] = value if value is None or isinstance(field, models.JSONField) \
+            else field.to_python(value)
+    return result
+
+
+def practice_rows(practice: Practice) -> Iterator[dict[str, Any]]:
+    yield {"kind": "format", "format": FORMAT}
+    yield row("practice", practice)
+    # Supervisors before supervisees is not guaranteed by pk; the importer links
+    # supervisors after every user exists.
+    for user in User.objects.filter(practice=practice).order_by("pk").iterator():
+        yield row("user", user)
+
+
+def signed_notes(client: Client):  # type: ignore[no-untyped-def]
+    """The client's signed notes in export order (drafts never leave)."""
+    return (ProgressNote.objects.signed().filter(client=client)
+            .select_related("client", "session").prefetch_related("addenda")
+            .order_by("session__date", "session__start_time", "signed_at", "id"))
+
+
+def sorted_addenda(note: ProgressNote) -> list[Addendum]:
+    addenda = sorted(note.addenda.all(), key=lambda a: (a.signed_at, str(a.pk)))
+    for addendum in addenda:
+        addendum.note = note
+    return addenda
+
+
+def client_rows(client: Client) -> Iterator[dict[str, Any]]:
+    yield row("client", client)
+    for member in client.care_team.order_by("pk"):
+        yield row("care_team", member)
+    for diagnosis in client.diagnoses.order_by("pk"):
+        yield row("diagnosis", diagnosis)
+    for session in client.sessions.order_by("date", "start_time", "id"):
+        yield row("session", session)
+    for note in signed_notes(client):
+        yield row("note", note)
+        for addendum in sorted_addenda(note):
+            yield row("addendum", addendum)
+    for administration in client.administrations.order_by("administered_at", "id"):
+        yield row("administration", administration)
+
+
+def canonical_record(practice: Practice) -> dict[str, Any]:
+    """The practice's whole record as sorted JSON-ready data, clinical text opened:
+    for comparing two installs, not for export."""
+    rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+    texts: dict[str, dict[str, Any]] = {}
+    rows["practice"].append(row("practice", practice))
+    for user in User.objects.filter(practice=practice):
+        rows["user"].append(row("user", user))
+    for client in Client.objects.filter(practice=practice).iterator():
+        for entry in client_rows(client):
+            kind = entry.pop("kind")
+            rows[kind].append(entry)
+        for note in signed_notes(client):
+            opened = {"content": note.content(), "recomputed_hash": note.compute_hash()}
+            for addendum in sorted_addenda(note):
+                opened[f"addendum:{addendum.pk}"] = {
+                    "body": addendum.body(), "recomputed_hash": addendum.compute_hash()}
+            texts[str(note.pk)] = opened
+    for entry in rows["note"]:
+        opened = texts[entry["id"]]
+        entry |= {"content": opened["content"], "recomputed_hash": opened["recomputed_hash"]}
+    for entry in rows["addendum"]:
+        entry |= texts[entry["note_id"]][f"addendum:{entry['id']}"]
+    for entries in rows.values():
+        entries.sort(key=lambda r: (str(r.get("id", "")), str(r.get("client_id", "")),
+                                    str(r.get("user_id", ""))))
+    return rows
