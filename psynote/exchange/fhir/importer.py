@@ -158,7 +158,7 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
     source: dict[str, Any] = {}
 
     for entry in _lines(in_dir / record.FILENAME):
-        kind = entry.pop("kind")
+        kind = entry.pop("record")
         if kind == "format":
             continue
         if kind not in record.KINDS:

@@ -5,7 +5,7 @@ A receiving Psynote must rebuild every row so that each signed note's SHA-256 co
 the same. The signature payload names rows by id (note, client and session UUIDs, user
 and diagnosis numbers) and holds fields FHIR has no place for (template, signer name as
 signed, CPT text, late-entry flag, exact instants). So the side file carries, one JSON
-object per line (`kind` + the row's columns), every such column of the practice, its
+object per line (`record`: the kind of row, then its columns), every such column of the practice, its
 users, and each client's care team, diagnoses, sessions, signed notes, addenda and
 measure administrations. The clinical text (note content and addenda bodies) travels
 only in the FHIR DocumentReferences. Password hashes never leave: imported users must be
@@ -70,7 +70,7 @@ def _json(value: Any) -> Any:
 
 def row(kind: str, obj: models.Model) -> dict[str, Any]:
     _, columns = KINDS[kind]
-    return {"kind": kind, **{c: _json(getattr(obj, c)) for c in columns}}
+    return {"record": kind, **{c: _json(getattr(obj, c)) for c in columns}}
 
 
 def values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def practice_rows(practice: Practice) -> Iterator[dict[str, Any]]:
-    yield {"kind": "format", "format": FORMAT}
+    yield {"record": "format", "format": FORMAT}
     yield row("practice", practice)
     # Supervisors before supervisees is not guaranteed by pk; the importer links
     # supervisors after every user exists.
@@ -134,7 +134,7 @@ def canonical_record(practice: Practice) -> dict[str, Any]:
         rows["user"].append(row("user", user))
     for client in Client.objects.filter(practice=practice).iterator():
         for entry in client_rows(client):
-            kind = entry.pop("kind")
+            kind = entry.pop("record")
             rows[kind].append(entry)
         for note in signed_notes(client):
             opened = {"content": note.content(), "recomputed_hash": note.compute_hash()}
