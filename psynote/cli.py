@@ -279,6 +279,46 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
     return verify.main(argv)
 
 
+# ------------------------------------------------------------------- export/import-practice
+
+
+def cmd_export_practice(args: argparse.Namespace) -> int:
+    from django.db import transaction
+
+    from psynote.audit import log
+    from psynote.exchange.fhir import bulk
+
+    practice = _practice(args.practice)
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        raise Refused(f"{out} is not empty: give a new folder for the export.", status=1)
+    with transaction.atomic():
+        manifest = bulk.practice_bulk(practice, out)
+        log.record(practice_id=practice.pk, action="export.practice", target_type="practice",
+                   target_id=practice.pk,
+                   detail={"format": manifest["extension"]["psynote"]["format"],
+                           "files": manifest["extension"]["psynote"]["sha256"]})
+    _say(f"Exported {practice.name} to {out}: "
+         + ", ".join(f"{o['count']} {o['type']}" for o in manifest["output"]) + ".")
+    _say("  Psychotherapy notes and drafts are never in a practice export. The folder holds "
+         "the whole record in clear text: keep it as safe as the database.")
+    return 0
+
+
+def cmd_import_practice(args: argparse.Namespace) -> int:
+    from psynote.exchange.fhir import importer
+
+    try:
+        summary = importer.import_practice(args.source)
+    except importer.ImportRefused as refusal:
+        raise Refused(f"Nothing imported: {refusal}", status=1) from None
+    _say(f"Imported {summary.practice.name}: "
+         + ", ".join(f"{n} {kind}" for kind, n in summary.counts.items()) + ".")
+    _say("  Every signed note and addendum re-hashed to its exported hash. Users have no "
+         "password yet: set one with `psynote manage changepassword USERNAME`.")
+    return 0
+
+
 # ---------------------------------------------------------------------------- serve
 
 
@@ -363,6 +403,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("package", help="the package .zip, or the folder it was unpacked into")
     check.add_argument("--fingerprint", default="",
                        help="the practice key fingerprint the package must be signed with")
+
+    export = add("export-practice", cmd_export_practice, "Write a practice's whole record "
+                 "(FHIR R4 NDJSON + manifest + side file) into a new folder, for moving it to "
+                 "another Psynote installation.")
+    export.add_argument("out", help="a new or empty folder")
+    export.add_argument("--practice", help="practice name or number (needed if several)")
+
+    load = add("import-practice", cmd_import_practice, "Import a folder written by "
+               "export-practice into this EMPTY installation (run `psynote init` first).")
+    load.add_argument("source", help="the folder export-practice wrote")
 
     serve = add("serve", cmd_serve, "Run the production web server (gunicorn).")
     serve.add_argument("--bind", default=DEFAULT_BIND, help=f"address:port ({DEFAULT_BIND})")

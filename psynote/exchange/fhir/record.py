@@ -5,9 +5,9 @@ A receiving Psynote must rebuild every row so that each signed note's SHA-256 co
 the same. The signature payload names rows by id (note, client and session UUIDs, user
 and diagnosis numbers) and holds fields FHIR has no place for (template, signer name as
 signed, CPT text, late-entry flag, exact instants). So the side file carries, one JSON
-object per line (`record`: the kind of row, then its columns), every such column of the practice, its
-users, and each client's care team, diagnoses, sessions, signed notes, addenda and
-measure administrations. The clinical text (note content and addenda bodies) travels
+object per line (`record`: the kind of row, then its columns), every such column of the
+practice, its users, and each client's care team, diagnoses, sessions, signed notes,
+addenda and measure administrations. The clinical text (note content and addenda bodies) travels
 only in the FHIR DocumentReferences. Password hashes never leave: imported users must be
 given new passwords.
 

@@ -34,16 +34,18 @@ from django.core.management import call_command
 from django.db import connection
 call_command("migrate", interactive=False, verbosity=0)
 from psynote.audit.models import AuditEvent
-from psynote.exchange.fhir import bulk, importer
+from psynote.exchange.fhir import bulk
 from psynote.exchange.fhir.record import canonical_record
 source, dump, again = sys.argv[1:4]
-summary = importer.import_practice(source)
-record = canonical_record(summary.practice)
+from psynote.accounts.models import Practice
+from psynote.cli import main
+assert main(["import-practice", source]) == 0
+practice = Practice.objects.get()
+record = canonical_record(practice)
 events = list(AuditEvent.objects.filter(action="import.practice").values_list("detail", flat=True))
 with open(dump, "w") as out:
     json.dump({"engine": connection.vendor, "record": record, "import_events": events}, out)
-bulk.practice_bulk(summary.practice, again)
-from psynote.cli import main
+bulk.practice_bulk(practice, again)
 sys.exit(main(["verify"]))
 """
 
@@ -147,3 +149,13 @@ def test_import_refuses_a_folder_that_is_not_a_psynote_export(db, tmp_path) -> N
     (tmp_path / "manifest.json").write_text(json.dumps({"output": [], "error": []}))
     with pytest.raises(importer.ImportRefused, match="not a Psynote practice export"):
         importer.import_practice(tmp_path)
+
+
+def test_export_practice_command_writes_the_folder_and_audits_it(cast, tmp_path) -> None:
+    from psynote import cli
+
+    make_record(cast)
+    assert cli.main(["export-practice", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "manifest.json").exists()
+    assert AuditEvent.objects.filter(action="export.practice").count() == 1
+    assert cli.main(["import-practice", str(tmp_path / "out")]) == 1  # not empty here
