@@ -27,7 +27,6 @@ from psynote.audit import chain
 from psynote.audit.models import AuditEvent, ChainHead
 from psynote.clients import icd10
 from psynote.clients.models import CareTeamMember, Client, Diagnosis
-from psynote.lib import canonical_json
 from psynote.notes.models import ProgressNote
 from psynote.notes.templates import INTERVENTION_KEYS, MSE_FIELDS, empty_content
 from psynote.visits.models import Session
@@ -146,7 +145,7 @@ def _event(
         "target_id": str(target_id or ""),
         "client_id": str(client_id or ""),
         "ip": ip,
-        "detail": canonical_json.dumps(detail or {}).decode(),
+        "detail": detail or {},
     }
 
 
@@ -469,19 +468,19 @@ class Generator:
 
     def audit_chain(self) -> None:
         table = AuditEvent._meta.db_table
-        columns = ("practice_id", "seq", *chain.PAYLOAD_FIELDS[1:], "hash")
+        columns = ("practice_id", "seq", "payload", "hash")
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - our names
             f"VALUES ({', '.join(['%s'] * len(columns))})"
         )
-        names = chain.PAYLOAD_FIELDS[1:]
         previous, seq, rows = chain.GENESIS, 0, []
         practice_id = self.practice.pk
         for values in self._events():
             seq += 1
-            values["seq"] = seq
-            previous = chain.link(previous, chain.payload(values))
-            rows.append((practice_id, seq, *(values[n] for n in names), previous))
+            values.update(practice_id=practice_id, seq=seq)
+            payload = chain.payload(values)
+            previous = chain.link(previous, payload)
+            rows.append((practice_id, seq, payload.decode(), previous))
             if len(rows) >= EVENT_BATCH:
                 self._insert(sql, rows)
                 rows = []

@@ -298,8 +298,7 @@ def _signed_bytes(note_ids: list[uuid.UUID]) -> list[tuple[bytes, bytes]]:
         event = events.get(note_id)
         if event is None:
             continue
-        values = {f: getattr(event, f) for f in chain.PAYLOAD_FIELDS}
-        pairs.append((note_bytes, chain.payload(values) + bytes(event.hash)))
+        pairs.append((note_bytes, event.payload.encode() + bytes(event.hash)))
     return pairs
 
 

@@ -1,6 +1,5 @@
 """Writing audit events. Call inside the transaction of the change being recorded."""
 
-import re
 from datetime import UTC
 from typing import Any
 
@@ -12,18 +11,8 @@ from django.utils import timezone
 from psynote.audit import chain
 from psynote.audit.context import current_ip
 from psynote.audit.models import AuditEvent, ChainHead
-from psynote.lib import canonical_json
 
-# C0 controls and DEL. The chain joins columns with 0x1F, so a value holding 0x1F would
-# let someone with database access shift a field boundary (action="a\x1fb", target_type=""
-# hashes like action="a", target_type="b"); PostgreSQL text cannot hold NUL at all.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _field(value: object, name: str) -> str:
-    """A column value as stored and hashed: controls shown as \\xNN, clipped to its column."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
-    return text[: AuditEvent._meta.get_field(name).max_length]
+_CLIPPED = ("actor_name", "action", "target_type", "target_id", "client_id", "ip")
 
 
 def _now_text() -> str:
@@ -45,6 +34,7 @@ def record(
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(practice_id=practice_id)
         values: dict[str, Any] = {
+            "practice_id": practice_id,
             "seq": head.seq + 1,
             "at": _now_text(),
             "actor_id": str(actor.pk) if actor is not None and actor.pk else "",
@@ -55,13 +45,17 @@ def record(
             "client_id": str(client_id or ""),
             "ip": current_ip.get() if ip is None else ip,
         }
-        values = {name: value if name == "seq" else _field(value, name)
-                  for name, value in values.items()}
-        # JSON escapes every control character itself, so the detail needs no more.
-        values["detail"] = canonical_json.dumps(detail or {}).decode()
+        for name in _CLIPPED:  # what the generated columns can hold; PostgreSQL's JSON
+            # cannot hold NUL, so it is kept visible instead
+            text = str(values[name]).replace("\x00", "\\x00")
+            values[name] = text[: AuditEvent._meta.get_field(name).output_field.max_length]
+        values["detail"] = detail or {}
+        payload = chain.payload(values)
         previous = bytes(head.hash) if head.seq else chain.GENESIS
-        digest = chain.link(previous, chain.payload(values))
-        event = AuditEvent.objects.create(practice_id=practice_id, hash=digest, **values)
+        digest = chain.link(previous, payload)
+        event = AuditEvent.objects.create(
+            practice_id=practice_id, seq=values["seq"], payload=payload.decode(), hash=digest
+        )
         ChainHead.objects.filter(practice_id=practice_id).update(seq=values["seq"], hash=digest)
         return event
 

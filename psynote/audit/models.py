@@ -1,26 +1,39 @@
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+
+def _from_payload(key: str, max_length: int = 200) -> models.GeneratedField:
+    """A column the database derives from the payload: it cannot be edited on its own."""
+    return models.GeneratedField(
+        expression=KeyTextTransform(key, Cast("payload", output_field=models.JSONField())),
+        output_field=models.CharField(max_length=max_length),
+        db_persist=True,
+    )
 
 
 class AuditEvent(models.Model):
     """One link of a practice's hash chain. Append-only: triggers refuse UPDATE/DELETE.
 
-    Every column but `hash` is text (or the sequence number) so that the exact bytes that
-    were hashed can be rebuilt by the database itself during verification (see chain.py).
-    No foreign keys: the log must never block, or lose rows when, live data changes.
+    `payload` holds the event as canonical JSON, exactly the bytes that were hashed; every
+    other column is generated from it by the database (so none can be edited apart from it)
+    and exists only to be filtered and shown. No foreign keys: the log must never block, or
+    lose rows when, live data changes.
     """
 
     practice_id = models.BigIntegerField()
     seq = models.BigIntegerField()
-    at = models.CharField(max_length=32)  # ISO 8601 UTC, microseconds
-    actor_id = models.CharField(max_length=32, default="")
-    actor_name = models.CharField(max_length=200, default="")
-    action = models.CharField(max_length=64)
-    target_type = models.CharField(max_length=64, default="")
-    target_id = models.CharField(max_length=64, default="")
-    client_id = models.CharField(max_length=64, default="")
-    ip = models.CharField(max_length=64, default="")
-    detail = models.TextField(default="{}")  # canonical JSON
+    payload = models.TextField()
     hash = models.BinaryField()
+    at = _from_payload("at", 32)  # ISO 8601 UTC, microseconds
+    actor_id = _from_payload("actor_id", 32)
+    actor_name = _from_payload("actor_name")
+    action = _from_payload("action", 64)
+    target_type = _from_payload("target_type", 64)
+    target_id = _from_payload("target_id", 64)
+    client_id = _from_payload("client_id", 64)
+    ip = _from_payload("ip", 64)
+    detail = _from_payload("detail", 100_000)  # JSON text
 
     class Meta:
         constraints = [

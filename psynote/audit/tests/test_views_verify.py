@@ -1,5 +1,7 @@
 """The "Verify integrity" button of the audit log page."""
 
+import json
+
 from django.db import connection
 
 from psynote import testing as t
@@ -14,7 +16,10 @@ def _tamper(event: AuditEvent, detail: str) -> None:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         else:
             cursor.execute(f"DROP TRIGGER {table}_refuse_update")
-        cursor.execute(f"UPDATE {table} SET detail = %s WHERE id = %s", [detail, event.pk])
+        payload = json.loads(event.payload) | {"detail": json.loads(detail)}
+        cursor.execute(
+            f"UPDATE {table} SET payload = %s WHERE id = %s", [json.dumps(payload), event.pk]
+        )
         if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
