@@ -15,6 +15,7 @@ diagnosis, an API token. sam is a supervisor, but not alice's, so he is refused 
 
 import json
 import re
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from psynote import testing as t
 from psynote.accounts.actions import issue_token
+from psynote.exchange import actions as exchange_actions
 from psynote.measures import actions as measure_actions
 from psynote.notes import actions as note_actions
 
@@ -82,6 +84,16 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "measures_caseload": ("GET", only(*CLINICAL, hide=("bob", "sam"))),
     # The client's questionnaire: no login, and nothing of the record for anyone.
     "self_report": ("GET", dict.fromkeys(ROLES, HIDE)),
+    "authorization_list": ("GET", only("alice", "pria")),
+    "authorization_new": ("GET", only(*CLINICAL)),
+    "authorization_detail": ("GET", only("alice", "pria")),
+    "authorization_form": ("GET", only("alice", "pria")),
+    "authorization_revoke": ("POST", only(*CLINICAL)),
+    "record_flag_part2": ("POST", only(*CLINICAL)),
+    "disclosure_new": ("GET", only(*CLINICAL)),
+    "disclosure_accounting": ("GET", only("alice", "pria")),
+    "disclosure_log": ("GET", only("pria")),
+    "practice_key": ("GET", only("alice", "bob", "sam", "ada", "pria")),
 }
 
 # "METHOD /api/v1/path" → expectations. Listings of what the caller may see are HIDE.
@@ -114,6 +126,11 @@ API: dict[str, dict[str, str]] = {
     "GET /api/v1/administrations/{administration_id}": only(*CLINICAL),
     "POST /api/v1/clients/{client_id}/self-report-links": only(*CLINICAL),
     "GET /api/v1/clients/{client_id}/risk-alerts": only(*CLINICAL),
+    "GET /api/v1/clients/{client_id}/authorizations": only("alice", "pria"),
+    "POST /api/v1/clients/{client_id}/authorizations": only(*CLINICAL),
+    "POST /api/v1/authorizations/{authorization_id}/revoke": only(*CLINICAL),
+    "POST /api/v1/clients/{client_id}/disclosures": only(*CLINICAL),
+    "GET /api/v1/clients/{client_id}/accounting-of-disclosures": only("alice", "pria"),
 }
 
 
@@ -140,6 +157,21 @@ BODIES: dict[str, dict] = {
         "answers": {str(n): 1 for n in range(1, 8)},
     },
     "POST /api/v1/clients/{client_id}/self-report-links": {"instrument": "phq9"},
+    "POST /api/v1/clients/{client_id}/authorizations": {
+        "recipient_name": "Dr Table",
+        "scope": ["diagnoses"],
+        "purpose": "Care",
+        "expires_on": "2099-01-01",
+        "signed_on_screen_name": "Avery Fictional",
+    },
+    "POST /api/v1/clients/{client_id}/disclosures": {
+        "exception": "treatment",
+        "justification": "Referral.",
+        "recipient_name": "Dr Table",
+        "scope": ["psychotherapy_notes"],
+        "purpose": "Care",
+        "format": "fhir-bundle",
+    },
 }
 
 
@@ -198,6 +230,11 @@ def records(cast):
     _, link_token = measure_actions.create_self_report_link(
         by=alice, client=cast.client, instrument_key="phq9"
     )
+    # An authorization with a signed form, so its download page has something to serve.
+    authorization = exchange_actions.create_authorization(
+        by=alice, client=cast.client, recipient_name="Dr Table", purpose="Care",
+        expires_on=date(2099, 1, 1), scope={"diagnoses"}, signed_form=b"%PDF-1.4\n%%EOF\n",
+    )
     return SimpleNamespace(
         cast=cast,
         ids={
@@ -212,6 +249,7 @@ def records(cast):
             "administration_id": administration.pk,
             "alert_id": administration.risk_alert.pk,
             "token": link_token,
+            "authorization_id": authorization.pk,
         },
         marker=str(cast.client.pk),
     )
