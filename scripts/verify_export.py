@@ -48,8 +48,9 @@ class Package:
         self.path = path
         self._zip = None
         if path.is_dir():
-            self._names = sorted(p.relative_to(path).as_posix()
-                                 for p in path.rglob("*") if p.is_file())
+            self._names = sorted(
+                p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()
+            )
         elif path.is_file():
             try:
                 self._zip = zipfile.ZipFile(path)
@@ -108,12 +109,16 @@ def check(package: Package, fingerprint: str = "") -> tuple:
         signature = base64.b64decode(package.read(SIGNATURE).strip(), validate=True)
         Ed25519PublicKey.from_public_bytes(public).verify(signature, manifest_bytes)
     except (InvalidSignature, ValueError, binascii.Error):
-        problems.append(f"signature: {SIGNATURE} does not match {MANIFEST}; the manifest was "
-                        "changed after signing, or signed with another key")
+        problems.append(
+            f"signature: {SIGNATURE} does not match {MANIFEST}; the manifest was "
+            "changed after signing, or signed with another key"
+        )
     wanted = fingerprint.replace(" ", "").replace(":", "").lower()
     if wanted and wanted != facts["fingerprint"]:
-        problems.append(f"key: the package was signed with key {facts['fingerprint']}, "
-                        f"not the expected {wanted}")
+        problems.append(
+            f"key: the package was signed with key {facts['fingerprint']}, "
+            f"not the expected {wanted}"
+        )
     listed = set()
     for entry in entries:
         name = str(entry.get("path", ""))
@@ -123,8 +128,10 @@ def check(package: Package, fingerprint: str = "") -> tuple:
             continue
         digest, size = package.digest(name)
         if digest != entry.get("sha256") or size != entry.get("size"):
-            problems.append(f"changed: {name} (SHA-256 {digest}, {size} bytes; the manifest "
-                            f"says {entry.get('sha256')}, {entry.get('size')} bytes)")
+            problems.append(
+                f"changed: {name} (SHA-256 {digest}, {size} bytes; the manifest "
+                f"says {entry.get('sha256')}, {entry.get('size')} bytes)"
+            )
     for name in sorted(names - listed - {MANIFEST, SIGNATURE}):
         problems.append(f"extra: {name} (not in the manifest)")
     facts["files"] = len(listed)
@@ -133,10 +140,12 @@ def check(package: Package, fingerprint: str = "") -> tuple:
 
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="verify_export.py", description="Verify a Psynote export package.")
+        prog="verify_export.py", description="Verify a Psynote export package."
+    )
     parser.add_argument("package", help="the package .zip, or the folder it was unpacked into")
-    parser.add_argument("--fingerprint", default="",
-                        help="the practice's key fingerprint, obtained out of band")
+    parser.add_argument(
+        "--fingerprint", default="", help="the practice's key fingerprint, obtained out of band"
+    )
     args = parser.parse_args(argv)
     try:
         facts, problems = check(Package(Path(args.package)), args.fingerprint)

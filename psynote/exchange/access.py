@@ -37,19 +37,23 @@ def get_client_for_exchange(user: Any, client_id: object, *, write: bool = False
         raise deny(user, "client", client_id, "disclose" if write else "disclosures") from None
 
 
-def get_authorization_for(user: Any, authorization_id: object, *, write: bool = False
-                          ) -> Authorization:
+def get_authorization_for(
+    user: Any, authorization_id: object, *, write: bool = False
+) -> Authorization:
     try:
         return Authorization.objects.select_related("client", "created_by", "revoked_by").get(
-            pk=authorization_id, client__in=exchange_clients_for(user, write=write))
+            pk=authorization_id, client__in=exchange_clients_for(user, write=write)
+        )
     except (Authorization.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise deny(user, "authorization", authorization_id,
-                   "disclose" if write else "disclosures") from None
+        raise deny(
+            user, "authorization", authorization_id, "disclose" if write else "disclosures"
+        ) from None
 
 
 def practice_disclosures_for(user: Any) -> QuerySet[Disclosure]:
     """The practice-wide disclosure log: the privacy officer's alone (else a 404)."""
     if getattr(user, "role", None) != Role.PRIVACY or not user.practice_id:
         raise deny(user, "disclosure_log", user.practice_id or "", "privacy")
-    return (Disclosure.objects.filter(client__practice_id=user.practice_id)
-            .select_related("client", "by", "authorization"))
+    return Disclosure.objects.filter(client__practice_id=user.practice_id).select_related(
+        "client", "by", "authorization"
+    )

@@ -31,9 +31,16 @@ def period_start(today: date) -> date:
 def entries(client: Client, today: date | None = None) -> QuerySet[Disclosure]:
     today = today or timezone.localdate()
     since = timezone.make_aware(datetime.combine(period_start(today), time.min))
-    return (Disclosure.objects.filter(client=client, authorization__isnull=True,
-                                      exception__in=ACCOUNTABLE, disclosed_at__gte=since)
-            .select_related("by").order_by("disclosed_at"))
+    return (
+        Disclosure.objects.filter(
+            client=client,
+            authorization__isnull=True,
+            exception__in=ACCOUNTABLE,
+            disclosed_at__gte=since,
+        )
+        .select_related("by")
+        .order_by("disclosed_at")
+    )
 
 
 def description(disclosure: Disclosure) -> str:

@@ -52,10 +52,19 @@ def _clean_scope(scope: object) -> frozenset[str]:
 
 @transaction.atomic
 def create_authorization(
-    *, by: Any, client: Client, recipient_name: str, purpose: str, expires_on: date,
-    scope: object, recipient_organisation: str = "", recipient_contact: str = "",
-    date_from: date | None = None, date_to: date | None = None,
-    signed_form: bytes | None = None, signed_form_name: str = "",
+    *,
+    by: Any,
+    client: Client,
+    recipient_name: str,
+    purpose: str,
+    expires_on: date,
+    scope: object,
+    recipient_organisation: str = "",
+    recipient_contact: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    signed_form: bytes | None = None,
+    signed_form_name: str = "",
     signed_on_screen_name: str = "",
 ) -> Authorization:
     errors: dict[str, str] = {}
@@ -79,11 +88,13 @@ def create_authorization(
         errors["date_to"] = "The date range ends before it starts."
     kind = None
     if signed_form is not None and typed_name:
-        errors["signed_on_screen_name"] = ("Attach the signed form or have the client sign "
-                                           "on screen, not both.")
+        errors["signed_on_screen_name"] = (
+            "Attach the signed form or have the client sign on screen, not both."
+        )
     elif signed_form is None and not typed_name:
-        errors["signed_on_screen_name"] = ("The client must sign: attach the signed form, or "
-                                           "have them type their name on screen.")
+        errors["signed_on_screen_name"] = (
+            "The client must sign: attach the signed form, or have them type their name on screen."
+        )
     elif signed_form is not None:
         if len(signed_form) > MAX_FORM_BYTES:
             errors["signed_form"] = "The signed form is larger than 10 MB."
@@ -93,10 +104,16 @@ def create_authorization(
         raise ValidationError(errors)
 
     authorization = Authorization(
-        client=client, recipient_name=recipient_name,
+        client=client,
+        recipient_name=recipient_name,
         recipient_organisation=(recipient_organisation or "").strip(),
-        recipient_contact=(recipient_contact or "").strip(), purpose=purpose,
-        expires_on=expires_on, date_from=date_from, date_to=date_to, created_by=by)
+        recipient_contact=(recipient_contact or "").strip(),
+        purpose=purpose,
+        expires_on=expires_on,
+        date_from=date_from,
+        date_to=date_to,
+        created_by=by,
+    )
     authorization.set_scope(chosen)
     if signed_form is not None:
         authorization.seal_form(signed_form)
@@ -106,16 +123,25 @@ def create_authorization(
         authorization.signed_on_screen_name = typed_name[:200]
         authorization.signed_on_screen_at = timezone.now()
     authorization.save()
-    log.record_by(by, "authorization.create", target_type="authorization",
-                  target_id=authorization.pk, client_id=client.pk,
-                  detail={"scope": sorted(chosen), "expires_on": str(expires_on),
-                          "signed": "form" if signed_form is not None else "on_screen"})
+    log.record_by(
+        by,
+        "authorization.create",
+        target_type="authorization",
+        target_id=authorization.pk,
+        client_id=client.pk,
+        detail={
+            "scope": sorted(chosen),
+            "expires_on": str(expires_on),
+            "signed": "form" if signed_form is not None else "on_screen",
+        },
+    )
     return authorization
 
 
 @transaction.atomic
-def revoke_authorization(*, by: Any, authorization: Authorization, reason: str = ""
-                         ) -> Authorization:
+def revoke_authorization(
+    *, by: Any, authorization: Authorization, reason: str = ""
+) -> Authorization:
     current = Authorization.objects.select_for_update().get(pk=authorization.pk)
     if current.is_revoked:
         raise ValidationError("This authorization was already revoked.")
@@ -123,15 +149,27 @@ def revoke_authorization(*, by: Any, authorization: Authorization, reason: str =
     current.revoked_by = by
     current.revocation_reason = (reason or "").strip()
     current.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
-    log.record_by(by, "authorization.revoke", target_type="authorization",
-                  target_id=current.pk, client_id=current.client_id)
+    log.record_by(
+        by,
+        "authorization.revoke",
+        target_type="authorization",
+        target_id=current.pk,
+        client_id=current.client_id,
+    )
     return current
 
 
 @transaction.atomic
 def set_part2(*, by: Any, client: Client, part2: bool) -> RecordFlag:
     flag, _ = RecordFlag.objects.update_or_create(
-        client=client, defaults={"part2": part2, "set_by": by, "set_at": timezone.now()})
-    log.record_by(by, "record_flag.part2", target_type="client", target_id=client.pk,
-                  client_id=client.pk, detail={"part2": part2})
+        client=client, defaults={"part2": part2, "set_by": by, "set_at": timezone.now()}
+    )
+    log.record_by(
+        by,
+        "record_flag.part2",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+        detail={"part2": part2},
+    )
     return flag

@@ -72,11 +72,14 @@ class AuthorizationIn(InputSchema):
     date_to: date | None = None
     purpose: str = Field(min_length=1, max_length=5000)
     expires_on: date
-    signed_on_screen_name: str = Field("", max_length=200,
-                                       description="The client's typed name, or empty "
-                                                   "when a signed form is attached.")
-    signed_form_base64: str = Field("", max_length=15_000_000,
-                                    description="The signed form (PDF, PNG or JPEG), base64.")
+    signed_on_screen_name: str = Field(
+        "",
+        max_length=200,
+        description="The client's typed name, or empty when a signed form is attached.",
+    )
+    signed_form_base64: str = Field(
+        "", max_length=15_000_000, description="The signed form (PDF, PNG or JPEG), base64."
+    )
     signed_form_name: str = Field("", max_length=200)
 
 
@@ -94,8 +97,7 @@ class DisclosureIn(InputSchema):
     scope: list[Kind] = Field(min_length=1)
     date_from: date | None = None
     date_to: date | None = None
-    purpose: str = Field("", max_length=5000,
-                         description="Empty: the authorization's purpose.")
+    purpose: str = Field("", max_length=5000, description="Empty: the authorization's purpose.")
     format: Format
 
 
@@ -114,19 +116,23 @@ class AccountingOut(Schema):
     entries: list[AccountingEntryOut]
 
 
-@router.get("/clients/{uuid:client_id}/authorizations",
-            response={200: list[AuthorizationOut], **ERRORS})
+@router.get(
+    "/clients/{uuid:client_id}/authorizations", response={200: list[AuthorizationOut], **ERRORS}
+)
 def list_authorizations(request: HttpRequest, client_id: UUID) -> Any:
     client = get_client_for_exchange(request.user, client_id)
-    log.record_by(request.user, "authorization.list", target_type="client",
-                  target_id=client.pk, client_id=client.pk)
+    log.record_by(
+        request.user,
+        "authorization.list",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+    )
     return 200, list(client.authorizations.all())
 
 
-@router.post("/clients/{uuid:client_id}/authorizations",
-             response={201: AuthorizationOut, **ERRORS})
-def create_authorization(request: HttpRequest, client_id: UUID, payload: AuthorizationIn
-                         ) -> Any:
+@router.post("/clients/{uuid:client_id}/authorizations", response={201: AuthorizationOut, **ERRORS})
+def create_authorization(request: HttpRequest, client_id: UUID, payload: AuthorizationIn) -> Any:
     client = get_client_for_exchange(request.user, client_id, write=True)
     data = payload.model_dump()
     encoded = data.pop("signed_form_base64")
@@ -136,49 +142,67 @@ def create_authorization(request: HttpRequest, client_id: UUID, payload: Authori
             form = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise ValidationError({"signed_form_base64": "not valid base64"}) from None
-    authorization = actions.create_authorization(by=request.user, client=client,
-                                                 signed_form=form, **data)
+    authorization = actions.create_authorization(
+        by=request.user, client=client, signed_form=form, **data
+    )
     return 201, authorization
 
 
-@router.post("/authorizations/{uuid:authorization_id}/revoke",
-             response={200: AuthorizationOut, **ERRORS})
-def revoke_authorization(request: HttpRequest, authorization_id: UUID, payload: RevokeIn
-                         ) -> Any:
+@router.post(
+    "/authorizations/{uuid:authorization_id}/revoke", response={200: AuthorizationOut, **ERRORS}
+)
+def revoke_authorization(request: HttpRequest, authorization_id: UUID, payload: RevokeIn) -> Any:
     authorization = get_authorization_for(request.user, authorization_id, write=True)
-    return 200, actions.revoke_authorization(by=request.user, authorization=authorization,
-                                             reason=payload.reason)
+    return 200, actions.revoke_authorization(
+        by=request.user, authorization=authorization, reason=payload.reason
+    )
 
 
 @router.post(
     "/clients/{uuid:client_id}/disclosures",
     response={200: None, **ERRORS},
-    openapi_extra={"responses": {"200": {
-        "description": "The signed export package (a .zip with manifest.json and "
-                       "manifest.sig). Headers: Content-Disposition names it; "
-                       "X-Package-SHA256 is its SHA-256 as logged.",
-        "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
-    }}},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The signed export package (a .zip with manifest.json and "
+                "manifest.sig). Headers: Content-Disposition names it; "
+                "X-Package-SHA256 is its SHA-256 as logged.",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
 )
 def create_disclosure(request: HttpRequest, client_id: UUID, payload: DisclosureIn) -> Any:
     client = get_client_for_exchange(request.user, client_id, write=True)
     authorization = None
     if payload.authorization_id is not None:
-        authorization = get_authorization_for(request.user, payload.authorization_id,
-                                              write=True)
+        authorization = get_authorization_for(request.user, payload.authorization_id, write=True)
     if (authorization is None) == (payload.exception is None):
         raise ValidationError("Give either authorization_id or exception, not both or neither.")
-    basis: gate.Basis = authorization if authorization is not None else gate.UnderException(
-        code=str(payload.exception), justification=payload.justification,
-        recipient_name=payload.recipient_name,
-        recipient_organisation=payload.recipient_organisation,
-        recipient_contact=payload.recipient_contact)
+    basis: gate.Basis = (
+        authorization
+        if authorization is not None
+        else gate.UnderException(
+            code=str(payload.exception),
+            justification=payload.justification,
+            recipient_name=payload.recipient_name,
+            recipient_organisation=payload.recipient_organisation,
+            recipient_contact=payload.recipient_contact,
+        )
+    )
     purpose = payload.purpose or (authorization.purpose if authorization else "")
     try:
-        grant = gate.authorise(request.user, client, {str(k) for k in payload.scope},
-                               (payload.date_from, payload.date_to), purpose, basis)
-        package = gate.export_client(request.user, client, grant, str(payload.format),
-                                     channel=Disclosure.Channel.API)
+        grant = gate.authorise(
+            request.user,
+            client,
+            {str(k) for k in payload.scope},
+            (payload.date_from, payload.date_to),
+            purpose,
+            basis,
+        )
+        package = gate.export_client(
+            request.user, client, grant, str(payload.format), channel=Disclosure.Channel.API
+        )
     except gate.Refused as refusal:
         raise ValidationError(str(refusal)) from None
     response = HttpResponse(package.data, content_type="application/zip")
@@ -187,20 +211,33 @@ def create_disclosure(request: HttpRequest, client_id: UUID, payload: Disclosure
     return response
 
 
-@router.get("/clients/{uuid:client_id}/accounting-of-disclosures",
-            response={200: AccountingOut, **ERRORS})
+@router.get(
+    "/clients/{uuid:client_id}/accounting-of-disclosures", response={200: AccountingOut, **ERRORS}
+)
 def get_accounting(request: HttpRequest, client_id: UUID) -> Any:
     client = get_client_for_exchange(request.user, client_id)
     today = timezone.localdate()
     entries = list(accounting.entries(client, today))
-    log.record_by(request.user, "disclosure.accounting", target_type="client",
-                  target_id=client.pk, client_id=client.pk,
-                  detail={"entries": len(entries), "format": "api"})
+    log.record_by(
+        request.user,
+        "disclosure.accounting",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+        detail={"entries": len(entries), "format": "api"},
+    )
     return 200, {
-        "client_id": client.pk, "period_start": accounting.period_start(today),
+        "client_id": client.pk,
+        "period_start": accounting.period_start(today),
         "period_end": today,
-        "entries": [{"date": timezone.localtime(d.disclosed_at).date(),
-                     "recipient": d.recipient_display, "recipient_address": d.recipient_contact,
-                     "description": accounting.description(d),
-                     "purpose": accounting.purpose(d)} for d in entries],
+        "entries": [
+            {
+                "date": timezone.localtime(d.disclosed_at).date(),
+                "recipient": d.recipient_display,
+                "recipient_address": d.recipient_contact,
+                "description": accounting.description(d),
+                "purpose": accounting.purpose(d),
+            }
+            for d in entries
+        ],
     }

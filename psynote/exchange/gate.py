@@ -93,53 +93,74 @@ class Grant:
 
 
 def _refuse(by: Any, client: Client, reason: str) -> Refused:
-    log.record_by(by, "disclosure.refused", target_type="client", target_id=client.pk,
-                  client_id=client.pk, detail={"reason": reason})
+    log.record_by(
+        by,
+        "disclosure.refused",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+        detail={"reason": reason},
+    )
     return Refused(reason)
 
 
-def _check_authorization(authorization: Authorization, client: Client, scope: frozenset[str],
-                         date_range: DateRange) -> str | None:
+def _check_authorization(
+    authorization: Authorization, client: Client, scope: frozenset[str], date_range: DateRange
+) -> str | None:
     """Why `authorization` does not cover this disclosure, or None when it does."""
     if authorization.client_id != client.pk:
         return "That authorization is not this client's."
     if authorization.is_revoked:
-        return (f"That authorization was revoked on "
-                f"{timezone.localtime(authorization.revoked_at):%Y-%m-%d}.")
+        return (
+            f"That authorization was revoked on "
+            f"{timezone.localtime(authorization.revoked_at):%Y-%m-%d}."
+        )
     if authorization.is_expired():
         return f"That authorization expired on {authorization.expires_on:%Y-%m-%d}."
     missing = scope - authorization.scope
     if missing:
-        return (f"That authorization does not cover {kind_labels(missing)}; it covers "
-                f"{authorization.scope_display} only.")
+        return (
+            f"That authorization does not cover {kind_labels(missing)}; it covers "
+            f"{authorization.scope_display} only."
+        )
     start, end = date_range
     if authorization.date_from and (start is None or start < authorization.date_from):
-        return (f"That authorization covers records from {authorization.date_from:%Y-%m-%d} "
-                "on; choose a start date on or after it.")
+        return (
+            f"That authorization covers records from {authorization.date_from:%Y-%m-%d} "
+            "on; choose a start date on or after it."
+        )
     if authorization.date_to and (end is None or end > authorization.date_to):
-        return (f"That authorization covers records up to {authorization.date_to:%Y-%m-%d}; "
-                "choose an end date on or before it.")
+        return (
+            f"That authorization covers records up to {authorization.date_to:%Y-%m-%d}; "
+            "choose an end date on or before it."
+        )
     if PSYCHOTHERAPY in scope and authorization.scope != {PSYCHOTHERAPY}:
         # The database refuses such an authorization too; this is the second lock.
         return "Psychotherapy notes need an authorization that names them alone."
     return None
 
 
-def authorise(by: Any, client: Client, scope: object, date_range: DateRange, purpose: str,
-              basis: Basis) -> Grant:
+def authorise(
+    by: Any, client: Client, scope: object, date_range: DateRange, purpose: str, basis: Basis
+) -> Grant:
     """A Grant for this disclosure, or Refused with a message for the clinician."""
     scope = frozenset(scope)  # type: ignore[arg-type]
     if not getattr(by, "is_authenticated", False) or not can(by, client, Need.WRITE_CLINICAL):
-        raise _refuse(by, client, "Only clinicians on the client's care team may disclose "
-                                  "their record.")
+        raise _refuse(
+            by, client, "Only clinicians on the client's care team may disclose their record."
+        )
     unknown = scope - set(KINDS)
     if unknown:
         raise _refuse(by, client, f"Unknown record kinds: {', '.join(sorted(unknown))}.")
     if not scope:
         raise _refuse(by, client, "Choose what to disclose: at least one part of the record.")
     if PSYCHOTHERAPY in scope and scope != {PSYCHOTHERAPY}:
-        raise _refuse(by, client, "Psychotherapy notes are disclosed on their own: disclose "
-                                  "them separately from the rest of the record.")
+        raise _refuse(
+            by,
+            client,
+            "Psychotherapy notes are disclosed on their own: disclose "
+            "them separately from the rest of the record.",
+        )
     start, end = date_range
     if start and end and start > end:
         raise _refuse(by, client, "The date range ends before it starts.")
@@ -151,34 +172,54 @@ def authorise(by: Any, client: Client, scope: object, date_range: DateRange, pur
         reason = _check_authorization(basis, client, scope, date_range)
         if reason:
             raise _refuse(by, client, reason)
-        recipient = (basis.recipient_name, basis.recipient_organisation,
-                     basis.recipient_contact)
+        recipient = (basis.recipient_name, basis.recipient_organisation, basis.recipient_contact)
         authorization, code, justification = basis, "", ""
     elif isinstance(basis, UnderException):
         exception = EXCEPTIONS.get(basis.code)
         if exception is None:
-            raise _refuse(by, client, "Choose an authorization, or one of the listed "
-                                      "exceptions.")
+            raise _refuse(by, client, "Choose an authorization, or one of the listed exceptions.")
         justification = (basis.justification or "").strip()
         if not justification:
-            raise _refuse(by, client, f"Disclosing under “{exception.label}” needs your "
-                                      "justification: say why the exception applies.")
+            raise _refuse(
+                by,
+                client,
+                f"Disclosing under “{exception.label}” needs your "
+                "justification: say why the exception applies.",
+            )
         if PSYCHOTHERAPY in scope and not exception.psychotherapy_notes:
-            raise _refuse(by, client, f"Psychotherapy notes cannot be disclosed under "
-                                      f"“{exception.label}”: they need the client's "
-                                      "authorization naming psychotherapy notes alone.")
+            raise _refuse(
+                by,
+                client,
+                f"Psychotherapy notes cannot be disclosed under "
+                f"“{exception.label}”: they need the client's "
+                "authorization naming psychotherapy notes alone.",
+            )
         if not (basis.recipient_name or "").strip():
             raise _refuse(by, client, "Name the recipient of the disclosure.")
-        recipient = (basis.recipient_name.strip(), basis.recipient_organisation.strip(),
-                     basis.recipient_contact.strip())
+        recipient = (
+            basis.recipient_name.strip(),
+            basis.recipient_organisation.strip(),
+            basis.recipient_contact.strip(),
+        )
         authorization, code = None, exception.code
     else:
-        raise _refuse(by, client, "A disclosure needs a basis: the client's authorization "
-                                  "or an exception.")
-    return Grant(by=by, client=client, scope=scope, date_range=(start, end), purpose=purpose,
-                 authorization=authorization, exception=code, justification=justification,
-                 recipient_name=recipient[0], recipient_organisation=recipient[1],
-                 recipient_contact=recipient[2], _token=_ISSUED)
+        raise _refuse(
+            by, client, "A disclosure needs a basis: the client's authorization or an exception."
+        )
+    return Grant(
+        by=by,
+        client=client,
+        scope=scope,
+        date_range=(start, end),
+        purpose=purpose,
+        authorization=authorization,
+        exception=code,
+        justification=justification,
+        recipient_name=recipient[0],
+        recipient_organisation=recipient[1],
+        recipient_contact=recipient[2],
+        _token=_ISSUED,
+    )
 
 
 # --- format builders ------------------------------------------------------------------
@@ -218,16 +259,18 @@ def _ndjson_files(output: Any) -> dict[str, bytes]:
     return files
 
 
-def _fhir_bundle(client: Client, scope: frozenset[str], date_range: DateRange
-                 ) -> dict[str, bytes] | None:
+def _fhir_bundle(
+    client: Client, scope: frozenset[str], date_range: DateRange
+) -> dict[str, bytes] | None:
     builder = _optional("psynote.exchange.fhir.build", "client_bundle")
     if builder is None:
         return None
     return {"bundle.json": _json_file(builder(client, scope, date_range))}
 
 
-def _fhir_ndjson(client: Client, scope: frozenset[str], date_range: DateRange
-                 ) -> dict[str, bytes] | None:
+def _fhir_ndjson(
+    client: Client, scope: frozenset[str], date_range: DateRange
+) -> dict[str, bytes] | None:
     builder = _optional("psynote.exchange.fhir.build", "client_ndjson")
     if builder is None:
         return None
@@ -254,8 +297,11 @@ BUILDER_SOURCES = {
 
 
 def available_formats() -> list[str]:
-    return [fmt for fmt, (module, name) in BUILDER_SOURCES.items()
-            if _optional(module, name) is not None]
+    return [
+        fmt
+        for fmt, (module, name) in BUILDER_SOURCES.items()
+        if _optional(module, name) is not None
+    ]
 
 
 def _psychotherapy_files(by: Any, client: Client, date_range: DateRange) -> dict[str, bytes]:
@@ -263,23 +309,37 @@ def _psychotherapy_files(by: Any, client: Client, date_range: DateRange) -> dict
     document = {
         "kind": "psychotherapy_notes",
         "note": "Psychotherapy notes (45 CFR 164.501), disclosed under an authorization "
-                "naming them alone or an exception that permits them. Kept apart from the "
-                "medical record.",
-        "client": {"name": f"{client.first_name} {client.last_name}",
-                   "date_of_birth": client.date_of_birth.isoformat()},
+        "naming them alone or an exception that permits them. Kept apart from the "
+        "medical record.",
+        "client": {
+            "name": f"{client.first_name} {client.last_name}",
+            "date_of_birth": client.date_of_birth.isoformat(),
+        },
         "author": by.signature_name,
-        "notes": [{"id": str(n.pk), "session_date": n.session.date.isoformat() if n.session
-                   else None, "written_at": timezone.localtime(n.created_at).isoformat(),
-                   "updated_at": timezone.localtime(n.updated_at).isoformat(),
-                   "body": n.body()} for n in notes],
+        "notes": [
+            {
+                "id": str(n.pk),
+                "session_date": n.session.date.isoformat() if n.session else None,
+                "written_at": timezone.localtime(n.created_at).isoformat(),
+                "updated_at": timezone.localtime(n.updated_at).isoformat(),
+                "body": n.body(),
+            }
+            for n in notes
+        ],
     }
-    lines = ["PSYCHOTHERAPY NOTES", "", f"Client: {document['client']['name']} "
-             f"(born {document['client']['date_of_birth']})", f"Author: {by.signature_name}", ""]
+    lines = [
+        "PSYCHOTHERAPY NOTES",
+        "",
+        f"Client: {document['client']['name']} (born {document['client']['date_of_birth']})",
+        f"Author: {by.signature_name}",
+        "",
+    ]
     for entry in document["notes"]:
-        lines += [f"--- {entry['session_date'] or entry['written_at'][:10]} ---",
-                  entry["body"], ""]
-    return {"psychotherapy-notes.json": _json_file(document),
-            "psychotherapy-notes.txt": "\n".join(lines).encode()}
+        lines += [f"--- {entry['session_date'] or entry['written_at'][:10]} ---", entry["body"], ""]
+    return {
+        "psychotherapy-notes.json": _json_file(document),
+        "psychotherapy-notes.txt": "\n".join(lines).encode(),
+    }
 
 
 def part2_notice() -> bytes:
@@ -305,18 +365,24 @@ def _package_name(client: Client, disclosure_id: uuid.UUID, at: datetime) -> str
 # --- the export -----------------------------------------------------------------------
 
 
-def export_client(by: Any, client: Client, grant: Grant, fmt: str,
-                  channel: str = Disclosure.Channel.WEB) -> packages.Package:
+def export_client(
+    by: Any, client: Client, grant: Grant, fmt: str, channel: str = Disclosure.Channel.WEB
+) -> packages.Package:
     """Build, sign and log the package for `grant`. Raises Refused, never half-logs."""
     if grant._token is not _ISSUED or grant.by.pk != by.pk or grant.client.pk != client.pk:
         raise Refused("This disclosure was not authorised for this user and client.")
     if fmt not in BUILDERS:
-        raise _refuse(by, client, f"Unknown export format {fmt!r}; choose one of "
-                                  f"{', '.join(BUILDERS)}.")
+        raise _refuse(
+            by, client, f"Unknown export format {fmt!r}; choose one of {', '.join(BUILDERS)}."
+        )
     record_scope = grant.scope - {PSYCHOTHERAPY}
     if record_scope and fmt not in available_formats():
-        raise _refuse(by, client, f"{Disclosure.Format(fmt).label} export is not available "
-                                  "in this installation yet; choose another format.")
+        raise _refuse(
+            by,
+            client,
+            f"{Disclosure.Format(fmt).label} export is not available "
+            "in this installation yet; choose another format.",
+        )
     try:
         with transaction.atomic():
             return _export(by, client, grant, fmt, channel, record_scope)
@@ -324,8 +390,9 @@ def export_client(by: Any, client: Client, grant: Grant, fmt: str,
         raise _refuse(by, client, str(problem)) from None
 
 
-def _export(by: Any, client: Client, grant: Grant, fmt: str, channel: str,
-            record_scope: frozenset[str]) -> packages.Package:
+def _export(
+    by: Any, client: Client, grant: Grant, fmt: str, channel: str, record_scope: frozenset[str]
+) -> packages.Package:
     if grant.authorization is not None:
         # Lock it and look again: a revocation committed since authorise() wins.
         current = Authorization.objects.select_for_update().get(pk=grant.authorization.pk)
@@ -348,36 +415,83 @@ def _export(by: Any, client: Client, grant: Grant, fmt: str, channel: str,
         files["PART2-NOTICE.txt"] = part2_notice()
     start, end = grant.date_range
     package = packages.build(
-        practice=client.practice, name=_package_name(client, disclosure_id, now), files=files,
-        signed=chosen.signed, created_at=now,
-        extra={"disclosure_id": str(disclosure_id), "scope": sorted(grant.scope),
-               "date_range": [str(start or ""), str(end or "")]})
-    record_disclosure(grant=grant, fmt=fmt, channel=channel, package=package,
-                      chosen=chosen, disclosure_id=disclosure_id, at=now, part2=part2)
+        practice=client.practice,
+        name=_package_name(client, disclosure_id, now),
+        files=files,
+        signed=chosen.signed,
+        created_at=now,
+        extra={
+            "disclosure_id": str(disclosure_id),
+            "scope": sorted(grant.scope),
+            "date_range": [str(start or ""), str(end or "")],
+        },
+    )
+    record_disclosure(
+        grant=grant,
+        fmt=fmt,
+        channel=channel,
+        package=package,
+        chosen=chosen,
+        disclosure_id=disclosure_id,
+        at=now,
+        part2=part2,
+    )
     return package
 
 
-def record_disclosure(*, grant: Grant, fmt: str, channel: str, package: packages.Package,
-                      chosen: selection.Selection, disclosure_id: uuid.UUID, at: datetime,
-                      part2: bool) -> Disclosure:
+def record_disclosure(
+    *,
+    grant: Grant,
+    fmt: str,
+    channel: str,
+    package: packages.Package,
+    chosen: selection.Selection,
+    disclosure_id: uuid.UUID,
+    at: datetime,
+    part2: bool,
+) -> Disclosure:
     """The log entry and its audit event; call inside the transaction that built the package."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_disclosure must run in the export's transaction")
     start, end = grant.date_range
     disclosure = Disclosure.objects.create(
-        id=disclosure_id, client=grant.client, disclosed_at=at,
-        recipient_name=grant.recipient_name, recipient_organisation=grant.recipient_organisation,
-        recipient_contact=grant.recipient_contact, scope=sorted(grant.scope), date_from=start,
-        date_to=end, record_ids=chosen.ids, record_count=chosen.count, purpose=grant.purpose,
-        authorization=grant.authorization, exception=grant.exception,
-        justification=grant.justification, format=fmt, channel=channel,
-        package_name=package.name, package_sha256=package.sha256, part2_notice=part2,
-        by=grant.by)
-    log.record_by(grant.by, "disclosure.create", target_type="disclosure",
-                  target_id=disclosure.pk, client_id=grant.client.pk,
-                  detail={"format": fmt, "channel": channel, "scope": sorted(grant.scope),
-                          "records": chosen.count, "package_sha256": package.sha256,
-                          "authorization": str(grant.authorization.pk)
-                          if grant.authorization else "",
-                          "exception": grant.exception, "part2_notice": part2})
+        id=disclosure_id,
+        client=grant.client,
+        disclosed_at=at,
+        recipient_name=grant.recipient_name,
+        recipient_organisation=grant.recipient_organisation,
+        recipient_contact=grant.recipient_contact,
+        scope=sorted(grant.scope),
+        date_from=start,
+        date_to=end,
+        record_ids=chosen.ids,
+        record_count=chosen.count,
+        purpose=grant.purpose,
+        authorization=grant.authorization,
+        exception=grant.exception,
+        justification=grant.justification,
+        format=fmt,
+        channel=channel,
+        package_name=package.name,
+        package_sha256=package.sha256,
+        part2_notice=part2,
+        by=grant.by,
+    )
+    log.record_by(
+        grant.by,
+        "disclosure.create",
+        target_type="disclosure",
+        target_id=disclosure.pk,
+        client_id=grant.client.pk,
+        detail={
+            "format": fmt,
+            "channel": channel,
+            "scope": sorted(grant.scope),
+            "records": chosen.count,
+            "package_sha256": package.sha256,
+            "authorization": str(grant.authorization.pk) if grant.authorization else "",
+            "exception": grant.exception,
+            "part2_notice": part2,
+        },
+    )
     return disclosure

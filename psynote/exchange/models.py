@@ -65,11 +65,13 @@ class Authorization(models.Model):
     signed_on_screen_name = models.CharField(max_length=200, blank=True)
     signed_on_screen_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     revocation_reason = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = AuthorizationQuerySet.as_manager()
@@ -87,25 +89,34 @@ class Authorization(models.Model):
                 name="authorization_scope_not_empty",
             ),
             models.CheckConstraint(
-                condition=Q(date_from__isnull=True) | Q(date_to__isnull=True)
+                condition=Q(date_from__isnull=True)
+                | Q(date_to__isnull=True)
                 | Q(date_from__lte=models.F("date_to")),
                 name="authorization_date_range_ordered",
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(signed_form_ct__isnull=False, signed_on_screen_name="",
-                      signed_on_screen_at__isnull=True)
-                    & ~Q(signed_form_type="") & Q(signed_form_size__isnull=False)
-                ) | (
-                    Q(signed_form_ct__isnull=True, signed_form_type="",
-                      signed_form_size__isnull=True, signed_on_screen_at__isnull=False)
+                    Q(
+                        signed_form_ct__isnull=False,
+                        signed_on_screen_name="",
+                        signed_on_screen_at__isnull=True,
+                    )
+                    & ~Q(signed_form_type="")
+                    & Q(signed_form_size__isnull=False)
+                )
+                | (
+                    Q(
+                        signed_form_ct__isnull=True,
+                        signed_form_type="",
+                        signed_form_size__isnull=True,
+                        signed_on_screen_at__isnull=False,
+                    )
                     & ~Q(signed_on_screen_name="")
                 ),
                 name="authorization_signed_one_way",
             ),
             models.CheckConstraint(
-                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True,
-                            revocation_reason="")
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True, revocation_reason="")
                 | Q(revoked_at__isnull=False, revoked_by__isnull=False),
                 name="authorization_revocation_fields_together",
             ),
@@ -181,8 +192,9 @@ class Disclosure(models.Model):
     record_ids = models.JSONField(default=dict, help_text="Record kind → ids disclosed.")
     record_count = models.PositiveIntegerField(default=0)
     purpose = models.TextField()
-    authorization = models.ForeignKey(Authorization, on_delete=models.PROTECT, null=True,
-                                      blank=True, related_name="disclosures")
+    authorization = models.ForeignKey(
+        Authorization, on_delete=models.PROTECT, null=True, blank=True, related_name="disclosures"
+    )
     exception = models.CharField(max_length=40, blank=True, choices=EXCEPTION_CHOICES)
     justification = models.TextField(blank=True)
     format = models.CharField(max_length=20, choices=Format.choices)
@@ -201,8 +213,9 @@ class Disclosure(models.Model):
                 | (Q(authorization__isnull=True) & ~Q(exception="") & ~Q(justification="")),
                 name="disclosure_basis_one_way",
             ),
-            models.CheckConstraint(condition=~Q(package_sha256=""),
-                                   name="disclosure_package_hashed"),
+            models.CheckConstraint(
+                condition=~Q(package_sha256=""), name="disclosure_package_hashed"
+            ),
         ]
 
     @property
@@ -222,19 +235,23 @@ class Disclosure(models.Model):
         return self.get_exception_display()
 
     def describe(self) -> dict[str, Any]:
-        return {"scope": sorted(self.scope), "date_from": str(self.date_from or ""),
-                "date_to": str(self.date_to or ""), "records": self.record_count}
+        return {
+            "scope": sorted(self.scope),
+            "date_from": str(self.date_from or ""),
+            "date_to": str(self.date_to or ""),
+            "records": self.record_count,
+        }
 
 
 class RecordFlag(models.Model):
     """Marks a client's record as containing substance-use-disorder records under
     42 CFR Part 2, so every disclosure carries the Part 2 notice (DOMAIN.md §1.9)."""
 
-    client = models.OneToOneField(Client, on_delete=models.PROTECT, primary_key=True,
-                                  related_name="record_flag")
+    client = models.OneToOneField(
+        Client, on_delete=models.PROTECT, primary_key=True, related_name="record_flag"
+    )
     part2 = models.BooleanField(default=False)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     set_at = models.DateTimeField(default=timezone.now)
 
 
@@ -243,7 +260,8 @@ class PracticeKey(models.Model):
     file in PSYNOTE_HOME; keeping the public key here lets a lost or swapped file be noticed
     instead of silently signing with a new key nobody has pinned."""
 
-    practice = models.OneToOneField(Practice, on_delete=models.PROTECT, primary_key=True,
-                                    related_name="export_key")
+    practice = models.OneToOneField(
+        Practice, on_delete=models.PROTECT, primary_key=True, related_name="export_key"
+    )
     public_key = models.BinaryField()  # raw 32 bytes
     created_at = models.DateTimeField(default=timezone.now)

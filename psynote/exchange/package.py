@@ -61,15 +61,27 @@ def chain_head(practice_id: int) -> dict[str, Any]:
     return {"seq": head.seq, "hash": bytes(head.hash).hex()}
 
 
-def build(*, practice: Any, name: str, files: dict[str, bytes], signed: dict[str, Any],
-          created_at: datetime, extra: dict[str, Any] | None = None) -> Package:
+def build(
+    *,
+    practice: Any,
+    name: str,
+    files: dict[str, bytes],
+    signed: dict[str, Any],
+    created_at: datetime,
+    extra: dict[str, Any] | None = None,
+) -> Package:
     """Sign and zip `files`. `signed` is record kind → {id: content hash}."""
     private = signing.practice_key(practice)
     public = signing.raw_public(private)
     created = _iso(created_at)
-    files = {**files, "README.txt": README.format(
-        practice=practice.name, created_at=created,
-        fingerprint=signing.grouped(signing.fingerprint(public))).encode()}
+    files = {
+        **files,
+        "README.txt": README.format(
+            practice=practice.name,
+            created_at=created,
+            fingerprint=signing.grouped(signing.fingerprint(public)),
+        ).encode(),
+    }
     if {MANIFEST, SIGNATURE} & set(files):
         raise ValueError("a package file may not be called manifest.json or manifest.sig")
     manifest = {
@@ -77,12 +89,17 @@ def build(*, practice: Any, name: str, files: dict[str, bytes], signed: dict[str
         "version": VERSION,
         "created_at": created,
         "practice": {"id": practice.pk, "name": practice.name},
-        "files": [{"path": path, "sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}
-                  for path, body in sorted(files.items())],
+        "files": [
+            {"path": path, "sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}
+            for path, body in sorted(files.items())
+        ],
         "signed_records": signed,
         "audit_chain_head": {"practice_id": practice.pk, **chain_head(practice.pk)},
-        "signing_key": {"algorithm": "Ed25519", "public_key": signing.public_b64(public),
-                        "fingerprint_sha256": signing.fingerprint(public)},
+        "signing_key": {
+            "algorithm": "Ed25519",
+            "public_key": signing.public_b64(public),
+            "fingerprint_sha256": signing.fingerprint(public),
+        },
         **(extra or {}),
     }
     manifest_bytes = canonical_json.dumps(manifest)
@@ -90,10 +107,13 @@ def build(*, practice: Any, name: str, files: dict[str, bytes], signed: dict[str
     buffer = io.BytesIO()
     stamp = created_at.astimezone(UTC).timetuple()[:6]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, body in [*sorted(files.items()), (MANIFEST, manifest_bytes),
-                           (SIGNATURE, signature)]:
-            archive.writestr(zipfile.ZipInfo(path, date_time=stamp), body,
-                             compress_type=zipfile.ZIP_DEFLATED)
+        for path, body in [
+            *sorted(files.items()),
+            (MANIFEST, manifest_bytes),
+            (SIGNATURE, signature),
+        ]:
+            archive.writestr(
+                zipfile.ZipInfo(path, date_time=stamp), body, compress_type=zipfile.ZIP_DEFLATED
+            )
     data = buffer.getvalue()
-    return Package(name=name, data=data, sha256=hashlib.sha256(data).hexdigest(),
-                   manifest=manifest)
+    return Package(name=name, data=data, sha256=hashlib.sha256(data).hexdigest(), manifest=manifest)

@@ -34,8 +34,12 @@ def _within(prefix: str, date_range: DateRange) -> Q:
 
 
 def progress_notes(client: Client, date_range: DateRange) -> QuerySet[ProgressNote]:
-    return (ProgressNote.objects.signed().filter(client=client)
-            .filter(_within("session__date", date_range)).order_by("session__date", "pk"))
+    return (
+        ProgressNote.objects.signed()
+        .filter(client=client)
+        .filter(_within("session__date", date_range))
+        .order_by("session__date", "pk")
+    )
 
 
 def addenda(notes: QuerySet[ProgressNote]) -> QuerySet[Addendum]:
@@ -43,8 +47,11 @@ def addenda(notes: QuerySet[ProgressNote]) -> QuerySet[Addendum]:
 
 
 def measures(client: Client, date_range: DateRange) -> QuerySet[Administration]:
-    return (Administration.objects.filter(client=client)
-            .filter(_within("administered_at__date", date_range)).order_by("administered_at"))
+    return (
+        Administration.objects.filter(client=client)
+        .filter(_within("administered_at__date", date_range))
+        .order_by("administered_at")
+    )
 
 
 def plan_versions(client: Client, date_range: DateRange) -> QuerySet | None:
@@ -53,15 +60,25 @@ def plan_versions(client: Client, date_range: DateRange) -> QuerySet | None:
         return None
     from psynote.plans.models import PlanVersion
 
-    return (PlanVersion.objects.signed().filter(plan__client=client)
-            .filter(_within("signed_at__date", date_range)).order_by("number"))
+    return (
+        PlanVersion.objects.signed()
+        .filter(plan__client=client)
+        .filter(_within("signed_at__date", date_range))
+        .order_by("number")
+    )
 
 
 def psychotherapy_notes(by: Any, client: Client, date_range: DateRange) -> QuerySet:
     dated = (Q(session__isnull=False) & _within("session__date", date_range)) | (
-        Q(session__isnull=True) & _within("created_at__date", date_range))
-    return (psychotherapy_notes_for(by).filter(client=client).filter(dated)
-            .select_related("session", "author").order_by("created_at"))
+        Q(session__isnull=True) & _within("created_at__date", date_range)
+    )
+    return (
+        psychotherapy_notes_for(by)
+        .filter(client=client)
+        .filter(dated)
+        .select_related("session", "author")
+        .order_by("created_at")
+    )
 
 
 @dataclass
@@ -81,8 +98,9 @@ def select(by: Any, client: Client, scope: frozenset[str], date_range: DateRange
     if RecordKind.DEMOGRAPHICS in scope:
         chosen.ids["demographics"] = [str(client.pk)]
     if RecordKind.DIAGNOSES in scope:
-        chosen.ids["diagnoses"] = [str(pk) for pk in
-                                   client.diagnoses.order_by("pk").values_list("pk", flat=True)]
+        chosen.ids["diagnoses"] = [
+            str(pk) for pk in client.diagnoses.order_by("pk").values_list("pk", flat=True)
+        ]
     if RecordKind.PROGRESS_NOTES in scope:
         notes = progress_notes(client, date_range)
         rows = list(notes.values_list("pk", "content_hash"))
@@ -93,8 +111,9 @@ def select(by: Any, client: Client, scope: frozenset[str], date_range: DateRange
             chosen.ids["addenda"] = [str(pk) for pk, _ in extra]
             chosen.signed["addenda"] = {str(pk): digest for pk, digest in extra}
     if RecordKind.MEASURES in scope:
-        chosen.ids["measures"] = [str(pk) for pk in measures(client, date_range)
-                                  .values_list("pk", flat=True)]
+        chosen.ids["measures"] = [
+            str(pk) for pk in measures(client, date_range).values_list("pk", flat=True)
+        ]
     if RecordKind.PLANS in scope:
         versions = plan_versions(client, date_range)
         rows = list(versions.values_list("pk", "content_hash")) if versions is not None else []
@@ -103,6 +122,7 @@ def select(by: Any, client: Client, scope: frozenset[str], date_range: DateRange
             chosen.signed["plans"] = {str(pk): digest for pk, digest in rows}
     if RecordKind.PSYCHOTHERAPY_NOTES in scope:
         chosen.ids["psychotherapy_notes"] = [
-            str(pk) for pk in psychotherapy_notes(by, client, date_range)
-            .values_list("pk", flat=True)]
+            str(pk)
+            for pk in psychotherapy_notes(by, client, date_range).values_list("pk", flat=True)
+        ]
     return chosen

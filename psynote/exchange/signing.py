@@ -31,8 +31,9 @@ def key_path(practice_id: int) -> Path:
 
 
 def raw_public(private: Ed25519PrivateKey) -> bytes:
-    return private.public_key().public_bytes(serialization.Encoding.Raw,
-                                             serialization.PublicFormat.Raw)
+    return private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
 
 
 def fingerprint(public: bytes) -> str:
@@ -41,7 +42,7 @@ def fingerprint(public: bytes) -> str:
 
 def grouped(fingerprint_hex: str) -> str:
     """The fingerprint in groups of four, easier to read aloud over the phone."""
-    return " ".join(fingerprint_hex[i:i + 4] for i in range(0, len(fingerprint_hex), 4))
+    return " ".join(fingerprint_hex[i : i + 4] for i in range(0, len(fingerprint_hex), 4))
 
 
 def public_b64(public: bytes) -> str:
@@ -60,8 +61,9 @@ def _load(path: Path) -> Ed25519PrivateKey:
 
 def _write_new(path: Path) -> None:
     private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
         keyfiles.write_new(path, pem)
 
@@ -76,7 +78,8 @@ def practice_key(practice: Any) -> Ed25519PrivateKey:
             raise SigningKeyProblem(
                 f"The practice's export-signing key file is missing: {path}. The database "
                 f"records the key with fingerprint {fingerprint(known.public_key)}. Restore "
-                "the file from your backup; recipients have that fingerprint on record.")
+                "the file from your backup; recipients have that fingerprint on record."
+            )
         _write_new(path)
     private = _load(path)
     public = raw_public(private)
@@ -86,7 +89,8 @@ def practice_key(practice: Any) -> Ed25519PrivateKey:
         raise SigningKeyProblem(
             f"The export-signing key file {path} (fingerprint {fingerprint(public)}) is not "
             f"the practice's key on record (fingerprint {fingerprint(known.public_key)}). "
-            "Restore the right file from your backup.")
+            "Restore the right file from your backup."
+        )
     return private
 
 

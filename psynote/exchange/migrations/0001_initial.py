@@ -8,126 +8,355 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('clients', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("clients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PracticeKey',
+            name="PracticeKey",
             fields=[
-                ('practice', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='export_key', serialize=False, to='accounts.practice')),
-                ('public_key', models.BinaryField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "practice",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="export_key",
+                        serialize=False,
+                        to="accounts.practice",
+                    ),
+                ),
+                ("public_key", models.BinaryField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='Authorization',
+            name="Authorization",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('recipient_name', models.CharField(max_length=200)),
-                ('recipient_organisation', models.CharField(blank=True, max_length=200)),
-                ('recipient_contact', models.TextField(blank=True, help_text='Address, phone, secure email.')),
-                ('scope_demographics', models.BooleanField(default=False)),
-                ('scope_diagnoses', models.BooleanField(default=False)),
-                ('scope_progress_notes', models.BooleanField(default=False)),
-                ('scope_plans', models.BooleanField(default=False)),
-                ('scope_measures', models.BooleanField(default=False)),
-                ('scope_psychotherapy_notes', models.BooleanField(default=False)),
-                ('date_from', models.DateField(blank=True, null=True)),
-                ('date_to', models.DateField(blank=True, null=True)),
-                ('purpose', models.TextField()),
-                ('expires_on', models.DateField()),
-                ('signed_form_ct', models.BinaryField(blank=True, null=True)),
-                ('signed_form_type', models.CharField(blank=True, choices=[('application/pdf', 'PDF'), ('image/png', 'PNG image'), ('image/jpeg', 'JPEG image')], max_length=30)),
-                ('signed_form_name', models.CharField(blank=True, max_length=200)),
-                ('signed_form_size', models.PositiveIntegerField(blank=True, null=True)),
-                ('signed_on_screen_name', models.CharField(blank=True, max_length=200)),
-                ('signed_on_screen_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revocation_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authorizations', to='clients.client')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("recipient_name", models.CharField(max_length=200)),
+                ("recipient_organisation", models.CharField(blank=True, max_length=200)),
+                (
+                    "recipient_contact",
+                    models.TextField(blank=True, help_text="Address, phone, secure email."),
+                ),
+                ("scope_demographics", models.BooleanField(default=False)),
+                ("scope_diagnoses", models.BooleanField(default=False)),
+                ("scope_progress_notes", models.BooleanField(default=False)),
+                ("scope_plans", models.BooleanField(default=False)),
+                ("scope_measures", models.BooleanField(default=False)),
+                ("scope_psychotherapy_notes", models.BooleanField(default=False)),
+                ("date_from", models.DateField(blank=True, null=True)),
+                ("date_to", models.DateField(blank=True, null=True)),
+                ("purpose", models.TextField()),
+                ("expires_on", models.DateField()),
+                ("signed_form_ct", models.BinaryField(blank=True, null=True)),
+                (
+                    "signed_form_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("application/pdf", "PDF"),
+                            ("image/png", "PNG image"),
+                            ("image/jpeg", "JPEG image"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("signed_form_name", models.CharField(blank=True, max_length=200)),
+                ("signed_form_size", models.PositiveIntegerField(blank=True, null=True)),
+                ("signed_on_screen_name", models.CharField(blank=True, max_length=200)),
+                ("signed_on_screen_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revocation_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authorizations",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Disclosure',
+            name="Disclosure",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('disclosed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recipient_name', models.CharField(max_length=200)),
-                ('recipient_organisation', models.CharField(blank=True, max_length=200)),
-                ('recipient_contact', models.TextField(blank=True)),
-                ('scope', models.JSONField(help_text='Record kinds disclosed.')),
-                ('date_from', models.DateField(blank=True, null=True)),
-                ('date_to', models.DateField(blank=True, null=True)),
-                ('record_ids', models.JSONField(default=dict, help_text='Record kind → ids disclosed.')),
-                ('record_count', models.PositiveIntegerField(default=0)),
-                ('purpose', models.TextField()),
-                ('exception', models.CharField(blank=True, choices=[('treatment', 'Treatment (to another provider)'), ('payment', 'Payment'), ('operations', 'Health care operations'), ('to_individual', 'To the client themself'), ('involved_in_care', "Persons involved in the client's care"), ('national_security', 'National security or intelligence'), ('custody', 'Correctional institution or law-enforcement custody'), ('limited_data_set', 'Limited data set'), ('required_by_law', 'Required by law (164.512(a))'), ('serious_threat', 'To avert a serious threat to health or safety (164.512(j)(1)(i))'), ('oversight_of_originator', 'Health oversight of the clinician who wrote the notes (164.512(d))'), ('health_oversight', 'Health oversight (164.512(d))'), ('coroner', 'Coroner or medical examiner (164.512(g)(1))'), ('hhs_compliance', 'HHS compliance investigation (164.502(a)(2)(ii))'), ('legal_defense', 'Defending a legal action the client brought'), ('supervised_training', "The practice's own supervised mental-health training program"), ('judicial', 'Judicial or administrative proceedings'), ('law_enforcement', 'Law enforcement')], max_length=40)),
-                ('justification', models.TextField(blank=True)),
-                ('format', models.CharField(choices=[('fhir-bundle', 'FHIR R4 Bundle (JSON)'), ('fhir-ndjson', 'FHIR R4 bulk data (NDJSON)'), ('pdf', 'PDF record')], max_length=20)),
-                ('channel', models.CharField(choices=[('web', 'Web page'), ('api', 'API'), ('cli', 'Command line')], default='web', max_length=10)),
-                ('package_name', models.CharField(max_length=200)),
-                ('package_sha256', models.CharField(max_length=64)),
-                ('part2_notice', models.BooleanField(default=False)),
-                ('authorization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='disclosures', to='exchange.authorization')),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disclosures', to='clients.client')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("disclosed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("recipient_name", models.CharField(max_length=200)),
+                ("recipient_organisation", models.CharField(blank=True, max_length=200)),
+                ("recipient_contact", models.TextField(blank=True)),
+                ("scope", models.JSONField(help_text="Record kinds disclosed.")),
+                ("date_from", models.DateField(blank=True, null=True)),
+                ("date_to", models.DateField(blank=True, null=True)),
+                (
+                    "record_ids",
+                    models.JSONField(default=dict, help_text="Record kind → ids disclosed."),
+                ),
+                ("record_count", models.PositiveIntegerField(default=0)),
+                ("purpose", models.TextField()),
+                (
+                    "exception",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("treatment", "Treatment (to another provider)"),
+                            ("payment", "Payment"),
+                            ("operations", "Health care operations"),
+                            ("to_individual", "To the client themself"),
+                            ("involved_in_care", "Persons involved in the client's care"),
+                            ("national_security", "National security or intelligence"),
+                            ("custody", "Correctional institution or law-enforcement custody"),
+                            ("limited_data_set", "Limited data set"),
+                            ("required_by_law", "Required by law (164.512(a))"),
+                            (
+                                "serious_threat",
+                                "To avert a serious threat to health or safety (164.512(j)(1)(i))",
+                            ),
+                            (
+                                "oversight_of_originator",
+                                "Health oversight of the clinician who wrote the notes (164.512(d))",
+                            ),
+                            ("health_oversight", "Health oversight (164.512(d))"),
+                            ("coroner", "Coroner or medical examiner (164.512(g)(1))"),
+                            ("hhs_compliance", "HHS compliance investigation (164.502(a)(2)(ii))"),
+                            ("legal_defense", "Defending a legal action the client brought"),
+                            (
+                                "supervised_training",
+                                "The practice's own supervised mental-health training program",
+                            ),
+                            ("judicial", "Judicial or administrative proceedings"),
+                            ("law_enforcement", "Law enforcement"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("justification", models.TextField(blank=True)),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("fhir-bundle", "FHIR R4 Bundle (JSON)"),
+                            ("fhir-ndjson", "FHIR R4 bulk data (NDJSON)"),
+                            ("pdf", "PDF record"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("web", "Web page"), ("api", "API"), ("cli", "Command line")],
+                        default="web",
+                        max_length=10,
+                    ),
+                ),
+                ("package_name", models.CharField(max_length=200)),
+                ("package_sha256", models.CharField(max_length=64)),
+                ("part2_notice", models.BooleanField(default=False)),
+                (
+                    "authorization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disclosures",
+                        to="exchange.authorization",
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disclosures",
+                        to="clients.client",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-disclosed_at'],
+                "ordering": ["-disclosed_at"],
             },
         ),
         migrations.CreateModel(
-            name='RecordFlag',
+            name="RecordFlag",
             fields=[
-                ('client', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='record_flag', serialize=False, to='clients.client')),
-                ('part2', models.BooleanField(default=False)),
-                ('set_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('set_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "client",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="record_flag",
+                        serialize=False,
+                        to="clients.client",
+                    ),
+                ),
+                ("part2", models.BooleanField(default=False)),
+                ("set_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='authorization',
-            constraint=models.CheckConstraint(condition=models.Q(('scope_psychotherapy_notes', False), models.Q(('scope_demographics', False), ('scope_diagnoses', False), ('scope_measures', False), ('scope_plans', False), ('scope_progress_notes', False)), _connector='OR'), name='authorization_psychotherapy_notes_alone'),
+            model_name="authorization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("scope_psychotherapy_notes", False),
+                    models.Q(
+                        ("scope_demographics", False),
+                        ("scope_diagnoses", False),
+                        ("scope_measures", False),
+                        ("scope_plans", False),
+                        ("scope_progress_notes", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="authorization_psychotherapy_notes_alone",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='authorization',
-            constraint=models.CheckConstraint(condition=models.Q(('scope_demographics', False), ('scope_diagnoses', False), ('scope_measures', False), ('scope_plans', False), ('scope_progress_notes', False), ('scope_psychotherapy_notes', False), _negated=True), name='authorization_scope_not_empty'),
+            model_name="authorization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("scope_demographics", False),
+                    ("scope_diagnoses", False),
+                    ("scope_measures", False),
+                    ("scope_plans", False),
+                    ("scope_progress_notes", False),
+                    ("scope_psychotherapy_notes", False),
+                    _negated=True,
+                ),
+                name="authorization_scope_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='authorization',
-            constraint=models.CheckConstraint(condition=models.Q(('date_from__isnull', True), ('date_to__isnull', True), ('date_from__lte', models.F('date_to')), _connector='OR'), name='authorization_date_range_ordered'),
+            model_name="authorization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_from__isnull", True),
+                    ("date_to__isnull", True),
+                    ("date_from__lte", models.F("date_to")),
+                    _connector="OR",
+                ),
+                name="authorization_date_range_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='authorization',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('signed_form_ct__isnull', False), ('signed_on_screen_at__isnull', True), ('signed_on_screen_name', ''), models.Q(('signed_form_type', ''), _negated=True), ('signed_form_size__isnull', False)), models.Q(('signed_form_ct__isnull', True), ('signed_form_size__isnull', True), ('signed_form_type', ''), ('signed_on_screen_at__isnull', False), models.Q(('signed_on_screen_name', ''), _negated=True)), _connector='OR'), name='authorization_signed_one_way'),
+            model_name="authorization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("signed_form_ct__isnull", False),
+                        ("signed_on_screen_at__isnull", True),
+                        ("signed_on_screen_name", ""),
+                        models.Q(("signed_form_type", ""), _negated=True),
+                        ("signed_form_size__isnull", False),
+                    ),
+                    models.Q(
+                        ("signed_form_ct__isnull", True),
+                        ("signed_form_size__isnull", True),
+                        ("signed_form_type", ""),
+                        ("signed_on_screen_at__isnull", False),
+                        models.Q(("signed_on_screen_name", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="authorization_signed_one_way",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='authorization',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('revocation_reason', ''), ('revoked_at__isnull', True), ('revoked_by__isnull', True)), models.Q(('revoked_at__isnull', False), ('revoked_by__isnull', False)), _connector='OR'), name='authorization_revocation_fields_together'),
+            model_name="authorization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("revocation_reason", ""),
+                        ("revoked_at__isnull", True),
+                        ("revoked_by__isnull", True),
+                    ),
+                    models.Q(("revoked_at__isnull", False), ("revoked_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="authorization_revocation_fields_together",
+            ),
         ),
         migrations.AddIndex(
-            model_name='disclosure',
-            index=models.Index(fields=['client', 'disclosed_at'], name='exchange_di_client__e4df9a_idx'),
+            model_name="disclosure",
+            index=models.Index(
+                fields=["client", "disclosed_at"], name="exchange_di_client__e4df9a_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='disclosure',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('authorization__isnull', False), ('exception', ''), ('justification', '')), models.Q(('authorization__isnull', True), models.Q(('exception', ''), _negated=True), models.Q(('justification', ''), _negated=True)), _connector='OR'), name='disclosure_basis_one_way'),
+            model_name="disclosure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("authorization__isnull", False), ("exception", ""), ("justification", "")
+                    ),
+                    models.Q(
+                        ("authorization__isnull", True),
+                        models.Q(("exception", ""), _negated=True),
+                        models.Q(("justification", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="disclosure_basis_one_way",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='disclosure',
-            constraint=models.CheckConstraint(condition=models.Q(('package_sha256', ''), _negated=True), name='disclosure_package_hashed'),
+            model_name="disclosure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("package_sha256", ""), _negated=True),
+                name="disclosure_package_hashed",
+            ),
         ),
     ]

@@ -35,7 +35,8 @@ def record(cast):
     later = t.make_session(client, alice, day=date(2025, 6, 10))
     t.make_note(later)  # a draft: never disclosed
     pnote = note_actions.write_psychotherapy_note(
-        by=alice, client=client, session=session,
-        body=f"Process note: transference, {PN_MARKER}.")
-    return SimpleNamespace(cast=cast, alice=alice, client=client, note=note,
-                           session=session, pnote=pnote)
+        by=alice, client=client, session=session, body=f"Process note: transference, {PN_MARKER}."
+    )
+    return SimpleNamespace(
+        cast=cast, alice=alice, client=client, note=note, session=session, pnote=pnote
+    )

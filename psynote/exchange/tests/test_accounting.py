@@ -18,17 +18,28 @@ def at(day: date) -> datetime:
 
 def disclose(record, day: date, **basis) -> Disclosure:
     return Disclosure.objects.create(
-        client=record.client, disclosed_at=at(day), recipient_name="Fictional County Court",
-        recipient_contact="1 Imaginary Plaza", scope=["progress_notes"], purpose="Subpoena",
-        record_count=3, format="pdf", package_name="p.zip", package_sha256="0" * 64,
-        by=record.alice, **basis)
+        client=record.client,
+        disclosed_at=at(day),
+        recipient_name="Fictional County Court",
+        recipient_contact="1 Imaginary Plaza",
+        scope=["progress_notes"],
+        purpose="Subpoena",
+        record_count=3,
+        format="pdf",
+        package_name="p.zip",
+        package_sha256="0" * 64,
+        by=record.alice,
+        **basis,
+    )
 
 
 def test_accountable_disclosures_are_listed_and_exempt_ones_are_not(record):
-    required = disclose(record, date(2025, 1, 2), exception="required_by_law",
-                        justification="Court order.")
-    threat = disclose(record, date(2025, 2, 2), exception="serious_threat",
-                      justification="Imminent danger.")
+    required = disclose(
+        record, date(2025, 1, 2), exception="required_by_law", justification="Court order."
+    )
+    threat = disclose(
+        record, date(2025, 2, 2), exception="serious_threat", justification="Imminent danger."
+    )
     disclose(record, date(2025, 3, 2), exception="treatment", justification="Referral.")
     disclose(record, date(2025, 3, 3), exception="to_individual", justification="Own copy.")
     disclose(record, date(2025, 3, 4), exception="payment", justification="Claim.")
@@ -53,18 +64,21 @@ def test_the_period_starts_the_same_calendar_day_six_years_earlier(today):
     start = accounting.period_start(today)
     assert start.year == today.year - 6
     assert (start.month, start.day) == (today.month, today.day) or (
-        (today.month, today.day) == (2, 29) and (start.month, start.day) == (2, 28))
+        (today.month, today.day) == (2, 29) and (start.month, start.day) == (2, 28)
+    )
     assert today - start <= timedelta(days=6 * 366)
 
 
-@pytest.mark.parametrize("today,expected", [(date(2024, 2, 29), date(2018, 2, 28)),
-                                            (date(2026, 1, 1), date(2020, 1, 1))])
+@pytest.mark.parametrize(
+    "today,expected", [(date(2024, 2, 29), date(2018, 2, 28)), (date(2026, 1, 1), date(2020, 1, 1))]
+)
 def test_period_start_examples(today, expected):
     assert accounting.period_start(today) == expected
 
 
 def test_an_entry_describes_what_and_why(record):
-    entry = disclose(record, date(2025, 1, 2), exception="required_by_law",
-                     justification="Court order.")
+    entry = disclose(
+        record, date(2025, 1, 2), exception="required_by_law", justification="Court order."
+    )
     assert accounting.description(entry) == "Progress notes (signed) (all dates; 3 records)"
     assert accounting.purpose(entry).startswith("Subpoena — basis: Required by law")

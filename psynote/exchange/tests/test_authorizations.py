@@ -23,27 +23,46 @@ def test_an_authorization_mixing_psychotherapy_notes_with_the_record_is_refused(
 def test_the_database_refuses_a_mixed_psychotherapy_note_authorization(record):
     with pytest.raises(IntegrityError), transaction.atomic():
         Authorization.objects.create(
-            client=record.client, recipient_name="X", purpose="Y", created_by=record.alice,
-            expires_on=date(2099, 1, 1), scope_psychotherapy_notes=True, scope_diagnoses=True,
-            signed_on_screen_name="Avery", signed_on_screen_at=timezone.now())
+            client=record.client,
+            recipient_name="X",
+            purpose="Y",
+            created_by=record.alice,
+            expires_on=date(2099, 1, 1),
+            scope_psychotherapy_notes=True,
+            scope_diagnoses=True,
+            signed_on_screen_name="Avery",
+            signed_on_screen_at=timezone.now(),
+        )
 
 
 def test_the_database_refuses_an_authorization_signed_neither_way(record):
     with pytest.raises(IntegrityError), transaction.atomic():
         Authorization.objects.create(
-            client=record.client, recipient_name="X", purpose="Y", created_by=record.alice,
-            expires_on=date(2099, 1, 1), scope_diagnoses=True)
+            client=record.client,
+            recipient_name="X",
+            purpose="Y",
+            created_by=record.alice,
+            expires_on=date(2099, 1, 1),
+            scope_diagnoses=True,
+        )
 
 
 def test_creating_an_authorization_is_audited(record):
     authorization = authorize(record.alice, record.client, {"progress_notes"})
-    assert AuditEvent.objects.filter(action="authorization.create",
-                                     target_id=str(authorization.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="authorization.create", target_id=str(authorization.pk)
+    ).exists()
 
 
 def test_a_signed_form_is_sniffed_sealed_and_opens_again(record):
-    authorization = authorize(record.alice, record.client, {"diagnoses"}, signed_on_screen_name="",
-                              signed_form=PDF, signed_form_name="form.jpg")
+    authorization = authorize(
+        record.alice,
+        record.client,
+        {"diagnoses"},
+        signed_on_screen_name="",
+        signed_form=PDF,
+        signed_form_name="form.jpg",
+    )
     authorization.refresh_from_db()
     assert authorization.signed_form_type == "application/pdf"  # the bytes, not the name
     assert b"Vermilionotter" not in bytes(authorization.signed_form_ct)
@@ -52,14 +71,25 @@ def test_a_signed_form_is_sniffed_sealed_and_opens_again(record):
 
 def test_a_signed_form_that_is_not_pdf_png_or_jpeg_is_refused(record):
     with pytest.raises(ValidationError, match="PDF, PNG or JPEG"):
-        authorize(record.alice, record.client, {"diagnoses"}, signed_on_screen_name="",
-                  signed_form=b"<html>not a form</html>", signed_form_name="form.pdf")
+        authorize(
+            record.alice,
+            record.client,
+            {"diagnoses"},
+            signed_on_screen_name="",
+            signed_form=b"<html>not a form</html>",
+            signed_form_name="form.pdf",
+        )
 
 
 def test_a_signed_form_over_10_mb_is_refused(record):
     with pytest.raises(ValidationError, match="10 MB"):
-        authorize(record.alice, record.client, {"diagnoses"}, signed_on_screen_name="",
-                  signed_form=PDF + b"0" * (10 * 1024 * 1024))
+        authorize(
+            record.alice,
+            record.client,
+            {"diagnoses"},
+            signed_on_screen_name="",
+            signed_form=PDF + b"0" * (10 * 1024 * 1024),
+        )
 
 
 def test_an_authorization_needs_exactly_one_signature(record):
@@ -71,8 +101,12 @@ def test_an_authorization_needs_exactly_one_signature(record):
 
 def test_an_authorization_already_expired_is_refused(record):
     with pytest.raises(ValidationError, match="already passed"):
-        authorize(record.alice, record.client, {"diagnoses"},
-                  expires_on=timezone.localdate() - timedelta(days=1))
+        authorize(
+            record.alice,
+            record.client,
+            {"diagnoses"},
+            expires_on=timezone.localdate() - timedelta(days=1),
+        )
 
 
 def test_an_empty_scope_is_refused(record):
@@ -82,8 +116,9 @@ def test_an_empty_scope_is_refused(record):
 
 def test_revoking_records_who_when_and_why_once(record):
     authorization = authorize(record.alice, record.client, {"diagnoses"})
-    revoked = actions.revoke_authorization(by=record.alice, authorization=authorization,
-                                           reason="Client asked by phone.")
+    revoked = actions.revoke_authorization(
+        by=record.alice, authorization=authorization, reason="Client asked by phone."
+    )
     assert revoked.revoked_by == record.alice and revoked.revocation_reason
     assert AuditEvent.objects.filter(action="authorization.revoke").exists()
     with pytest.raises(ValidationError, match="already revoked"):
@@ -92,9 +127,17 @@ def test_revoking_records_who_when_and_why_once(record):
 
 def test_the_disclosure_log_is_append_only(record):
     disclosure = Disclosure.objects.create(
-        client=record.client, recipient_name="X", scope=["diagnoses"], purpose="Y",
-        exception="treatment", justification="Z", format="fhir-bundle", package_name="p.zip",
-        package_sha256="0" * 64, by=record.alice)
+        client=record.client,
+        recipient_name="X",
+        scope=["diagnoses"],
+        purpose="Y",
+        exception="treatment",
+        justification="Z",
+        format="fhir-bundle",
+        package_name="p.zip",
+        package_sha256="0" * 64,
+        by=record.alice,
+    )
     with pytest.raises(DatabaseError), transaction.atomic():
         Disclosure.objects.filter(pk=disclosure.pk).update(purpose="changed")
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -104,6 +147,14 @@ def test_the_disclosure_log_is_append_only(record):
 def test_the_database_refuses_an_exception_disclosure_without_justification(record):
     with pytest.raises(IntegrityError), transaction.atomic():
         Disclosure.objects.create(
-            client=record.client, recipient_name="X", scope=["diagnoses"], purpose="Y",
-            exception="treatment", justification="", format="pdf", package_name="p.zip",
-            package_sha256="0" * 64, by=record.alice)
+            client=record.client,
+            recipient_name="X",
+            scope=["diagnoses"],
+            purpose="Y",
+            exception="treatment",
+            justification="",
+            format="pdf",
+            package_name="p.zip",
+            package_sha256="0" * 64,
+            by=record.alice,
+        )

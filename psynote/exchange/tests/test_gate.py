@@ -41,14 +41,14 @@ def test_gate_refuses_scope_the_authorization_does_not_cover(record):
 def test_gate_refuses_an_expired_authorization(record):
     authorization = authorize(record.alice, record.client, NOTES)
     Authorization.objects.filter(pk=authorization.pk).update(
-        expires_on=timezone.localdate() - timedelta(days=1))
+        expires_on=timezone.localdate() - timedelta(days=1)
+    )
     authorization.refresh_from_db()
     assert "expired" in refusal(record.alice, record.client, NOTES, authorization)
 
 
 def test_authorization_expiring_today_still_covers(record):
-    authorization = authorize(record.alice, record.client, NOTES,
-                              expires_on=timezone.localdate())
+    authorization = authorize(record.alice, record.client, NOTES, expires_on=timezone.localdate())
     gate.authorise(record.alice, record.client, NOTES, ALL_TIME, "Care", authorization)
 
 
@@ -66,13 +66,25 @@ def test_gate_refuses_another_clients_authorization(record, cast):
 
 
 def test_gate_refuses_dates_outside_the_authorization(record):
-    authorization = authorize(record.alice, record.client, NOTES,
-                              date_from=date(2025, 1, 1), date_to=date(2025, 3, 31))
+    authorization = authorize(
+        record.alice, record.client, NOTES, date_from=date(2025, 1, 1), date_to=date(2025, 3, 31)
+    )
     assert "from 2025-01-01" in refusal(record.alice, record.client, NOTES, authorization)
-    assert "up to 2025-03-31" in refusal(record.alice, record.client, NOTES, authorization,
-                                         date_range=(date(2025, 1, 1), date(2025, 6, 1)))
-    gate.authorise(record.alice, record.client, NOTES, (date(2025, 2, 1), date(2025, 3, 1)),
-                   "Care", authorization)
+    assert "up to 2025-03-31" in refusal(
+        record.alice,
+        record.client,
+        NOTES,
+        authorization,
+        date_range=(date(2025, 1, 1), date(2025, 6, 1)),
+    )
+    gate.authorise(
+        record.alice,
+        record.client,
+        NOTES,
+        (date(2025, 2, 1), date(2025, 3, 1)),
+        "Care",
+        authorization,
+    )
 
 
 def test_gate_refuses_psychotherapy_notes_under_an_ordinary_authorization(record):
@@ -98,11 +110,12 @@ def test_psychotherapy_notes_are_refused_under_the_treatment_exception(record):
     assert "cannot be disclosed under" in message
 
 
-@pytest.mark.parametrize("code", ["required_by_law", "serious_threat", "coroner",
-                                  "hhs_compliance", "oversight_of_originator"])
+@pytest.mark.parametrize(
+    "code",
+    ["required_by_law", "serious_threat", "coroner", "hhs_compliance", "oversight_of_originator"],
+)
 def test_psychotherapy_notes_are_allowed_under_the_exceptions_domain_names(record, code):
-    grant = gate.authorise(record.alice, record.client, PN, ALL_TIME, "Court order",
-                           under(code))
+    grant = gate.authorise(record.alice, record.client, PN, ALL_TIME, "Court order", under(code))
     assert grant.exception == code
 
 
@@ -117,8 +130,7 @@ def test_an_unknown_exception_is_refused(record):
 
 
 def test_an_exception_needs_a_recipient(record):
-    message = refusal(record.alice, record.client, NOTES,
-                      under("treatment", recipient_name=""))
+    message = refusal(record.alice, record.client, NOTES, under("treatment", recipient_name=""))
     assert "Name the recipient" in message
 
 
@@ -168,8 +180,7 @@ def test_a_grant_is_only_good_for_its_own_user_and_client(record, cast):
 
 def test_an_unavailable_format_is_refused_clearly(record, monkeypatch):
     monkeypatch.setitem(gate.BUILDER_SOURCES, "pdf", ("psynote.exchange.no_such_module", "x"))
-    grant = gate.authorise(record.alice, record.client, NOTES, ALL_TIME, "Care",
-                           under("treatment"))
+    grant = gate.authorise(record.alice, record.client, NOTES, ALL_TIME, "Care", under("treatment"))
     with pytest.raises(gate.Refused, match="not available"):
         gate.export_client(record.alice, record.client, grant, "pdf")
     assert not Disclosure.objects.exists()
@@ -178,8 +189,9 @@ def test_an_unavailable_format_is_refused_clearly(record, monkeypatch):
 @pytest.mark.parametrize("fmt", list(Disclosure.Format.values))
 def test_every_successful_export_is_logged_with_its_audit_event(record, fmt):
     authorization = authorize(record.alice, record.client, NOTES | {"diagnoses"})
-    grant = gate.authorise(record.alice, record.client, NOTES | {"diagnoses"}, ALL_TIME,
-                           "Care", authorization)
+    grant = gate.authorise(
+        record.alice, record.client, NOTES | {"diagnoses"}, ALL_TIME, "Care", authorization
+    )
     if fmt not in gate.available_formats():
         with pytest.raises(gate.Refused, match="not available"):
             gate.export_client(record.alice, record.client, grant, fmt)
@@ -202,5 +214,6 @@ def test_a_psychotherapy_note_disclosure_is_logged_with_its_audit_event(record):
     disclosure = Disclosure.objects.get()
     assert disclosure.record_ids == {"psychotherapy_notes": [str(record.pnote.pk)]}
     assert disclosure.package_sha256 == package.sha256
-    assert AuditEvent.objects.filter(action="disclosure.create",
-                                     target_id=str(disclosure.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="disclosure.create", target_id=str(disclosure.pk)
+    ).exists()

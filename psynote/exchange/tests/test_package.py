@@ -30,8 +30,14 @@ def package(record):
 
     actions.set_part2(by=record.alice, client=record.client, part2=True)
     authorization = authorize(record.alice, record.client, {"psychotherapy_notes"})
-    grant = gate.authorise(record.alice, record.client, {"psychotherapy_notes"}, (None, None),
-                           "Continuity of care", authorization)
+    grant = gate.authorise(
+        record.alice,
+        record.client,
+        {"psychotherapy_notes"},
+        (None, None),
+        "Continuity of care",
+        authorization,
+    )
     return gate.export_client(record.alice, record.client, grant, "fhir-bundle")
 
 
@@ -59,8 +65,13 @@ def flip_first_byte(data: bytes) -> bytes:
 
 def run_script(path: Path, *extra: str) -> subprocess.CompletedProcess:
     # -I: isolated, so the script cannot lean on Psynote's code from the working directory.
-    return subprocess.run([sys.executable, "-I", str(SCRIPT), str(path), *extra],
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-I", str(SCRIPT), str(path), *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def run_cli(path: Path, capsys, *extra: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
@@ -96,24 +107,28 @@ def test_an_unpacked_package_folder_verifies(zip_path, tmp_path, capsys):
 def test_the_manifest_lists_files_signed_hashes_and_the_audit_chain_head(record, package):
     manifest = package.manifest
     paths = {entry["path"] for entry in manifest["files"]}
-    assert {"psychotherapy-notes.json", "psychotherapy-notes.txt", "PART2-NOTICE.txt",
-            "README.txt"} <= paths
+    assert {
+        "psychotherapy-notes.json",
+        "psychotherapy-notes.txt",
+        "PART2-NOTICE.txt",
+        "README.txt",
+    } <= paths
     assert manifest["practice"]["name"] == record.cast.practice.name
     head = ChainHead.objects.get(practice_id=record.cast.practice.pk)
     # The head when the package was made: the disclosure's own event comes after it.
     assert manifest["audit_chain_head"]["seq"] == head.seq - 1
     stored = PracticeKey.objects.get(practice=record.cast.practice)
     assert base64.b64decode(manifest["signing_key"]["public_key"]) == bytes(stored.public_key)
-    assert manifest["signing_key"]["fingerprint_sha256"] == signing.fingerprint(
-        stored.public_key)
+    assert manifest["signing_key"]["fingerprint_sha256"] == signing.fingerprint(stored.public_key)
 
 
 def test_a_progress_note_package_carries_the_signed_notes_hashes(record):
     if "fhir-bundle" not in gate.available_formats():
         pytest.fail("the FHIR bundle builder should exist in this checkout")
     authorization = authorize(record.alice, record.client, {"progress_notes"})
-    grant = gate.authorise(record.alice, record.client, {"progress_notes"}, (None, None),
-                           "Care", authorization)
+    grant = gate.authorise(
+        record.alice, record.client, {"progress_notes"}, (None, None), "Care", authorization
+    )
     package = gate.export_client(record.alice, record.client, grant, "fhir-bundle")
     signed = package.manifest["signed_records"]
     assert signed["progress_notes"] == {str(record.note.pk): record.note.content_hash}
@@ -128,11 +143,14 @@ def test_the_signature_covers_the_exact_manifest_bytes(zip_path):
     Ed25519PublicKey.from_public_bytes(public).verify(signature, manifest)
 
 
-@pytest.mark.parametrize("target", ["psychotherapy-notes.json", "psychotherapy-notes.txt",
-                                    "PART2-NOTICE.txt", "README.txt"])
+@pytest.mark.parametrize(
+    "target",
+    ["psychotherapy-notes.json", "psychotherapy-notes.txt", "PART2-NOTICE.txt", "README.txt"],
+)
 def test_one_changed_byte_in_any_file_is_named_by_both_verifiers(zip_path, target, capsys):
-    changed = rewrite(zip_path, lambda name, data: flip_first_byte(data)
-                      if name == target else data)
+    changed = rewrite(
+        zip_path, lambda name, data: flip_first_byte(data) if name == target else data
+    )
     result = run_script(changed)
     assert result.returncode == 1
     assert f"FAILED changed: {target}" in result.stdout
@@ -174,8 +192,10 @@ def test_a_file_changed_together_with_its_manifest_entry_fails_the_signature(zip
         if entry["path"] == "README.txt":
             entry["sha256"] = hashlib.sha256(forged).hexdigest()
     new_manifest = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
-    changed = rewrite(zip_path, lambda name, data: {
-        "README.txt": forged, "manifest.json": new_manifest}.get(name, data))
+    changed = rewrite(
+        zip_path,
+        lambda name, data: {"README.txt": forged, "manifest.json": new_manifest}.get(name, data),
+    )
     result = run_script(changed)
     assert result.returncode == 1
     assert "FAILED signature" in result.stdout
@@ -220,8 +240,14 @@ def test_a_missing_key_file_stops_exports_instead_of_making_a_new_key(package, r
     path.unlink()
     try:
         authorization = authorize(record.alice, record.client, {"psychotherapy_notes"})
-        grant = gate.authorise(record.alice, record.client, {"psychotherapy_notes"},
-                               (None, None), "Care", authorization)
+        grant = gate.authorise(
+            record.alice,
+            record.client,
+            {"psychotherapy_notes"},
+            (None, None),
+            "Care",
+            authorization,
+        )
         with pytest.raises(gate.Refused, match="key file is missing"):
             gate.export_client(record.alice, record.client, grant, "fhir-bundle")
         assert not path.exists()

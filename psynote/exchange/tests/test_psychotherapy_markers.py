@@ -20,8 +20,9 @@ from psynote.notes import actions as note_actions
 
 RECORD_KINDS = [kind for kind in KINDS if kind != PSYCHOTHERAPY]
 # Every non-empty combination of the record's parts: 31 scopes.
-SCOPES = [set(combo) for n in range(1, len(RECORD_KINDS) + 1)
-          for combo in combinations(RECORD_KINDS, n)]
+SCOPES = [
+    set(combo) for n in range(1, len(RECORD_KINDS) + 1) for combo in combinations(RECORD_KINDS, n)
+]
 
 
 def _decoded(value: object) -> Iterator[str]:
@@ -62,9 +63,16 @@ def package_text(data: bytes) -> str:
 def test_no_record_scope_in_any_format_carries_psychotherapy_notes(record, fmt):
     available = fmt in gate.available_formats()
     for scope in SCOPES:
-        grant = gate.authorise(record.alice, record.client, scope, (None, None), "Care",
-                               gate.UnderException("treatment", "Referral for fictional care.",
-                                                   "Dr Fictional Receiver"))
+        grant = gate.authorise(
+            record.alice,
+            record.client,
+            scope,
+            (None, None),
+            "Care",
+            gate.UnderException(
+                "treatment", "Referral for fictional care.", "Dr Fictional Receiver"
+            ),
+        )
         if not available:
             with pytest.raises(gate.Refused, match="not available"):
                 gate.export_client(record.alice, record.client, grant, fmt)
@@ -77,8 +85,14 @@ def test_the_progress_note_marker_is_found_when_progress_notes_are_disclosed(rec
     """The search itself works: what is disclosed is found (so absence above means absence)."""
     if "fhir-bundle" not in gate.available_formats():
         pytest.fail("the FHIR bundle builder should exist in this checkout")
-    grant = gate.authorise(record.alice, record.client, {"progress_notes"}, (None, None),
-                           "Care", gate.UnderException("treatment", "Referral.", "Dr Receiver"))
+    grant = gate.authorise(
+        record.alice,
+        record.client,
+        {"progress_notes"},
+        (None, None),
+        "Care",
+        gate.UnderException("treatment", "Referral.", "Dr Receiver"),
+    )
     package = gate.export_client(record.alice, record.client, grant, "fhir-bundle")
     assert NOTE_MARKER in package_text(package.data)
 
@@ -87,11 +101,13 @@ def test_the_progress_note_marker_is_found_when_progress_notes_are_disclosed(rec
 def test_an_ordinary_authorization_never_carries_psychotherapy_notes(record, fmt):
     authorization = authorize(record.alice, record.client, set(RECORD_KINDS))
     with pytest.raises(gate.Refused):
-        gate.authorise(record.alice, record.client, {PSYCHOTHERAPY}, (None, None), "Care",
-                       authorization)
+        gate.authorise(
+            record.alice, record.client, {PSYCHOTHERAPY}, (None, None), "Care", authorization
+        )
     if fmt in gate.available_formats():
-        grant = gate.authorise(record.alice, record.client, set(RECORD_KINDS), (None, None),
-                               "Care", authorization)
+        grant = gate.authorise(
+            record.alice, record.client, set(RECORD_KINDS), (None, None), "Care", authorization
+        )
         package = gate.export_client(record.alice, record.client, grant, fmt)
         assert PN_MARKER not in package_text(package.data)
 
@@ -99,8 +115,9 @@ def test_an_ordinary_authorization_never_carries_psychotherapy_notes(record, fmt
 @pytest.mark.parametrize("fmt", list(Disclosure.Format.values))
 def test_the_psychotherapy_note_authorization_carries_them_in_every_format(record, fmt):
     authorization = authorize(record.alice, record.client, {PSYCHOTHERAPY})
-    grant = gate.authorise(record.alice, record.client, {PSYCHOTHERAPY}, (None, None),
-                           "Care", authorization)
+    grant = gate.authorise(
+        record.alice, record.client, {PSYCHOTHERAPY}, (None, None), "Care", authorization
+    )
     package = gate.export_client(record.alice, record.client, grant, fmt)
     text = package_text(package.data)
     assert PN_MARKER in text
@@ -111,12 +128,13 @@ def test_only_the_disclosing_authors_own_psychotherapy_notes_leave(record, cast)
     from psynote.clients import actions as client_actions
 
     client_actions.add_care_team_member(by=cast.ada, client=record.client, user=cast.bob)
-    note_actions.write_psychotherapy_note(by=cast.bob, client=record.client,
-                                          body="Bob's own process note: Quillbadger.")
+    note_actions.write_psychotherapy_note(
+        by=cast.bob, client=record.client, body="Bob's own process note: Quillbadger."
+    )
     authorization = authorize(record.alice, record.client, {PSYCHOTHERAPY})
-    grant = gate.authorise(record.alice, record.client, {PSYCHOTHERAPY}, (None, None),
-                           "Care", authorization)
-    text = package_text(gate.export_client(record.alice, record.client, grant,
-                                           "fhir-bundle").data)
+    grant = gate.authorise(
+        record.alice, record.client, {PSYCHOTHERAPY}, (None, None), "Care", authorization
+    )
+    text = package_text(gate.export_client(record.alice, record.client, grant, "fhir-bundle").data)
     assert PN_MARKER in text
     assert "Quillbadger" not in text

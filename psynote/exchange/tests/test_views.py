@@ -18,18 +18,23 @@ PDF = b"%PDF-1.4\n% fictional\n%%EOF\n"
 
 
 def form_data(**changes):
-    data = {"recipient_name": "Dr Fictional Receiver", "recipient_organisation": "Clinic",
-            "recipient_contact": "1 Imaginary Road", "scope": ["progress_notes", "diagnoses"],
-            "purpose": "Continuity of care",
-            "expires_on": (timezone.localdate() + timedelta(days=90)).isoformat(),
-            "signed_on_screen_name": "Avery Fictional"}
+    data = {
+        "recipient_name": "Dr Fictional Receiver",
+        "recipient_organisation": "Clinic",
+        "recipient_contact": "1 Imaginary Road",
+        "scope": ["progress_notes", "diagnoses"],
+        "purpose": "Continuity of care",
+        "expires_on": (timezone.localdate() + timedelta(days=90)).isoformat(),
+        "signed_on_screen_name": "Avery Fictional",
+    }
     data.update(changes)
     return data
 
 
 def test_a_clinician_records_an_authorization_signed_on_screen(record, login):
-    response = login(record.alice).post(f"/clients/{record.client.pk}/authorizations/new/",
-                                        form_data())
+    response = login(record.alice).post(
+        f"/clients/{record.client.pk}/authorizations/new/", form_data()
+    )
     authorization = Authorization.objects.get()
     assert response.status_code == 302
     assert authorization.signed_on_screen_at is not None
@@ -40,7 +45,8 @@ def test_a_clinician_records_an_authorization_signed_on_screen(record, login):
 def test_a_mixed_psychotherapy_note_authorization_is_refused_on_the_form(record, login):
     response = login(record.alice).post(
         f"/clients/{record.client.pk}/authorizations/new/",
-        form_data(scope=["psychotherapy_notes", "progress_notes"]))
+        form_data(scope=["psychotherapy_notes", "progress_notes"]),
+    )
     assert response.status_code == 400
     assert "psychotherapy notes alone" in response.content.decode()
     assert not Authorization.objects.exists()
@@ -48,8 +54,10 @@ def test_a_mixed_psychotherapy_note_authorization_is_refused_on_the_form(record,
 
 def test_an_uploaded_signed_form_downloads_as_it_was(record, login):
     upload = SimpleUploadedFile("signed.pdf", PDF, content_type="text/plain")
-    response = login(record.alice).post(f"/clients/{record.client.pk}/authorizations/new/",
-                                        form_data(signed_on_screen_name="", signed_form=upload))
+    response = login(record.alice).post(
+        f"/clients/{record.client.pk}/authorizations/new/",
+        form_data(signed_on_screen_name="", signed_form=upload),
+    )
     assert response.status_code == 302
     authorization = Authorization.objects.get()
     download = login(record.alice).get(f"/authorizations/{authorization.pk}/signed-form/")
@@ -59,8 +67,9 @@ def test_an_uploaded_signed_form_downloads_as_it_was(record, login):
 
 def test_revoking_on_the_page(record, login):
     authorization = authorize(record.alice, record.client, {"diagnoses"})
-    response = login(record.alice).post(f"/authorizations/{authorization.pk}/revoke/",
-                                        {"reason": "Client asked."})
+    response = login(record.alice).post(
+        f"/authorizations/{authorization.pk}/revoke/", {"reason": "Client asked."}
+    )
     assert response.status_code == 302
     authorization.refresh_from_db()
     assert authorization.is_revoked
@@ -68,9 +77,14 @@ def test_revoking_on_the_page(record, login):
 
 def test_disclosing_on_the_page_downloads_a_signed_package(record, login):
     authorization = authorize(record.alice, record.client, {"psychotherapy_notes"})
-    response = login(record.alice).post(f"/clients/{record.client.pk}/disclose/", {
-        "authorization": str(authorization.pk), "scope": ["psychotherapy_notes"],
-        "format": "fhir-bundle"})
+    response = login(record.alice).post(
+        f"/clients/{record.client.pk}/disclose/",
+        {
+            "authorization": str(authorization.pk),
+            "scope": ["psychotherapy_notes"],
+            "format": "fhir-bundle",
+        },
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
@@ -80,28 +94,42 @@ def test_disclosing_on_the_page_downloads_a_signed_package(record, login):
 
 def test_a_refused_disclosure_shows_why_on_the_form(record, login):
     authorization = authorize(record.alice, record.client, {"diagnoses"})
-    response = login(record.alice).post(f"/clients/{record.client.pk}/disclose/", {
-        "authorization": str(authorization.pk), "scope": ["psychotherapy_notes"],
-        "format": "fhir-bundle"})
+    response = login(record.alice).post(
+        f"/clients/{record.client.pk}/disclose/",
+        {
+            "authorization": str(authorization.pk),
+            "scope": ["psychotherapy_notes"],
+            "format": "fhir-bundle",
+        },
+    )
     assert response.status_code == 400
     assert "does not cover Psychotherapy notes" in response.content.decode()
     assert not Disclosure.objects.exists()
 
 
 def test_an_exception_without_justification_is_refused_on_the_form(record, login):
-    response = login(record.alice).post(f"/clients/{record.client.pk}/disclose/", {
-        "exception": "required_by_law", "recipient_name": "Court", "purpose": "Order",
-        "scope": ["psychotherapy_notes"], "format": "fhir-bundle"})
+    response = login(record.alice).post(
+        f"/clients/{record.client.pk}/disclose/",
+        {
+            "exception": "required_by_law",
+            "recipient_name": "Court",
+            "purpose": "Order",
+            "scope": ["psychotherapy_notes"],
+            "format": "fhir-bundle",
+        },
+    )
     assert response.status_code == 400
     assert "needs your justification" in response.content.decode()
 
 
-def test_a_part2_record_carries_the_placeholder_notice_until_configured(record, login,
-                                                                         tmp_path):
+def test_a_part2_record_carries_the_placeholder_notice_until_configured(record, login, tmp_path):
     login(record.alice).post(f"/clients/{record.client.pk}/part2/", {"part2": "on"})
     authorization = authorize(record.alice, record.client, {"psychotherapy_notes"})
-    post = {"authorization": str(authorization.pk), "scope": ["psychotherapy_notes"],
-            "format": "fhir-bundle"}
+    post = {
+        "authorization": str(authorization.pk),
+        "scope": ["psychotherapy_notes"],
+        "format": "fhir-bundle",
+    }
     with override_settings(PART2_NOTICE_FILE=tmp_path / "absent.txt"):
         page = login(record.alice).get(f"/clients/{record.client.pk}/disclose/")
         assert "placeholder" in page.content.decode()
@@ -117,21 +145,33 @@ def test_a_part2_record_carries_the_placeholder_notice_until_configured(record, 
     assert all(d.part2_notice for d in Disclosure.objects.all())
 
 
-@pytest.mark.parametrize("who,status", [("alice", 200), ("pria", 200), ("bob", 404),
-                                        ("ada", 404), ("fred", 404), ("sam", 404)])
+@pytest.mark.parametrize(
+    "who,status",
+    [("alice", 200), ("pria", 200), ("bob", 404), ("ada", 404), ("fred", 404), ("sam", 404)],
+)
 def test_who_sees_the_accounting_of_disclosures(record, login, who, status):
     response = login(getattr(record.cast, who)).get(
-        f"/clients/{record.client.pk}/accounting-of-disclosures/")
+        f"/clients/{record.client.pk}/accounting-of-disclosures/"
+    )
     assert response.status_code == status
 
 
 def test_the_accounting_downloads_as_csv(record, login):
     Disclosure.objects.create(
-        client=record.client, recipient_name="Fictional County Court", scope=["diagnoses"],
-        purpose="Subpoena", exception="required_by_law", justification="Court order.",
-        format="pdf", package_name="p.zip", package_sha256="0" * 64, by=record.alice)
+        client=record.client,
+        recipient_name="Fictional County Court",
+        scope=["diagnoses"],
+        purpose="Subpoena",
+        exception="required_by_law",
+        justification="Court order.",
+        format="pdf",
+        package_name="p.zip",
+        package_sha256="0" * 64,
+        by=record.alice,
+    )
     response = login(record.cast.pria).get(
-        f"/clients/{record.client.pk}/accounting-of-disclosures/?format=csv")
+        f"/clients/{record.client.pk}/accounting-of-disclosures/?format=csv"
+    )
     assert response["Content-Type"].startswith("text/csv")
     assert "Fictional County Court" in response.content.decode()
     assert AuditEvent.objects.filter(action="disclosure.accounting").exists()
@@ -142,31 +182,51 @@ def test_the_privacy_officer_reads_the_disclosure_log_and_nobody_else(record, lo
     assert login(record.alice).get("/disclosures/").status_code == 404
 
 
-@pytest.mark.parametrize("who,status", [("alice", 200), ("ada", 200), ("pria", 200),
-                                        ("fred", 404)])
+@pytest.mark.parametrize("who,status", [("alice", 200), ("ada", 200), ("pria", 200), ("fred", 404)])
 def test_the_practice_key_page(record, login, who, status):
     assert login(getattr(record.cast, who)).get("/practice-key/").status_code == status
 
 
 def _api(client, user, method, url, body=None):
     _, secret = issue_token(by=user, name="test")
-    return client.generic(method, url, data=json.dumps(body) if body is not None else "",
-                          content_type="application/json",
-                          headers={"Authorization": f"Bearer {secret}"})
+    return client.generic(
+        method,
+        url,
+        data=json.dumps(body) if body is not None else "",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
 
 
 def test_the_api_creates_lists_and_discloses(record, client):
     base = f"/api/v1/clients/{record.client.pk}"
-    created = _api(client, record.alice, "POST", f"{base}/authorizations", {
-        "recipient_name": "Dr Receiver", "scope": ["psychotherapy_notes"], "purpose": "Care",
-        "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
-        "signed_on_screen_name": "Avery Fictional"})
+    created = _api(
+        client,
+        record.alice,
+        "POST",
+        f"{base}/authorizations",
+        {
+            "recipient_name": "Dr Receiver",
+            "scope": ["psychotherapy_notes"],
+            "purpose": "Care",
+            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+            "signed_on_screen_name": "Avery Fictional",
+        },
+    )
     assert created.status_code == 201, created.content
     listed = _api(client, record.cast.pria, "GET", f"{base}/authorizations")
     assert [a["id"] for a in listed.json()] == [created.json()["id"]]
-    package = _api(client, record.alice, "POST", f"{base}/disclosures", {
-        "authorization_id": created.json()["id"], "scope": ["psychotherapy_notes"],
-        "format": "fhir-bundle"})
+    package = _api(
+        client,
+        record.alice,
+        "POST",
+        f"{base}/disclosures",
+        {
+            "authorization_id": created.json()["id"],
+            "scope": ["psychotherapy_notes"],
+            "format": "fhir-bundle",
+        },
+    )
     assert package.status_code == 200
     inside = zipfile.ZipFile(io.BytesIO(package.content)).read("psychotherapy-notes.txt")
     assert PN_MARKER in inside.decode()
@@ -175,17 +235,28 @@ def test_the_api_creates_lists_and_discloses(record, client):
 
 def test_the_api_refuses_what_the_gate_refuses(record, client):
     authorization = authorize(record.alice, record.client, {"diagnoses"})
-    response = _api(client, record.alice, "POST",
-                    f"/api/v1/clients/{record.client.pk}/disclosures", {
-                        "authorization_id": str(authorization.pk),
-                        "scope": ["psychotherapy_notes"], "format": "fhir-bundle"})
+    response = _api(
+        client,
+        record.alice,
+        "POST",
+        f"/api/v1/clients/{record.client.pk}/disclosures",
+        {
+            "authorization_id": str(authorization.pk),
+            "scope": ["psychotherapy_notes"],
+            "format": "fhir-bundle",
+        },
+    )
     assert response.status_code == 400
     assert "does not cover" in response.json()["detail"]
 
 
 def test_the_api_accounting_lists_accountable_disclosures(record, client):
     actions.set_part2(by=record.alice, client=record.client, part2=False)
-    response = _api(client, record.cast.pria, "GET",
-                    f"/api/v1/clients/{record.client.pk}/accounting-of-disclosures")
+    response = _api(
+        client,
+        record.cast.pria,
+        "GET",
+        f"/api/v1/clients/{record.client.pk}/accounting-of-disclosures",
+    )
     assert response.status_code == 200
     assert response.json()["entries"] == []
