@@ -62,16 +62,19 @@ def _text_as_bytes() -> Iterator[None]:
         raw.text_factory = saved
 
 
-def _rows(practice_id: int) -> Iterator[tuple[int, bytes | str, bytes]]:
+def _batches(practice_id: int) -> Iterator[list[tuple[int, bytes, bytes]]]:
+    """(seq, payload bytes, stored hash) of the practice's events in chain order."""
     table = AuditEvent._meta.db_table
+    # PostgreSQL returns text as str; asking for the UTF-8 bytes saves an encode per event.
+    payload = "payload" if connection.vendor == "sqlite" else "convert_to(payload, 'UTF8')"
     sql = (
-        f"SELECT seq, payload, hash FROM {table} "  # noqa: S608 - names are ours
+        f"SELECT seq, {payload}, hash FROM {table} "  # noqa: S608 - names are ours
         "WHERE practice_id = %s ORDER BY seq"
     )
     with _text_as_bytes(), connection.cursor() as cursor:
         cursor.execute(sql, [practice_id])
-        while rows := cursor.fetchmany(5000):
-            yield from rows
+        while batch := cursor.fetchmany(10_000):
+            yield batch
 
 
 def verify_practice(practice_id: int, *, stop_at_first: bool = True) -> ChainReport:
@@ -83,27 +86,33 @@ def verify_practice(practice_id: int, *, stop_at_first: bool = True) -> ChainRep
     # with the unique index dropped) are reported after the break they cause, so that the
     # first break named is where the chain itself stops holding.
     strays: list[Break] = []
-    previous, expected_seq, count = GENESIS, 1, 0
+    previous, expected_seq = GENESIS, 1
     sha = hashlib.sha256
-    for seq, joined, stored in _rows(practice_id):
-        if seq < expected_seq:
-            strays.append(Break(seq, f"out of place: numbered #{seq} after #{expected_seq - 1}"))
-            continue
-        if seq != expected_seq:
-            breaks.append(
-                Break(expected_seq, f"missing: the next event found is #{seq} (deleted or moved)")
-            )
-            if stop_at_first:
-                break
-        if isinstance(joined, str):  # PostgreSQL hands back text
-            joined = joined.encode()
-        previous = sha(previous + joined).digest()
-        if previous != bytes(stored):
-            breaks.append(Break(seq, "its contents or position do not match its hash (edited)"))
-            if stop_at_first:
-                break
-            previous = bytes(stored)
-        expected_seq, count = seq + 1, count + 1
+    for batch in _batches(practice_id):
+        for seq, payload, stored in batch:  # the hot loop: keep it this small
+            if seq != expected_seq:
+                if seq < expected_seq:
+                    strays.append(
+                        Break(seq, f"out of place: numbered #{seq} after #{expected_seq - 1}")
+                    )
+                    continue
+                breaks.append(
+                    Break(
+                        expected_seq, f"missing: the next event found is #{seq} (deleted or moved)"
+                    )
+                )
+                if stop_at_first:
+                    break
+            previous = sha(previous + payload).digest()
+            if previous != stored:
+                breaks.append(Break(seq, "its contents or position do not match its hash (edited)"))
+                if stop_at_first:
+                    break
+                previous = bytes(stored)
+            expected_seq = seq + 1
+        if breaks and stop_at_first:
+            break
+    count = expected_seq - 1  # events that verified in order
     if not breaks:
         head = ChainHead.objects.filter(practice_id=practice_id).first()
         head_seq, head_hash = (head.seq, bytes(head.hash)) if head else (0, b"")
