@@ -42,7 +42,12 @@ def plan_detail(request: HttpRequest, client_id: Any) -> HttpResponse:
         for objective in objectives_of(shown):
             objective["thread"] = thread.get(objective["key"], [])
         context["outline"] = shown
-    log.record_by(user, "plan.view", target_type="client", target_id=client.pk,
-                  client_id=client.pk,
-                  detail={"page": "plan", "version": str(current.pk) if current else ""})
+    log.record_by(
+        user,
+        "plan.view",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+        detail={"page": "plan", "version": str(current.pk) if current else ""},
+    )
     return render(request, "chart/plan_detail.html", context)

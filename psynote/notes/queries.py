@@ -27,14 +27,23 @@ def golden_thread(client: Client) -> dict[str, list[ThreadEntry]]:
     session first: the trail from each objective to the sessions that worked on it.
 
     Decrypts every signed note of the client (a few microseconds each)."""
-    notes = (ProgressNote.objects.signed().filter(client=client)
-             .select_related("client", "session")
-             .order_by("session__date", "session__start_time", "signed_at"))
+    notes = (
+        ProgressNote.objects.signed()
+        .filter(client=client)
+        .select_related("client", "session")
+        .order_by("session__date", "session__start_time", "signed_at")
+    )
     thread: dict[str, list[ThreadEntry]] = {}
     for note in notes:
         for entry in note.content().get("objectives") or []:
-            thread.setdefault(entry["objective_key"], []).append(ThreadEntry(
-                note_id=note.pk, date=note.session.date, rating=entry["rating"],
-                rating_label=RATING_LABELS.get(entry["rating"], entry["rating"]),
-                comment=entry.get("comment", ""), signer_name=note.signer_name))
+            thread.setdefault(entry["objective_key"], []).append(
+                ThreadEntry(
+                    note_id=note.pk,
+                    date=note.session.date,
+                    rating=entry["rating"],
+                    rating_label=RATING_LABELS.get(entry["rating"], entry["rating"]),
+                    comment=entry.get("comment", ""),
+                    signer_name=note.signer_name,
+                )
+            )
     return thread

@@ -20,8 +20,9 @@ def plans_for(user: Any, *, write: bool = False):  # type: ignore[no-untyped-def
     return TreatmentPlan.objects.filter(client__in=clients_for(user, _need(write)))
 
 
-def get_plan_for(user: Any, client_id: object, *, write: bool = False
-                 ) -> tuple[Client, TreatmentPlan | None]:
+def get_plan_for(
+    user: Any, client_id: object, *, write: bool = False
+) -> tuple[Client, TreatmentPlan | None]:
     """The client (404 unless the user may read, or with write=True write, their record)
     and their treatment plan, None while they have none."""
     client = get_client_for(user, client_id, _need(write))
@@ -32,9 +33,11 @@ def get_version_for(user: Any, version_id: object, *, write: bool = False) -> Pl
     """One plan version, any status. write=True: only a member of the client's care team
     gets it (whether the version may still change is the actions' business)."""
     try:
-        return (PlanVersion.objects.with_superseded()
-                .select_related("plan__client", "created_by", "signed_by")
-                .get(pk=version_id, plan__in=plans_for(user, write=write)))
+        return (
+            PlanVersion.objects.with_superseded()
+            .select_related("plan__client", "created_by", "signed_by")
+            .get(pk=version_id, plan__in=plans_for(user, write=write))
+        )
     except (PlanVersion.DoesNotExist, ValidationError, ValueError, TypeError):
         raise deny(user, "plan_version", version_id, _need(write)) from None
 

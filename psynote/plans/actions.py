@@ -36,8 +36,7 @@ MAX_ITEMS = 50  # per list: problems, goals of a problem, objectives of a goal, 
 # Dates outside this range are typing slips (and would overflow date arithmetic).
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 
-_DOCUMENT_FIELDS = {"client_agreement_date", "client_agreement_method", "review_due",
-                    "problems"}
+_DOCUMENT_FIELDS = {"client_agreement_date", "client_agreement_method", "review_due", "problems"}
 _FIELDS = {
     "problem": {"key", "diagnosis_id", "diagnosis_code", "text", "goals", "interventions"},
     "goal": {"key", "text", "objectives"},
@@ -59,8 +58,9 @@ class _Checker:
     def __init__(self, client: Client) -> None:
         self.problems: list[str] = []
         self.keys: set[str] = set()
-        self.diagnoses = {d.pk: d for d in client.diagnoses.exclude(
-            status=Diagnosis.Status.RULED_OUT)}
+        self.diagnoses = {
+            d.pk: d for d in client.diagnoses.exclude(status=Diagnosis.Status.RULED_OUT)
+        }
         team = client.care_team.filter(user__is_active=True, user__role__in=CLINICAL_ROLES)
         self.team = {m.user_id for m in team}
 
@@ -139,8 +139,9 @@ class _Checker:
             return None
 
 
-def _check(client: Client, document: Any) -> tuple[dict[str, Any], list[dict[str, Any]],
-                                                   dict[str, dict[str, str]]]:
+def _check(
+    client: Client, document: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, str]]]:
     """(header fields, problem rows with their children, texts by key), or ValidationError."""
     c = _Checker(client)
     if not isinstance(document, dict):
@@ -153,13 +154,13 @@ def _check(client: Client, document: Any) -> tuple[dict[str, Any], list[dict[str
         c.fail("client_agreement_method must be one of: " + ", ".join(AgreementMethod.values))
         method = ""
     header = {
-        "client_agreement_date": c.day(document.get("client_agreement_date"),
-                                       "client_agreement_date"),
+        "client_agreement_date": c.day(
+            document.get("client_agreement_date"), "client_agreement_date"
+        ),
         "client_agreement_method": method,
         "review_due": c.day(document.get("review_due"), "review_due"),
     }
-    if header["client_agreement_date"] and header["client_agreement_date"] > (
-            timezone.localdate()):
+    if header["client_agreement_date"] and header["client_agreement_date"] > (timezone.localdate()):
         c.fail("the client's agreement cannot be dated in the future")
     texts: dict[str, dict[str, str]] = {}
     rows: list[dict[str, Any]] = []
@@ -170,8 +171,7 @@ def _check(client: Client, document: Any) -> tuple[dict[str, Any], list[dict[str
         diagnosis_id = c.number(p.get("diagnosis_id"), f"{where}: diagnosis")
         diagnosis = c.diagnoses.get(diagnosis_id) if diagnosis_id is not None else None
         if diagnosis_id is not None and diagnosis is None:
-            c.fail(f"{where}: the diagnosis must be one on this client's chart "
-                   "(and not ruled out)")
+            c.fail(f"{where}: the diagnosis must be one on this client's chart (and not ruled out)")
         texts[key] = {"text": c.text(p.get("text"), f"{where}: text")}
         problem = {"key": key, "diagnosis": diagnosis, "goals": [], "interventions": []}
         for m, raw_goal in enumerate(c.items(p.get("goals"), f"{where}: goals"), 1):
@@ -180,35 +180,38 @@ def _check(client: Client, document: Any) -> tuple[dict[str, Any], list[dict[str
             gkey = c.key(g.get("key"), gwhere)
             texts[gkey] = {"text": c.text(g.get("text"), f"{gwhere}: text")}
             goal = {"key": gkey, "objectives": []}
-            for k, raw_obj in enumerate(c.items(g.get("objectives"), f"{gwhere}: objectives"),
-                                        1):
+            for k, raw_obj in enumerate(c.items(g.get("objectives"), f"{gwhere}: objectives"), 1):
                 owhere = f"{gwhere}, objective {k}"
                 o = c.fields(raw_obj, "objective", owhere)
                 okey = c.key(o.get("key"), owhere)
                 status = o.get("status") or Objective.Status.NOT_STARTED
                 if status not in Objective.Status.values:
-                    c.fail(f"{owhere}: status must be one of "
-                           + ", ".join(Objective.Status.values))
+                    c.fail(f"{owhere}: status must be one of " + ", ".join(Objective.Status.values))
                     status = Objective.Status.NOT_STARTED
-                texts[okey] = {name: c.text(o.get(name), f"{owhere}: {name}")
-                               for name in ("text", "baseline", "target")}
-                goal["objectives"].append({
-                    "key": okey, "status": status,
-                    "target_date": c.day(o.get("target_date"), f"{owhere}: target date"),
-                })
+                texts[okey] = {
+                    name: c.text(o.get(name), f"{owhere}: {name}")
+                    for name in ("text", "baseline", "target")
+                }
+                goal["objectives"].append(
+                    {
+                        "key": okey,
+                        "status": status,
+                        "target_date": c.day(o.get("target_date"), f"{owhere}: target date"),
+                    }
+                )
             problem["goals"].append(goal)
-        for m, raw_iv in enumerate(c.items(p.get("interventions"), f"{where}: interventions"),
-                                   1):
+        for m, raw_iv in enumerate(c.items(p.get("interventions"), f"{where}: interventions"), 1):
             iwhere = f"{where}, intervention {m}"
             i = c.fields(raw_iv, "intervention", iwhere)
             ikey = c.key(i.get("key"), iwhere)
             user_id = c.number(i.get("responsible_user_id"), f"{iwhere}: responsible")
             if user_id is not None and user_id not in c.team:
-                c.fail(f"{iwhere}: the responsible clinician must be on this client's "
-                       "care team")
+                c.fail(f"{iwhere}: the responsible clinician must be on this client's care team")
                 user_id = None
-            texts[ikey] = {name: c.text(i.get(name), f"{iwhere}: {name}")
-                           for name in ("modality", "frequency", "responsible")}
+            texts[ikey] = {
+                name: c.text(i.get(name), f"{iwhere}: {name}")
+                for name in ("modality", "frequency", "responsible")
+            }
             problem["interventions"].append({"key": ikey, "responsible_user_id": user_id})
         rows.append(problem)
     if c.problems:
@@ -220,21 +223,41 @@ def _write_items(version: PlanVersion, rows: list[dict[str, Any]]) -> None:
     for p_pos, p in enumerate(rows):
         diagnosis = p["diagnosis"]
         problem = Problem.objects.create(
-            version=version, key=p["key"], position=p_pos, diagnosis=diagnosis,
-            diagnosis_code=diagnosis.code if diagnosis else "")
+            version=version,
+            key=p["key"],
+            position=p_pos,
+            diagnosis=diagnosis,
+            diagnosis_code=diagnosis.code if diagnosis else "",
+        )
         for g_pos, g in enumerate(p["goals"]):
-            goal = Goal.objects.create(version=version, problem=problem, key=g["key"],
-                                       position=g_pos)
-            Objective.objects.bulk_create([
-                Objective(version=version, goal=goal, key=o["key"], position=o_pos,
-                          target_date=o["target_date"], status=o["status"])
-                for o_pos, o in enumerate(g["objectives"])
-            ])
-        PlanIntervention.objects.bulk_create([
-            PlanIntervention(version=version, problem=problem, key=i["key"], position=i_pos,
-                             responsible_user_id=i["responsible_user_id"])
-            for i_pos, i in enumerate(p["interventions"])
-        ])
+            goal = Goal.objects.create(
+                version=version, problem=problem, key=g["key"], position=g_pos
+            )
+            Objective.objects.bulk_create(
+                [
+                    Objective(
+                        version=version,
+                        goal=goal,
+                        key=o["key"],
+                        position=o_pos,
+                        target_date=o["target_date"],
+                        status=o["status"],
+                    )
+                    for o_pos, o in enumerate(g["objectives"])
+                ]
+            )
+        PlanIntervention.objects.bulk_create(
+            [
+                PlanIntervention(
+                    version=version,
+                    problem=problem,
+                    key=i["key"],
+                    position=i_pos,
+                    responsible_user_id=i["responsible_user_id"],
+                )
+                for i_pos, i in enumerate(p["interventions"])
+            ]
+        )
 
 
 def _clear_items(version: PlanVersion) -> None:
@@ -246,11 +269,13 @@ def _clear_items(version: PlanVersion) -> None:
 
 
 def _locked_draft(version: PlanVersion) -> PlanVersion:
-    version = (PlanVersion.objects.select_for_update().select_related("plan__client")
-               .get(pk=version.pk))
+    version = (
+        PlanVersion.objects.select_for_update().select_related("plan__client").get(pk=version.pk)
+    )
     if version.is_signed:
-        raise ValidationError("this plan version is signed and locked; start a new version "
-                              "to change the plan")
+        raise ValidationError(
+            "this plan version is signed and locked; start a new version to change the plan"
+        )
     return version
 
 
@@ -276,8 +301,10 @@ def start_version(*, by: Any, client: Client) -> PlanVersion:
     plan = TreatmentPlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
     existing = plan.versions.drafts().first()
     if existing is not None:
-        raise ValidationError(f"version {existing.number} is already a draft: finish or "
-                              "discard it before starting another")
+        raise ValidationError(
+            f"version {existing.number} is already a draft: finish or "
+            "discard it before starting another"
+        )
     current = plan.versions.signed().order_by("-number").select_related("plan__client").first()
     number = (plan.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = PlanVersion(plan=plan, number=number, created_by=by)
@@ -286,16 +313,24 @@ def start_version(*, by: Any, client: Client) -> PlanVersion:
     else:
         structure = current.structure()
         # The agreement and the review date belong to the signing of each version.
-        structure |= {"client_agreement_date": None, "client_agreement_method": "",
-                      "review_due": None}
+        structure |= {
+            "client_agreement_date": None,
+            "client_agreement_method": "",
+            "review_due": None,
+        }
         _drop_stale_links(client, structure)
     _, rows, texts = _check(client, structure)
     version.set_texts(texts)
     version.save()
     _write_items(version, rows)
-    log.record_by(by, "plan.create", target_type="plan_version", target_id=version.pk,
-                  client_id=client.pk,
-                  detail={"number": number, "from": str(current.pk) if current else ""})
+    log.record_by(
+        by,
+        "plan.create",
+        target_type="plan_version",
+        target_id=version.pk,
+        client_id=client.pk,
+        detail={"number": number, "from": str(current.pk) if current else ""},
+    )
     return version
 
 
@@ -311,8 +346,13 @@ def save_structure(*, by: Any, version: PlanVersion, structure: Any) -> PlanVers
     version.set_texts(texts)
     version.updated_at = timezone.now()
     version.save()
-    log.record_by(by, "plan.update", target_type="plan_version", target_id=version.pk,
-                  client_id=version.plan.client_id)
+    log.record_by(
+        by,
+        "plan.update",
+        target_type="plan_version",
+        target_id=version.pk,
+        client_id=version.plan.client_id,
+    )
     return version
 
 
@@ -322,17 +362,21 @@ def discard_draft(*, by: Any, version: PlanVersion) -> None:
     client_id, number, pk = version.plan.client_id, version.number, version.pk
     _clear_items(version)
     version.delete()
-    log.record_by(by, "plan.discard", target_type="plan_version", target_id=pk,
-                  client_id=client_id, detail={"number": number})
+    log.record_by(
+        by,
+        "plan.discard",
+        target_type="plan_version",
+        target_id=pk,
+        client_id=client_id,
+        detail={"number": number},
+    )
 
 
 def signing_problems(structure: dict[str, Any]) -> list[str]:
     """What stops a draft being signed; an empty list means it may be signed."""
     problems = []
-    if not structure.get("client_agreement_date") or not structure.get(
-            "client_agreement_method"):
-        problems.append("record the client's agreement to the plan: the date and how it "
-                        "was given")
+    if not structure.get("client_agreement_date") or not structure.get("client_agreement_method"):
+        problems.append("record the client's agreement to the plan: the date and how it was given")
     measurable = False
     for n, p in enumerate(structure["problems"], 1):
         if not p["text"]:
@@ -343,20 +387,31 @@ def signing_problems(structure: dict[str, Any]) -> list[str]:
             if not g["text"]:
                 problems.append(f"problem {n}, goal {m} has no description")
             for k, o in enumerate(g["objectives"], 1):
-                missing = [label for label, value in (
-                    ("description", o["text"]), ("baseline", o["baseline"]),
-                    ("target", o["target"]), ("target date", o["target_date"])) if not value]
+                missing = [
+                    label
+                    for label, value in (
+                        ("description", o["text"]),
+                        ("baseline", o["baseline"]),
+                        ("target", o["target"]),
+                        ("target date", o["target_date"]),
+                    )
+                    if not value
+                ]
                 if missing:
-                    problems.append(f"problem {n}, goal {m}, objective {k} is not measurable "
-                                    f"yet: add its {', '.join(missing)}")
+                    problems.append(
+                        f"problem {n}, goal {m}, objective {k} is not measurable "
+                        f"yet: add its {', '.join(missing)}"
+                    )
                 else:
                     measurable = True
         for m, i in enumerate(p["interventions"], 1):
             if not i["modality"]:
                 problems.append(f"problem {n}, intervention {m} has no modality")
     if not measurable:
-        problems.append("a plan needs at least one problem with a goal and a measurable "
-                        "objective (baseline, target and target date)")
+        problems.append(
+            "a plan needs at least one problem with a goal and a measurable "
+            "objective (baseline, target and target date)"
+        )
     return problems
 
 
@@ -380,10 +435,19 @@ def sign_version(*, by: Any, version: PlanVersion) -> PlanVersion:
     version.content_hash = version.compute_hash()
     version.updated_at = now
     version.save()
-    superseded = (version.plan.versions.signed().filter(number__lt=version.number)
-                  .order_by("-number").first())
-    log.record_by(by, "plan.sign", target_type="plan_version", target_id=version.pk,
-                  client_id=version.plan.client_id,
-                  detail={"content_hash": version.content_hash, "number": version.number,
-                          "supersedes": str(superseded.pk) if superseded else ""})
+    superseded = (
+        version.plan.versions.signed().filter(number__lt=version.number).order_by("-number").first()
+    )
+    log.record_by(
+        by,
+        "plan.sign",
+        target_type="plan_version",
+        target_id=version.pk,
+        client_id=version.plan.client_id,
+        detail={
+            "content_hash": version.content_hash,
+            "number": version.number,
+            "supersedes": str(superseded.pk) if superseded else "",
+        },
+    )
     return version

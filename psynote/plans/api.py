@@ -27,8 +27,9 @@ Method = Literal["", "signed_paper", "signed_screen", "verbal"]
 
 
 class ObjectiveIn(InputSchema):
-    key: UUID | None = Field(None, description="Keep an objective's key across versions; "
-                             "leave out for a new objective")
+    key: UUID | None = Field(
+        None, description="Keep an objective's key across versions; leave out for a new objective"
+    )
     text: str = Field("", max_length=_TEXT)
     baseline: str = Field("", max_length=_TEXT)
     target: str = Field("", max_length=_TEXT)
@@ -46,17 +47,20 @@ class InterventionIn(InputSchema):
     key: UUID | None = None
     modality: str = Field("", max_length=_TEXT)
     frequency: str = Field("", max_length=_TEXT)
-    responsible_user_id: int | None = Field(None, ge=1, le=MAX_ID,
-                                            description="A clinician on the care team")
+    responsible_user_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A clinician on the care team"
+    )
     responsible: str = Field("", max_length=_TEXT, description="Who, in words")
 
 
 class ProblemIn(InputSchema):
     key: UUID | None = None
-    diagnosis_id: int | None = Field(None, ge=1, le=MAX_ID,
-                                     description="A diagnosis on this client's chart")
-    diagnosis_code: str | None = Field(None, max_length=10,
-                                       description="Ignored: taken from the diagnosis")
+    diagnosis_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A diagnosis on this client's chart"
+    )
+    diagnosis_code: str | None = Field(
+        None, max_length=10, description="Ignored: taken from the diagnosis"
+    )
     text: str = Field("", max_length=_TEXT)
     goals: list[GoalIn] = Field([], max_length=_ITEMS)
     interventions: list[InterventionIn] = Field([], max_length=_ITEMS)
@@ -67,8 +71,9 @@ class StructureIn(InputSchema):
 
     client_agreement_date: date | None = None
     client_agreement_method: Method = ""
-    review_due: date | None = Field(None, description="Empty: the practice's interval "
-                                    "after signing")
+    review_due: date | None = Field(
+        None, description="Empty: the practice's interval after signing"
+    )
     problems: list[ProblemIn] = Field([], max_length=_ITEMS)
 
 
@@ -110,8 +115,13 @@ class ObjectiveOut(Schema):
 
 def _shown(user: Any, version: PlanVersion) -> PlanVersion:
     version = get_version_for(user, version.pk)
-    log.record_by(user, "plan.view", target_type="plan_version", target_id=version.pk,
-                  client_id=version.plan.client_id)
+    log.record_by(
+        user,
+        "plan.view",
+        target_type="plan_version",
+        target_id=version.pk,
+        client_id=version.plan.client_id,
+    )
     return version
 
 
@@ -126,8 +136,9 @@ def _draft(user: Any, version_id: UUID) -> PlanVersion:
 def list_versions(request: HttpRequest, client_id: UUID) -> list[PlanVersion]:
     """Every version of the client's treatment plan, newest first (without content)."""
     client, plan = get_plan_for(request.user, client_id)
-    log.record_by(request.user, "plan.list", target_type="client", target_id=client.pk,
-                  client_id=client.pk)
+    log.record_by(
+        request.user, "plan.list", target_type="client", target_id=client.pk, client_id=client.pk
+    )
     if plan is None:
         return []
     return list(plan.versions.with_superseded())
@@ -147,26 +158,28 @@ def get_version(request: HttpRequest, version_id: UUID) -> PlanVersion:
     return _shown(request.user, get_version_for(request.user, version_id))
 
 
-@router.put("/plans/versions/{uuid:version_id}",
-            response={200: VersionOut, 409: ErrorOut, **ERRORS})
+@router.put(
+    "/plans/versions/{uuid:version_id}", response={200: VersionOut, 409: ErrorOut, **ERRORS}
+)
 def put_structure(request: HttpRequest, version_id: UUID, payload: StructureIn) -> PlanVersion:
     """Replace the draft's structure; a signed version answers 409."""
     version = _draft(request.user, version_id)
-    actions.save_structure(by=request.user, version=version,
-                           structure=payload.model_dump(mode="json"))
+    actions.save_structure(
+        by=request.user, version=version, structure=payload.model_dump(mode="json")
+    )
     return _shown(request.user, version)
 
 
-@router.delete("/plans/versions/{uuid:version_id}",
-               response={204: None, 409: ErrorOut, **ERRORS})
+@router.delete("/plans/versions/{uuid:version_id}", response={204: None, 409: ErrorOut, **ERRORS})
 def discard_draft(request: HttpRequest, version_id: UUID) -> tuple[int, None]:
     """Discard the draft; a signed version answers 409."""
     actions.discard_draft(by=request.user, version=_draft(request.user, version_id))
     return 204, None
 
 
-@router.post("/plans/versions/{uuid:version_id}/sign",
-             response={200: VersionOut, 409: ErrorOut, **ERRORS})
+@router.post(
+    "/plans/versions/{uuid:version_id}/sign", response={200: VersionOut, 409: ErrorOut, **ERRORS}
+)
 def sign_version(request: HttpRequest, version_id: UUID) -> PlanVersion:
     """Sign the draft: 400 lists what is missing; the previous version is superseded."""
     version = _draft(request.user, version_id)
@@ -178,6 +191,12 @@ def sign_version(request: HttpRequest, version_id: UUID) -> PlanVersion:
 def list_objectives(request: HttpRequest, client_id: UUID) -> list[queries.ActiveObjective]:
     """The open objectives of the plan in force: what a progress note may rate."""
     client, _ = get_plan_for(request.user, client_id)
-    log.record_by(request.user, "plan.view", target_type="client", target_id=client.pk,
-                  client_id=client.pk, detail={"part": "objectives"})
+    log.record_by(
+        request.user,
+        "plan.view",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+        detail={"part": "objectives"},
+    )
     return queries.active_objectives(client)

@@ -17,10 +17,12 @@ KINDS = {
     # kind: (list name in its parent, parent kind, fields the form carries)
     "problem": ("problems", None, ("diagnosis_id", "text")),
     "goal": ("goals", "problem", ("text",)),
-    "objective": ("objectives", "goal", ("text", "baseline", "target", "target_date",
-                                         "status")),
-    "intervention": ("interventions", "problem", ("modality", "frequency",
-                                                  "responsible_user_id", "responsible")),
+    "objective": ("objectives", "goal", ("text", "baseline", "target", "target_date", "status")),
+    "intervention": (
+        "interventions",
+        "problem",
+        ("modality", "frequency", "responsible_user_id", "responsible"),
+    ),
 }
 CHILDREN = {"problem": ("goals", "interventions"), "goal": ("objectives",)}
 HEADER_FIELDS = ("client_agreement_date", "client_agreement_method", "review_due")

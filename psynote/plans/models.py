@@ -33,8 +33,7 @@ class SignedPlanLocked(Exception):
 
 class TreatmentPlan(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.OneToOneField(Client, on_delete=models.PROTECT,
-                                  related_name="treatment_plan")
+    client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="treatment_plan")
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -56,8 +55,9 @@ class PlanVersionQuerySet(models.QuerySet):
 
     def with_superseded(self) -> "PlanVersionQuerySet":
         """Annotate `superseded`: a later version of the same plan is signed."""
-        later = PlanVersion.objects.filter(plan=OuterRef("plan"), signed_at__isnull=False,
-                                           number__gt=OuterRef("number"))
+        later = PlanVersion.objects.filter(
+            plan=OuterRef("plan"), signed_at__isnull=False, number__gt=OuterRef("number")
+        )
         return self.annotate(superseded=Exists(later))
 
 
@@ -70,18 +70,21 @@ class PlanVersion(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     texts_ct = models.BinaryField()
     client_agreement_date = models.DateField(null=True, blank=True)
-    client_agreement_method = models.CharField(max_length=20, blank=True,
-                                               choices=AgreementMethod.choices)
+    client_agreement_method = models.CharField(
+        max_length=20, blank=True, choices=AgreementMethod.choices
+    )
     review_due = models.DateField(null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  null=True, blank=True, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     signer_name = models.CharField(max_length=250, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
 
@@ -91,14 +94,20 @@ class PlanVersion(models.Model):
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="plan_version_number_unique"),
-            models.UniqueConstraint(fields=["plan"], condition=models.Q(signed_at__isnull=True),
-                                    name="plan_one_draft"),
+            models.UniqueConstraint(
+                fields=["plan"], condition=models.Q(signed_at__isnull=True), name="plan_one_draft"
+            ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(signed_at__isnull=True, signed_by__isnull=True,
-                             signer_name="", content_hash="")
+                    models.Q(
+                        signed_at__isnull=True,
+                        signed_by__isnull=True,
+                        signer_name="",
+                        content_hash="",
+                    )
                     | models.Q(signed_at__isnull=False, signed_by__isnull=False)
-                    & ~models.Q(signer_name="") & ~models.Q(content_hash="")
+                    & ~models.Q(signer_name="")
+                    & ~models.Q(content_hash="")
                 ),
                 name="plan_signature_fields_together",
             ),
@@ -123,8 +132,9 @@ class PlanVersion(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if getattr(self, "_stored_signed", False):
-            raise SignedPlanLocked("this plan version is signed and cannot change; "
-                                   "start a new version instead")
+            raise SignedPlanLocked(
+                "this plan version is signed and cannot change; start a new version instead"
+            )
         super().save(*args, **kwargs)
         self._stored_signed = self.signed_at is not None
 
@@ -158,14 +168,14 @@ class PlanVersion(models.Model):
         """Item key → that item's text fields."""
         if not hasattr(self, "_texts"):
             key = self.plan.client.data_key()
-            self._texts = canonical_json.loads(crypto.open_sealed(key, self.texts_ct,
-                                                                  self._aad()))
+            self._texts = canonical_json.loads(crypto.open_sealed(key, self.texts_ct, self._aad()))
         return self._texts
 
     def set_texts(self, texts: dict[str, dict[str, str]]) -> None:
         self._texts = texts
-        self.texts_ct = crypto.seal(self.plan.client.data_key(), canonical_json.dumps(texts),
-                                    self._aad())
+        self.texts_ct = crypto.seal(
+            self.plan.client.data_key(), canonical_json.dumps(texts), self._aad()
+        )
 
     # --- the whole version as one document --------------------------------------------------
 
@@ -203,10 +213,12 @@ class PlanVersion(models.Model):
                                     "target_date": _date(o.target_date),
                                     "status": o.status,
                                 }
-                                for o in objectives if o.goal_id == g.pk
+                                for o in objectives
+                                if o.goal_id == g.pk
                             ],
                         }
-                        for g in goals if g.problem_id == p.pk
+                        for g in goals
+                        if g.problem_id == p.pk
                     ],
                     "interventions": [
                         {
@@ -216,7 +228,8 @@ class PlanVersion(models.Model):
                             "responsible_user_id": i.responsible_user_id,
                             "responsible": text(i.key, "responsible"),
                         }
-                        for i in interventions if i.problem_id == p.pk
+                        for i in interventions
+                        if i.problem_id == p.pk
                     ],
                 }
                 for p in problems
@@ -260,8 +273,9 @@ class PlanItem(models.Model):
 class Problem(PlanItem):
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="problems")
     # Snapshot of the code beside the link: the signed version says what it meant.
-    diagnosis = models.ForeignKey(Diagnosis, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
+    diagnosis = models.ForeignKey(
+        Diagnosis, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     diagnosis_code = models.CharField(max_length=10, blank=True)
 
     class Meta(PlanItem.Meta):
@@ -291,19 +305,18 @@ class Objective(PlanItem):
     # Objectives a progress note may still work on.
     OPEN = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.REVISED)
 
-    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE,
-                                related_name="objectives")
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="objectives")
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives")
     target_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices,
-                              default=Status.NOT_STARTED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
 
     class Meta(PlanItem.Meta):
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="plan_objective_key_unique"),
             models.CheckConstraint(
-                condition=models.Q(status__in=["not_started", "in_progress", "achieved",
-                                               "revised", "discontinued"]),
+                condition=models.Q(
+                    status__in=["not_started", "in_progress", "achieved", "revised", "discontinued"]
+                ),
                 name="plan_objective_status_valid",
             ),
         ]
@@ -313,15 +326,13 @@ class PlanIntervention(PlanItem):
     """What will be done for a problem: modality, frequency and who (a colleague on the
     care team, or in words: "client", "psychiatrist")."""
 
-    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE,
-                                related_name="interventions")
-    problem = models.ForeignKey(Problem, on_delete=models.CASCADE,
-                                related_name="interventions")
-    responsible_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                         null=True, blank=True, related_name="+")
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="interventions")
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="interventions")
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta(PlanItem.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["version", "key"],
-                                    name="plan_intervention_key_unique"),
+            models.UniqueConstraint(fields=["version", "key"], name="plan_intervention_key_unique"),
         ]

@@ -14,10 +14,15 @@ def outline(version: PlanVersion) -> dict[str, Any]:
     label; per intervention the responsible colleague's name. Three queries."""
     structure = version.structure()
     problems = structure["problems"]
-    diagnoses = Diagnosis.objects.in_bulk([p["diagnosis_id"] for p in problems
-                                           if p["diagnosis_id"]])
-    user_ids = [i["responsible_user_id"] for p in problems for i in p["interventions"]
-                if i["responsible_user_id"]]
+    diagnoses = Diagnosis.objects.in_bulk(
+        [p["diagnosis_id"] for p in problems if p["diagnosis_id"]]
+    )
+    user_ids = [
+        i["responsible_user_id"]
+        for p in problems
+        for i in p["interventions"]
+        if i["responsible_user_id"]
+    ]
     users = User.objects.in_bulk(user_ids)
     for problem in problems:
         problem["diagnosis"] = diagnoses.get(problem["diagnosis_id"])
@@ -28,7 +33,8 @@ def outline(version: PlanVersion) -> dict[str, Any]:
             user = users.get(intervention["responsible_user_id"])
             intervention["responsible_name"] = user.signature_name if user else ""
     structure["agreement_method_label"] = dict(AgreementMethod.choices).get(
-        structure["client_agreement_method"], "")
+        structure["client_agreement_method"], ""
+    )
     return structure
 
 

@@ -21,8 +21,13 @@ from psynote.plans.models import Objective, PlanVersion, TreatmentPlan
 
 
 def in_force(client: Client) -> PlanVersion | None:
-    version = (PlanVersion.objects.signed().filter(plan__client=client)
-               .select_related("plan__client").order_by("-number").first())
+    version = (
+        PlanVersion.objects.signed()
+        .filter(plan__client=client)
+        .select_related("plan__client")
+        .order_by("-number")
+        .first()
+    )
     if version is not None:
         version.superseded = False
     return version
@@ -48,18 +53,25 @@ def active_objectives(client: Client) -> list[ActiveObjective]:
     if version is None:
         return []
     texts = version.texts()
-    objectives = (Objective.objects.filter(version=version, status__in=Objective.OPEN)
-                  .select_related("goal__problem")
-                  .order_by("goal__problem__position", "goal__position", "position"))
+    objectives = (
+        Objective.objects.filter(version=version, status__in=Objective.OPEN)
+        .select_related("goal__problem")
+        .order_by("goal__problem__position", "goal__position", "position")
+    )
 
     def text(key: Any, field: str = "text") -> str:
         return texts.get(str(key), {}).get(field, "")
 
     return [
         ActiveObjective(
-            key=str(o.key), text=text(o.key), baseline=text(o.key, "baseline"),
-            target=text(o.key, "target"), target_date=o.target_date, status=o.status,
-            goal_text=text(o.goal.key), problem_text=text(o.goal.problem.key),
+            key=str(o.key),
+            text=text(o.key),
+            baseline=text(o.key, "baseline"),
+            target=text(o.key, "target"),
+            target_date=o.target_date,
+            status=o.status,
+            goal_text=text(o.goal.key),
+            problem_text=text(o.goal.problem.key),
             diagnosis_code=o.goal.problem.diagnosis_code,
         )
         for o in objectives
@@ -82,14 +94,20 @@ def review_status(client: Client, *, today: date | None = None) -> ReviewStatus:
     return _status(version.review_due if version else None, today or timezone.localdate())
 
 
-def reviews_due(client_ids: Iterable[Any], *, today: date | None = None
-                ) -> dict[Any, ReviewStatus]:
+def reviews_due(client_ids: Iterable[Any], *, today: date | None = None) -> dict[Any, ReviewStatus]:
     """client id → ReviewStatus, for the clients among `client_ids` with a signed plan.
     One query, however many clients."""
-    newest = (PlanVersion.objects.signed().filter(plan=OuterRef("pk"))
-              .order_by("-number").values("review_due")[:1])
-    rows = (TreatmentPlan.objects.filter(client_id__in=list(client_ids))
-            .annotate(due=Subquery(newest)).filter(due__isnull=False)
-            .values_list("client_id", "due"))
+    newest = (
+        PlanVersion.objects.signed()
+        .filter(plan=OuterRef("pk"))
+        .order_by("-number")
+        .values("review_due")[:1]
+    )
+    rows = (
+        TreatmentPlan.objects.filter(client_id__in=list(client_ids))
+        .annotate(due=Subquery(newest))
+        .filter(due__isnull=False)
+        .values_list("client_id", "due")
+    )
     today = today or timezone.localdate()
     return {client_id: _status(due, today) for client_id, due in rows}

@@ -28,8 +28,13 @@ from psynote.plans.outline import outline
 
 
 def audit_view(user: Any, version: PlanVersion) -> None:
-    log.record_by(user, "plan.view", target_type="plan_version", target_id=version.pk,
-                  client_id=version.plan.client_id)
+    log.record_by(
+        user,
+        "plan.view",
+        target_type="plan_version",
+        target_id=version.pk,
+        client_id=version.plan.client_id,
+    )
 
 
 @login_required
@@ -47,8 +52,9 @@ def plan_version(request: HttpRequest, version_id: Any) -> HttpResponse:
     return render(request, "plans/plan_version.html", context)
 
 
-def _editor_context(client: Client, draft: PlanVersion, structure: dict[str, Any]
-                    ) -> dict[str, Any]:
+def _editor_context(
+    client: Client, draft: PlanVersion, structure: dict[str, Any]
+) -> dict[str, Any]:
     team = client.care_team.filter(user__is_active=True, user__role__in=CLINICAL_ROLES)
     return {
         "client": client,
@@ -68,8 +74,7 @@ def _editor_context(client: Client, draft: PlanVersion, structure: dict[str, Any
 def plan_edit(request: HttpRequest, client_id: Any) -> HttpResponse:
     client, draft = get_draft_for(request.user, client_id)
     if draft is None:
-        messages.info(request, "There is no draft of this plan. Start a new version to "
-                               "change it.")
+        messages.info(request, "There is no draft of this plan. Start a new version to change it.")
         return redirect("plan_detail", client_id=client.pk)
     errors: list[str] = []
     structure = outline(draft)
@@ -103,9 +108,11 @@ def plan_start(request: HttpRequest, client_id: Any) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("plan_detail", client_id=client.pk)
-    messages.success(request, f"Version {version.number} started as a draft."
-                     + (" It begins as a copy of the plan in force." if version.number > 1
-                        else ""))
+    messages.success(
+        request,
+        f"Version {version.number} started as a draft."
+        + (" It begins as a copy of the plan in force." if version.number > 1 else ""),
+    )
     return redirect("plan_edit", client_id=client.pk)
 
 
@@ -121,10 +128,13 @@ def plan_sign(request: HttpRequest, client_id: Any) -> HttpResponse:
     except ValidationError as error:
         audit_view(request.user, draft)
         context = _editor_context(client, draft, outline(draft)) | {
-            "errors": list(error.messages), "sign_failed": True}
+            "errors": list(error.messages),
+            "sign_failed": True,
+        }
         return render(request, "plans/plan_edit.html", context, status=400)
-    messages.success(request, f"Version {draft.number} signed: it is the plan in force and "
-                              "can no longer change.")
+    messages.success(
+        request, f"Version {draft.number} signed: it is the plan in force and can no longer change."
+    )
     return redirect("plan_detail", client_id=client.pk)
 
 

@@ -31,8 +31,7 @@ def test_full_flow_draft_structure_sign_and_objectives(cast):
     assert unsigned.status_code == 400
     assert any("measurable objective" in e for e in unsigned.json()["errors"])
 
-    put = _json(api, "put", f"/api/v1/plans/versions/{version_id}",
-                t.plan_structure(cast.client))
+    put = _json(api, "put", f"/api/v1/plans/versions/{version_id}", t.plan_structure(cast.client))
     assert put.status_code == 200, put.content
     objective = put.json()["structure"]["problems"][0]["goals"][0]["objectives"][0]
     assert objective["baseline"] == "GAD-7 of 15" and objective["key"]
@@ -44,8 +43,9 @@ def test_full_flow_draft_structure_sign_and_objectives(cast):
     objectives = api.get(f"{base}/objectives").json()
     assert [o["key"] for o in objectives] == [objective["key"]]
 
-    locked = _json(api, "put", f"/api/v1/plans/versions/{version_id}",
-                   t.plan_structure(cast.client))
+    locked = _json(
+        api, "put", f"/api/v1/plans/versions/{version_id}", t.plan_structure(cast.client)
+    )
     assert locked.status_code == 409 and "new version" in locked.json()["detail"]
     assert _json(api, "post", f"/api/v1/plans/versions/{version_id}/sign").status_code == 409
     assert api.delete(f"/api/v1/plans/versions/{version_id}").status_code == 409
@@ -69,12 +69,15 @@ def test_an_invalid_structure_is_refused_whole(cast):
     assert PlanVersion.objects.get(pk=draft["id"]).structure()["problems"] == []
 
 
-@pytest.mark.parametrize("change, where", [
-    ({"problems": [{"goals": [{"objectives": [{"status": "done"}]}]}]}, "status"),
-    ({"problems": [{"text": 5}]}, "text"),
-    ({"unknown": 1}, "unknown"),
-    ({"review_due": "tomorrow"}, "review_due"),
-])
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        ({"problems": [{"goals": [{"objectives": [{"status": "done"}]}]}]}, "status"),
+        ({"problems": [{"text": 5}]}, "text"),
+        ({"unknown": 1}, "unknown"),
+        ({"review_due": "tomorrow"}, "review_due"),
+    ],
+)
 def test_schema_errors_answer_400_and_name_the_field(cast, change, where):
     api = _api(cast.alice)
     draft = _json(api, "post", f"/api/v1/clients/{cast.client.pk}/plans/draft").json()
@@ -83,10 +86,16 @@ def test_schema_errors_answer_400_and_name_the_field(cast, change, where):
     assert where in refused.json()["detail"]
 
 
-@pytest.mark.parametrize("who, reads, writes", [
-    ("sam", 200, 404), ("bob", 404, 404), ("ada", 404, 404), ("fred", 404, 404),
-    ("pria", 404, 404),
-])
+@pytest.mark.parametrize(
+    "who, reads, writes",
+    [
+        ("sam", 200, 404),
+        ("bob", 404, 404),
+        ("ada", 404, 404),
+        ("fred", 404, 404),
+        ("pria", 404, 404),
+    ],
+)
 def test_access_by_role(cast, who, reads, writes):
     version = t.make_plan(cast.supervisee_client, cast.sue)
     api = _api(getattr(cast, who))
@@ -106,8 +115,12 @@ def test_a_note_rates_objectives_through_the_api(cast):
     unsigned = _json(api, "post", f"/api/v1/notes/{note.pk}/sign", {})
     assert unsigned.status_code == 400
     assert any("addresses none of the objectives" in e for e in unsigned.json()["errors"])
-    patched = _json(api, "patch", f"/api/v1/notes/{note.pk}", {
-        "objectives": [{"objective_key": key, "rating": "progressing", "comment": "Good."}]})
+    patched = _json(
+        api,
+        "patch",
+        f"/api/v1/notes/{note.pk}",
+        {"objectives": [{"objective_key": key, "rating": "progressing", "comment": "Good."}]},
+    )
     assert patched.status_code == 200, patched.content
     assert patched.json()["content"]["objectives"][0]["rating"] == "progressing"
     assert _json(api, "post", f"/api/v1/notes/{note.pk}/sign", {}).status_code == 200
@@ -116,7 +129,11 @@ def test_a_note_rates_objectives_through_the_api(cast):
 def test_a_note_signs_through_the_api_with_a_reason(cast):
     t.make_plan(cast.client, cast.alice)
     note = t.make_note(t.make_session(cast.client, cast.alice))
-    signed = _json(_api(cast.alice), "post", f"/api/v1/notes/{note.pk}/sign",
-                   {"no_objective_reason": "Crisis session."})
+    signed = _json(
+        _api(cast.alice),
+        "post",
+        f"/api/v1/notes/{note.pk}/sign",
+        {"no_objective_reason": "Crisis session."},
+    )
     assert signed.status_code == 200, signed.content
     assert signed.json()["content"]["no_objective_reason"] == "Crisis session."

@@ -26,8 +26,9 @@ def test_the_clinician_may_set_the_review_date(cast):
 
 
 def test_a_review_date_in_the_past_is_refused_at_signing(cast):
-    version = t.make_plan(cast.client, cast.alice, sign=False,
-                          review_due=timezone.localdate().isoformat())
+    version = t.make_plan(
+        cast.client, cast.alice, sign=False, review_due=timezone.localdate().isoformat()
+    )
     with pytest.raises(ValidationError, match="review date must be after today"):
         actions.sign_version(by=cast.alice, version=version)
 
@@ -68,11 +69,16 @@ def test_reviews_due_answers_for_a_caseload_in_one_query(cast):
     # The newest signed version counts: a later one with a nearer review date.
     later = timezone.localdate() + timedelta(days=10)
     draft = actions.start_version(by=cast.alice, client=clients[0])
-    actions.save_structure(by=cast.alice, version=draft,
-                           structure=draft.structure() | {
-                               "client_agreement_date": timezone.localdate().isoformat(),
-                               "client_agreement_method": "verbal",
-                               "review_due": later.isoformat()})
+    actions.save_structure(
+        by=cast.alice,
+        version=draft,
+        structure=draft.structure()
+        | {
+            "client_agreement_date": timezone.localdate().isoformat(),
+            "client_agreement_method": "verbal",
+            "review_due": later.isoformat(),
+        },
+    )
     actions.sign_version(by=cast.alice, version=draft)
     with CaptureQueriesContext(connection) as queries_run:
         due = queries.reviews_due([c.pk for c in clients], today=later + timedelta(days=1))

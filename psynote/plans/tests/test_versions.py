@@ -33,8 +33,12 @@ def refused(*names: str):
 
 
 def _objective_keys(version: PlanVersion) -> list[str]:
-    return [o["key"] for p in version.structure()["problems"] for g in p["goals"]
-            for o in g["objectives"]]
+    return [
+        o["key"]
+        for p in version.structure()["problems"]
+        for g in p["goals"]
+        for o in g["objectives"]
+    ]
 
 
 def test_a_first_draft_is_empty_and_numbered_one(cast):
@@ -77,9 +81,13 @@ def test_a_new_version_copies_the_plan_in_force_with_the_same_objective_keys(cas
 def test_signing_a_new_version_supersedes_the_old_one(cast):
     first = t.make_plan(cast.client, cast.alice)
     second = actions.start_version(by=cast.alice, client=cast.client)
-    actions.save_structure(by=cast.alice, version=second,
-                           structure=second.structure() | t.plan_structure(cast.client) | {
-                               "problems": second.structure()["problems"]})
+    actions.save_structure(
+        by=cast.alice,
+        version=second,
+        structure=second.structure()
+        | t.plan_structure(cast.client)
+        | {"problems": second.structure()["problems"]},
+    )
     actions.sign_version(by=cast.alice, version=second)
     first = PlanVersion.objects.get(pk=first.pk)
     second = PlanVersion.objects.get(pk=second.pk)
@@ -97,8 +105,9 @@ def test_only_one_draft_at_a_time(cast):
 def test_database_refuses_a_second_draft(cast):
     draft = actions.start_version(by=cast.alice, client=cast.client)
     with refused("plan_one_draft", "unique constraint failed: plans_planversion.plan_id"):
-        PlanVersion.objects.bulk_create([PlanVersion(plan=draft.plan, number=2,
-                                                     created_by=cast.alice, texts_ct=b"x")])
+        PlanVersion.objects.bulk_create(
+            [PlanVersion(plan=draft.plan, number=2, created_by=cast.alice, texts_ct=b"x")]
+        )
 
 
 def test_a_draft_may_be_discarded(cast):
@@ -115,8 +124,9 @@ def test_a_draft_may_be_discarded(cast):
 
 def _draft_with(cast, **overrides):
     version = actions.start_version(by=cast.alice, client=cast.client)
-    return actions.save_structure(by=cast.alice, version=version,
-                                  structure=t.plan_structure(cast.client) | overrides)
+    return actions.save_structure(
+        by=cast.alice, version=version, structure=t.plan_structure(cast.client) | overrides
+    )
 
 
 def _sign_problems(cast, version) -> list[str]:
@@ -134,18 +144,22 @@ def test_signing_needs_the_clients_agreement_date_and_method(cast):
     version = _draft_with(cast, client_agreement_method="")
     assert any("client's agreement" in m for m in _sign_problems(cast, version))
     version = PlanVersion.objects.get(pk=version.pk)
-    actions.save_structure(by=cast.alice, version=version,
-                           structure=t.plan_structure(cast.client) | {
-                               "client_agreement_date": None})
+    actions.save_structure(
+        by=cast.alice,
+        version=version,
+        structure=t.plan_structure(cast.client) | {"client_agreement_date": None},
+    )
     assert any("client's agreement" in m for m in _sign_problems(cast, version))
 
 
-@pytest.mark.parametrize("field, label", [("baseline", "baseline"), ("target", "target"),
-                                          ("target_date", "target date")])
+@pytest.mark.parametrize(
+    "field, label", [("baseline", "baseline"), ("target", "target"), ("target_date", "target date")]
+)
 def test_an_objective_must_be_measurable(cast, field, label):
     structure = t.plan_structure(cast.client)
-    structure["problems"][0]["goals"][0]["objectives"][0][field] = "" if field != (
-        "target_date") else None
+    structure["problems"][0]["goals"][0]["objectives"][0][field] = (
+        "" if field != ("target_date") else None
+    )
     version = _draft_with(cast, **structure)
     problems = _sign_problems(cast, version)
     assert any(f"add its {label}" in m for m in problems), problems
@@ -173,17 +187,20 @@ def test_a_ruled_out_diagnosis_cannot_be_linked(cast):
     client_actions.set_diagnosis_status(by=cast.alice, diagnosis=diagnosis, status="ruled_out")
     version = actions.start_version(by=cast.alice, client=cast.client)
     with pytest.raises(ValidationError, match="not ruled out"):
-        actions.save_structure(by=cast.alice, version=version,
-                               structure=t.plan_structure(cast.client))
+        actions.save_structure(
+            by=cast.alice, version=version, structure=t.plan_structure(cast.client)
+        )
 
 
 def test_the_agreement_cannot_be_in_the_future(cast):
     version = actions.start_version(by=cast.alice, client=cast.client)
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     with pytest.raises(ValidationError, match="future"):
-        actions.save_structure(by=cast.alice, version=version,
-                               structure=t.plan_structure(cast.client) | {
-                                   "client_agreement_date": tomorrow})
+        actions.save_structure(
+            by=cast.alice,
+            version=version,
+            structure=t.plan_structure(cast.client) | {"client_agreement_date": tomorrow},
+        )
 
 
 def test_keys_must_be_unique_within_a_version(cast):
@@ -225,8 +242,9 @@ def test_a_signed_version_refuses_save_and_delete(cast):
 def test_a_signed_version_refuses_new_structure(cast):
     version = t.make_plan(cast.client, cast.alice)
     with pytest.raises(ValidationError, match="signed and locked"):
-        actions.save_structure(by=cast.alice, version=version,
-                               structure=t.plan_structure(cast.client))
+        actions.save_structure(
+            by=cast.alice, version=version, structure=t.plan_structure(cast.client)
+        )
     with pytest.raises(ValidationError, match="signed and locked"):
         actions.sign_version(by=cast.alice, version=version)
 
@@ -235,15 +253,19 @@ def test_database_refuses_a_signature_without_its_fields(cast):
     draft = actions.start_version(by=cast.alice, client=cast.client)
     with refused("plan_signature_fields_together"):
         PlanVersion.objects.filter(pk=draft.pk).update(
-            signed_at=timezone.now(), signer_name="Alice", content_hash="a" * 64)
+            signed_at=timezone.now(), signer_name="Alice", content_hash="a" * 64
+        )
 
 
 def test_database_refuses_a_signature_without_the_agreement(cast):
     draft = actions.start_version(by=cast.alice, client=cast.client)
     with refused("plan_signed_with_agreement_and_review"):
         PlanVersion.objects.filter(pk=draft.pk).update(
-            signed_at=timezone.now(), signed_by=cast.alice, signer_name="Alice",
-            content_hash="a" * 64)
+            signed_at=timezone.now(),
+            signed_by=cast.alice,
+            signer_name="Alice",
+            content_hash="a" * 64,
+        )
 
 
 def test_database_refuses_an_unknown_objective_status(cast):
@@ -290,16 +312,24 @@ def _id(pk) -> object:
 def test_raw_sql_cannot_change_a_signed_version_or_its_objectives(cast):
     version = t.make_plan(cast.client, cast.alice)
     with refused("a signed treatment plan version cannot change"):
-        _raw("UPDATE plans_planversion SET content_hash = %s WHERE id = %s",
-             ["b" * 64, _id(version.pk)])
+        _raw(
+            "UPDATE plans_planversion SET content_hash = %s WHERE id = %s",
+            ["b" * 64, _id(version.pk)],
+        )
     with refused("a signed treatment plan version cannot change"):
-        _raw("UPDATE plans_objective SET status = 'achieved' WHERE version_id = %s",
-             [_id(version.pk)])
+        _raw(
+            "UPDATE plans_objective SET status = 'achieved' WHERE version_id = %s",
+            [_id(version.pk)],
+        )
     with refused("a signed treatment plan version cannot change"):
         _raw("DELETE FROM plans_objective WHERE version_id = %s", [_id(version.pk)])
 
 
 def test_raw_sql_may_still_change_a_draft(cast):
     draft = _draft_with(cast)
-    assert _raw("UPDATE plans_objective SET status = 'achieved' WHERE version_id = %s",
-                [_id(draft.pk)]) == 1
+    assert (
+        _raw(
+            "UPDATE plans_objective SET status = 'achieved' WHERE version_id = %s", [_id(draft.pk)]
+        )
+        == 1
+    )

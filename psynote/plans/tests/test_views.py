@@ -32,20 +32,30 @@ def _urls(cast, plan):
 
 # --- access, by role ------------------------------------------------------------------
 
-READ = [("sue", 200), ("sam", 200), ("alice", 404), ("bob", 404), ("ada", 404),
-        ("fred", 404), ("pria", 404)]
+READ = [
+    ("sue", 200),
+    ("sam", 200),
+    ("alice", 404),
+    ("bob", 404),
+    ("ada", 404),
+    ("fred", 404),
+    ("pria", 404),
+]
 
 
 @pytest.mark.parametrize("page", ["detail", "version"])
 @pytest.mark.parametrize("who, status", READ)
-def test_plan_pages_are_read_by_the_care_team_and_the_supervisor_only(cast, login, plan, page,
-                                                                     who, status):
+def test_plan_pages_are_read_by_the_care_team_and_the_supervisor_only(
+    cast, login, plan, page, who, status
+):
     response = login(getattr(cast, who)).get(_urls(cast, plan)[page])
     assert response.status_code == status
 
 
-@pytest.mark.parametrize("who, status", [("sue", 200), ("sam", 404), ("alice", 404),
-                                         ("ada", 404), ("fred", 404), ("pria", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [("sue", 200), ("sam", 404), ("alice", 404), ("ada", 404), ("fred", 404), ("pria", 404)],
+)
 def test_only_the_care_team_opens_the_editor(cast, login, plan, who, status):
     assert login(getattr(cast, who)).get(_urls(cast, plan)["edit"]).status_code == status
 
@@ -55,15 +65,17 @@ def test_only_the_care_team_opens_the_editor(cast, login, plan, who, status):
 def test_nobody_outside_the_care_team_changes_the_plan(cast, login, plan, action, who):
     before = list(PlanVersion.objects.values_list("pk", "signed_at"))
     response = login(getattr(cast, who)).post(
-        f"/clients/{cast.supervisee_client.pk}/plan/{action}/", {"op": "add_problem"})
+        f"/clients/{cast.supervisee_client.pk}/plan/{action}/", {"op": "add_problem"}
+    )
     assert response.status_code == 404
     assert list(PlanVersion.objects.values_list("pk", "signed_at")) == before
 
 
 def test_a_refused_reader_is_audited(cast, login, plan):
     login(cast.fred).get(_urls(cast, plan)["detail"])
-    assert AuditEvent.objects.filter(action="access.denied", actor_id=str(cast.fred.pk),
-                                     target_type="client").exists()
+    assert AuditEvent.objects.filter(
+        action="access.denied", actor_id=str(cast.fred.pk), target_type="client"
+    ).exists()
 
 
 def test_reading_the_plan_is_audited(cast, login, plan):
@@ -102,7 +114,10 @@ def _overdue_plan(client, clinician):
     PlanVersion.objects.filter(pk=version.pk).update(review_due=past)
     version = PlanVersion.objects.get(pk=version.pk)
     version.signed_at, version.signed_by, version.signer_name = (
-        timezone.now(), clinician, clinician.signature_name)
+        timezone.now(),
+        clinician,
+        clinician.signature_name,
+    )
     version.content_hash = version.compute_hash()
     version.save()
     return version
@@ -133,9 +148,15 @@ def test_the_supervisor_sees_overdue_reviews_of_supervisees_clients(cast, login)
 def test_a_superseded_version_says_so(cast, login):
     first = t.make_plan(cast.client, cast.alice)
     second = actions.start_version(by=cast.alice, client=cast.client)
-    actions.save_structure(by=cast.alice, version=second, structure=second.structure() | {
-        "client_agreement_date": timezone.localdate().isoformat(),
-        "client_agreement_method": "verbal"})
+    actions.save_structure(
+        by=cast.alice,
+        version=second,
+        structure=second.structure()
+        | {
+            "client_agreement_date": timezone.localdate().isoformat(),
+            "client_agreement_method": "verbal",
+        },
+    )
     actions.sign_version(by=cast.alice, version=second)
     page = login(cast.alice).get(f"/plans/versions/{first.pk}/").content.decode()
     assert "Superseded" in page and "A later version of this plan has been signed" in page
@@ -161,21 +182,53 @@ def _post(login, cast, data):
 
 def test_a_whole_plan_is_built_with_the_small_forms_and_signed(cast, login, draft):
     diagnosis = cast.client.diagnoses.first()
-    assert _post(login, cast, {"op": "add_problem", "diagnosis_id": diagnosis.pk,
-                               "text": "Fictional low mood."}).status_code == 302
+    assert (
+        _post(
+            login,
+            cast,
+            {"op": "add_problem", "diagnosis_id": diagnosis.pk, "text": "Fictional low mood."},
+        ).status_code
+        == 302
+    )
     problem = _fresh(draft).structure()["problems"][0]
     assert problem["diagnosis_code"] == diagnosis.code
     _post(login, cast, {"op": "add_goal", "parent": problem["key"], "text": "Enjoy days again."})
     goal = _fresh(draft).structure()["problems"][0]["goals"][0]
     target_date = (timezone.localdate() + timedelta(days=60)).isoformat()
-    _post(login, cast, {"op": "add_objective", "parent": goal["key"], "text": "Walk daily.",
-                        "baseline": "0 walks a week", "target": "5 walks a week",
-                        "target_date": target_date, "status": "not_started"})
-    _post(login, cast, {"op": "add_intervention", "parent": problem["key"],
-                        "modality": "Behavioral activation", "frequency": "Weekly",
-                        "responsible_user_id": cast.alice.pk})
-    _post(login, cast, {"op": "header", "client_agreement_date": timezone.localdate(),
-                        "client_agreement_method": "signed_paper", "review_due": ""})
+    _post(
+        login,
+        cast,
+        {
+            "op": "add_objective",
+            "parent": goal["key"],
+            "text": "Walk daily.",
+            "baseline": "0 walks a week",
+            "target": "5 walks a week",
+            "target_date": target_date,
+            "status": "not_started",
+        },
+    )
+    _post(
+        login,
+        cast,
+        {
+            "op": "add_intervention",
+            "parent": problem["key"],
+            "modality": "Behavioral activation",
+            "frequency": "Weekly",
+            "responsible_user_id": cast.alice.pk,
+        },
+    )
+    _post(
+        login,
+        cast,
+        {
+            "op": "header",
+            "client_agreement_date": timezone.localdate(),
+            "client_agreement_method": "signed_paper",
+            "review_due": "",
+        },
+    )
     structure = _fresh(draft).structure()
     objective = structure["problems"][0]["goals"][0]["objectives"][0]
     assert objective["target"] == "5 walks a week" and objective["target_date"] == target_date
@@ -193,8 +246,19 @@ def test_a_whole_plan_is_built_with_the_small_forms_and_signed(cast, login, draf
 def test_items_are_updated_and_removed_by_key(cast, login, draft):
     actions.save_structure(by=cast.alice, version=draft, structure=t.plan_structure(cast.client))
     objective = _fresh(draft).structure()["problems"][0]["goals"][0]["objectives"][0]
-    _post(login, cast, {"op": "update_objective", "key": objective["key"], "text": "Changed.",
-                        "baseline": "b", "target": "t", "target_date": "", "status": "revised"})
+    _post(
+        login,
+        cast,
+        {
+            "op": "update_objective",
+            "key": objective["key"],
+            "text": "Changed.",
+            "baseline": "b",
+            "target": "t",
+            "target_date": "",
+            "status": "revised",
+        },
+    )
     updated = _fresh(draft).structure()["problems"][0]["goals"][0]["objectives"][0]
     assert updated["key"] == objective["key"] and updated["text"] == "Changed."
     assert updated["status"] == "revised" and updated["target_date"] is None
@@ -207,8 +271,16 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(cast, login, dr
     actions.save_structure(by=cast.alice, version=draft, structure=t.plan_structure(cast.client))
     before = _fresh(draft).structure()
     goal = before["problems"][0]["goals"][0]
-    response = _post(login, cast, {"op": "add_objective", "parent": goal["key"],
-                                   "text": "Sleep better", "target_date": "31/02/2026"})
+    response = _post(
+        login,
+        cast,
+        {
+            "op": "add_objective",
+            "parent": goal["key"],
+            "text": "Sleep better",
+            "target_date": "31/02/2026",
+        },
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Nothing was changed" in page and "must be a date (YYYY-MM-DD)" in page
@@ -216,11 +288,14 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(cast, login, dr
     assert PlanVersion.objects.get(pk=draft.pk).structure() == before
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"op": "remove_goal", "key": "not-a-key"}, "no longer in this draft"),
-    ({"op": "explode"}, "unknown change"),
-    ({"op": "header", "client_agreement_method": "telepathy"}, "client_agreement_method"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"op": "remove_goal", "key": "not-a-key"}, "no longer in this draft"),
+        ({"op": "explode"}, "unknown change"),
+        ({"op": "header", "client_agreement_method": "telepathy"}, "client_agreement_method"),
+    ],
+)
 def test_malformed_posts_answer_400(cast, login, draft, data, message):
     response = _post(login, cast, data)
     assert response.status_code == 400 and message in response.content.decode()
