@@ -1,4 +1,5 @@
-"""Checking every signed note and addendum against its hash and the audit chain.
+"""Checking every signed note, addendum and treatment-plan version against its hash and
+the audit chain.
 
 A signed record is intact when its ciphertext opens under its own row's associated data
 (so it was neither edited nor swapped with another row's), the SHA-256 of what it says
@@ -13,6 +14,7 @@ from psynote.audit.models import AuditEvent
 from psynote.lib import canonical_json
 from psynote.lib.crypto import DecryptionError
 from psynote.notes.models import Addendum, ProgressNote
+from psynote.plans.models import PlanVersion
 
 
 @dataclass
@@ -69,3 +71,11 @@ def signed_records_problems(practice_id: int) -> Iterator[Problem]:
         if problem := _check("addendum", addendum, addenda):
             yield problem
     yield from _gone("addendum", addenda, seen)
+    plans = _chained_hashes(practice_id, "plan.sign")
+    seen = set()
+    for version in (PlanVersion.objects.signed().filter(plan__client__practice_id=practice_id)
+                    .select_related("plan__client").iterator(chunk_size=2000)):
+        seen.add(str(version.pk))
+        if problem := _check("treatment plan version", version, plans):
+            yield problem
+    yield from _gone("treatment plan version", plans, seen)
