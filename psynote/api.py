@@ -42,6 +42,7 @@ from pydantic import ConfigDict, Field
 from psynote.accounts.models import ApiToken
 from psynote.audit import log
 from psynote.notes.models import SignedRecordLocked
+from psynote.plans.models import SignedPlanLocked
 
 logger = logging.getLogger(__name__)
 
@@ -305,5 +306,6 @@ api.add_exception_handler(DjangoValidationError, _on_validation_error)
 api.add_exception_handler(HttpError, _on_http_error)
 api.add_exception_handler(Http404, _on_not_found)
 api.add_exception_handler(SignedRecordLocked, _on_signed)
+api.add_exception_handler(SignedPlanLocked, _on_signed)
 api.add_exception_handler(PermissionDenied, _on_permission_denied)
 api.add_exception_handler(SuspiciousOperation, _on_suspicious)

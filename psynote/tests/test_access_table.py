@@ -94,6 +94,12 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "disclosure_accounting": ("GET", only("alice", "pria")),
     "disclosure_log": ("GET", only("pria")),
     "practice_key": ("GET", only("alice", "bob", "sam", "ada", "pria")),
+    "plan_detail": ("GET", only(*CLINICAL)),
+    "plan_version": ("GET", only(*CLINICAL)),
+    "plan_edit": ("GET", only(*CLINICAL)),
+    "plan_start": ("POST", only(*CLINICAL)),
+    "plan_sign": ("POST", only(*CLINICAL)),
+    "plan_discard": ("POST", only(*CLINICAL)),
 }
 
 # "METHOD /api/v1/path" → expectations. Listings of what the caller may see are HIDE.
@@ -131,6 +137,13 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/authorizations/{authorization_id}/revoke": only(*CLINICAL),
     "POST /api/v1/clients/{client_id}/disclosures": only(*CLINICAL),
     "GET /api/v1/clients/{client_id}/accounting-of-disclosures": only("alice", "pria"),
+    "GET /api/v1/clients/{client_id}/plans": only(*CLINICAL),
+    "POST /api/v1/clients/{client_id}/plans/draft": only(*CLINICAL),
+    "GET /api/v1/plans/versions/{version_id}": only(*CLINICAL),
+    "PUT /api/v1/plans/versions/{version_id}": only(*CLINICAL),
+    "DELETE /api/v1/plans/versions/{version_id}": only(*CLINICAL),
+    "POST /api/v1/plans/versions/{version_id}/sign": only(*CLINICAL),
+    "GET /api/v1/clients/{client_id}/objectives": only(*CLINICAL),
 }
 
 
@@ -235,6 +248,7 @@ def records(cast):
         by=alice, client=cast.client, recipient_name="Dr Table", purpose="Care",
         expires_on=date(2099, 1, 1), scope={"diagnoses"}, signed_form=b"%PDF-1.4\n%%EOF\n",
     )
+    plan = t.make_plan(cast.client, alice)  # a signed treatment plan version
     return SimpleNamespace(
         cast=cast,
         ids={
@@ -250,6 +264,7 @@ def records(cast):
             "alert_id": administration.risk_alert.pk,
             "token": link_token,
             "authorization_id": authorization.pk,
+            "version_id": plan.pk,
         },
         marker=str(cast.client.pk),
     )
