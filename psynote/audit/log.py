@@ -15,6 +15,17 @@ from psynote.audit.models import AuditEvent, ChainHead
 _CLIPPED = ("actor_name", "action", "target_type", "target_id", "client_id", "ip")
 
 
+def _visible_nul(value: Any) -> Any:
+    """NUL shown as \\x00: PostgreSQL cannot turn a JSON \\u0000 into text."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00")
+    if isinstance(value, dict):
+        return {_visible_nul(k): _visible_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_visible_nul(v) for v in value]
+    return value
+
+
 def _now_text() -> str:
     return timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -45,11 +56,10 @@ def record(
             "client_id": str(client_id or ""),
             "ip": current_ip.get() if ip is None else ip,
         }
-        for name in _CLIPPED:  # what the generated columns can hold; PostgreSQL's JSON
-            # cannot hold NUL, so it is kept visible instead
-            text = str(values[name]).replace("\x00", "\\x00")
+        for name in _CLIPPED:  # what the generated columns can hold
+            text = _visible_nul(str(values[name]))
             values[name] = text[: AuditEvent._meta.get_field(name).output_field.max_length]
-        values["detail"] = detail or {}
+        values["detail"] = _visible_nul(detail or {})
         payload = chain.payload(values)
         previous = bytes(head.hash) if head.seq else chain.GENESIS
         digest = chain.link(previous, payload)

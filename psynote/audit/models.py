@@ -3,10 +3,18 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 
+class _PayloadJSON(models.JSONField):
+    """The payload read as JSON. PostgreSQL's `json` (not `jsonb`) keeps each value's text
+    as written, so a generated column shows the same canonical text on both engines."""
+
+    def db_type(self, connection):  # type: ignore[no-untyped-def]
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+
 def _from_payload(key: str, max_length: int = 200) -> models.GeneratedField:
     """A column the database derives from the payload: it cannot be edited on its own."""
     return models.GeneratedField(
-        expression=KeyTextTransform(key, Cast("payload", output_field=models.JSONField())),
+        expression=KeyTextTransform(key, Cast("payload", output_field=_PayloadJSON())),
         output_field=models.CharField(max_length=max_length),
         db_persist=True,
     )
