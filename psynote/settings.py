@@ -127,7 +127,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions end with the browser and after IDLE_TIMEOUT_MINUTES without a request.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = IDLE_TIMEOUT_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle-logout middleware re-saves the session at most once a minute; saving it on
+# every request would make every page view a database write.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -10,6 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from psynote.audit import log
 
 
+# How stale the recorded activity may get: the timeout is kept to within this much, and a
+# burst of requests costs one session write, not one each.
+TOUCH_SECONDS = 60
+
+
 class IdleLogoutMiddleware:
     """Log out after PSYNOTE_IDLE_TIMEOUT_MINUTES without a request (164.312(a)(2)(iii)).
 
@@ -31,6 +36,6 @@ class IdleLogoutMiddleware:
                 if not request.path.startswith("/api/"):
                     messages.info(request, "You were logged out after a period of inactivity.")
                     return redirect_to_login(request.get_full_path())
-            else:
-                request.session["last_activity"] = now
+            elif now - last >= TOUCH_SECONDS or "last_activity" not in request.session:
+                request.session["last_activity"] = now  # saves the session, renewing its age
         return self.get_response(request)
