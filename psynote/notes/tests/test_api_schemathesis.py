@@ -59,7 +59,8 @@ def _send(case: Any, record: dict[str, Any]) -> Any:
     for name, value in list((case.path_parameters or {}).items()):
         if _is_uuid(value):
             kind = "pnote_id" if case.path.startswith("/api/v1/psychotherapy-notes") else name
-            case.path_parameters[name] = record[kind]
+            # A route whose kind of id the fixture lacks gets a random one (a 404 path).
+            case.path_parameters[name] = record.get(kind, value)
     kwargs = case.as_transport_kwargs(base_url="http://testserver")
     headers = {k: v for k, v in kwargs["headers"].items() if k.lower() != "content-type"}
     headers["Authorization"] = f"Bearer {record['token']}"
