@@ -356,6 +356,215 @@ def psychotherapy_note_document(note: PsychotherapyNote) -> dict[str, Any]:
     return validated(resource)
 
 
+# ---- authorizations --------------------------------------------------------------------
+
+# What each record kind of an authorization covers, as FHIR resource types
+# (Consent.provision.class, extensible binding to the resource types).
+SCOPE_RESOURCES = {
+    "demographics": ("Patient",),
+    "diagnoses": ("Condition",),
+    "progress_notes": ("Encounter", "DocumentReference"),
+    "plans": ("CarePlan", "Goal"),
+    "measures": ("QuestionnaireResponse", "Observation"),
+}
+
+
+def _authorizations(client: Client) -> list[Any]:
+    """The client's authorizations that may travel with the record.
+
+    An authorization naming psychotherapy notes is left out: its existence says that
+    psychotherapy notes exist, and they never enter FHIR resources (DOMAIN.md §1.1-1.2)."""
+    from psynote.exchange.models import Authorization
+
+    return list(Authorization.objects.filter(client=client, scope_psychotherapy_notes=False)
+                .order_by("created_at", "id"))
+
+
+def consent(authorization: Any) -> dict[str, Any]:
+    """An authorization (release of information) as a Consent (DOMAIN.md §6.3).
+
+    Included with `demographics` in scope: an authorization names the client and who may
+    receive their record, which is demographic, not clinical, content. The signed form
+    itself stays in the practice: the Consent says how it was signed, not what it shows."""
+    signed_at = authorization.signed_on_screen_at or authorization.created_at
+    if authorization.signed_on_screen_name:
+        source = {"title": f"Signed on screen by {authorization.signed_on_screen_name}",
+                  "creation": _instant(signed_at)}
+    else:
+        source = {"contentType": authorization.signed_form_type,
+                  "title": authorization.signed_form_name or "Signed authorization form",
+                  "size": authorization.signed_form_size, "creation": _instant(signed_at)}
+    end = authorization.expires_on
+    if authorization.revoked_at is not None:
+        end = min(end, timezone.localtime(authorization.revoked_at).date())
+    provision: dict[str, Any] = {
+        "type": "permit",
+        "period": {"start": timezone.localtime(authorization.created_at).date().isoformat(),
+                   "end": end.isoformat()},
+        "actor": [{"role": {"coding": [{"system": codes.PARTICIPATION_TYPE, "code": "IRCP",
+                                        "display": "information recipient"}]},
+                   "reference": {"display": authorization.recipient_display}}],
+        "action": [{"coding": [{"system": codes.CONSENT_ACTION, "code": "disclose",
+                                "display": "Disclose"}]}],
+        "class": [{"system": codes.RESOURCE_TYPES, "code": kind}
+                  for scope in sorted(authorization.scope)
+                  for kind in SCOPE_RESOURCES.get(scope, ())],
+    }
+    if authorization.date_from or authorization.date_to:
+        provision["dataPeriod"] = {
+            **({"start": authorization.date_from.isoformat()} if authorization.date_from
+               else {}),
+            **({"end": authorization.date_to.isoformat()} if authorization.date_to else {}),
+        }
+    return validated({
+        "resourceType": "Consent",
+        "id": str(authorization.pk),
+        "extension": [{"url": codes.PURPOSE_EXTENSION, "valueString": authorization.purpose}],
+        "status": codes.CONSENT_STATUS[authorization.status()],
+        "scope": {"coding": [{"system": codes.CONSENT_SCOPE, "code": "patient-privacy",
+                              "display": "Privacy Consent"}]},
+        "category": [{"coding": [codes.loinc_coding(*codes.CONSENT_CATEGORY)]}],
+        "patient": _ref("Patient", authorization.client_id),
+        "dateTime": _instant(signed_at),
+        "performer": [_ref("Patient", authorization.client_id)],
+        "sourceAttachment": source,
+        "policyRule": {"coding": [{"system": codes.CONSENT_POLICY, "code": "hipaa-auth",
+                                   "display": "HIPAA Authorization"}]},
+        "provision": provision,
+    })
+
+
+# ---- treatment plan ---------------------------------------------------------------------
+
+
+def _plan_version(client: Client, date_range: DateRange) -> Any:
+    """The plan version to export: the newest signed one (the version in force) among
+    those signed within the date range; None without one or without the plans app."""
+    from psynote.exchange import selection
+
+    versions = selection.plan_versions(client, date_range)
+    if versions is None:
+        return None
+    version = versions.with_superseded().select_related("plan__client").last()
+    return version
+
+
+def _goal_status(statuses: list[str]) -> tuple[str, str | None]:
+    """Goal.lifecycleStatus and achievementStatus from its objectives' statuses."""
+    open_ = [s for s in statuses if s in ("not_started", "in_progress", "revised")]
+    if statuses and not open_:
+        if "achieved" in statuses:
+            return "completed", "achieved"
+        return "cancelled", None
+    if any(s in ("in_progress", "revised", "achieved") for s in statuses):
+        return "active", "in-progress"
+    return "active", None
+
+
+def plan_resources(version: Any, *, diagnoses: bool) -> Iterator[dict[str, Any]]:
+    """A signed treatment-plan version as a CarePlan, one Goal per goal (its objectives'
+    targets as Goal.target) and the signature's Provenance. Problems point at their
+    Conditions only when diagnoses are disclosed too."""
+    structure = version.structure()
+    client_id = version.plan.client_id
+    started = version.client_agreement_date.isoformat()
+    goal_ids: list[str] = []
+    addresses: list[dict[str, str]] = []
+    activities: list[dict[str, Any]] = []
+    goals: list[dict[str, Any]] = []
+    for problem in structure["problems"]:
+        problem_refs = ([_ref("Condition", problem["diagnosis_id"])]
+                        if diagnoses and problem["diagnosis_id"] else [])
+        addresses += problem_refs
+        for goal in problem["goals"]:
+            objectives = goal["objectives"]
+            lifecycle, achievement = _goal_status([o["status"] for o in objectives])
+            targets = []
+            for objective in objectives:
+                target: dict[str, Any] = {
+                    "measure": {"text": objective["text"] or "Objective"},
+                    "detailString": objective["target"] or objective["text"] or "See measure",
+                }
+                if objective["target_date"]:
+                    target["dueDate"] = objective["target_date"]
+                targets.append(target)
+            notes = [{"text": f"Objective: {o['text']}. Baseline: {o['baseline']}. "
+                              f"Status: {o['status'].replace('_', ' ')}."}
+                     for o in objectives if o["baseline"] or o["text"]]
+            resource: dict[str, Any] = {
+                "resourceType": "Goal",
+                "id": goal["key"],
+                "lifecycleStatus": lifecycle,
+                "description": {"text": goal["text"] or "Treatment goal"},
+                "subject": _ref("Patient", client_id),
+                "startDate": started,
+                "expressedBy": _ref("Practitioner", version.signed_by_id),
+            }
+            if achievement:
+                resource["achievementStatus"] = {"coding": [{
+                    "system": codes.GOAL_ACHIEVEMENT, "code": achievement}]}
+            if targets:
+                resource["target"] = targets
+            if problem_refs:
+                resource["addresses"] = problem_refs
+            if notes:
+                resource["note"] = notes
+            goals.append(validated(resource))
+            goal_ids.append(goal["key"])
+        for intervention in problem["interventions"]:
+            who = intervention["responsible"]
+            words = ", ".join(w for w in (intervention["modality"], intervention["frequency"],
+                                          f"by {who}" if who else "") if w)
+            detail: dict[str, Any] = {"status": "in-progress",
+                                      "description": words or "Intervention"}
+            if intervention["responsible_user_id"]:
+                detail["performer"] = [_ref("Practitioner",
+                                            intervention["responsible_user_id"])]
+            activities.append({"detail": detail})
+    problems = [p["text"] for p in structure["problems"] if p["text"]]
+    care_plan: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": str(version.pk),
+        "identifier": [{"system": codes.CONTENT_HASH_SYSTEM, "value": version.content_hash}],
+        "status": codes.CAREPLAN_STATUS[version.status],
+        "intent": "plan",
+        "title": f"Treatment plan, version {version.number}",
+        "subject": _ref("Patient", client_id),
+        "period": {"start": started},
+        "created": _instant(version.signed_at),
+        "author": _ref("Practitioner", version.signed_by_id),
+        "note": [{"text": f"Agreed with the client on {started} "
+                          f"({version.get_client_agreement_method_display().lower()}); "
+                          f"review due {version.review_due.isoformat()}."}],
+    }
+    if problems:
+        care_plan["description"] = "Problems: " + "; ".join(problems)
+    if addresses:
+        care_plan["addresses"] = list({a["reference"]: a for a in addresses}.values())
+    if goal_ids:
+        care_plan["goal"] = [_ref("Goal", key) for key in goal_ids]
+    if activities:
+        care_plan["activity"] = activities
+    yield validated(care_plan)
+    yield from goals
+    who = _ref("Practitioner", version.signed_by_id)
+    yield validated({
+        "resourceType": "Provenance",
+        "id": f"sign-{version.pk}",
+        "extension": [{"url": codes.CONTENT_HASH_EXTENSION, "valueString": version.content_hash}],
+        "target": [_ref("CarePlan", version.pk)],
+        "recorded": _instant(version.signed_at),
+        "reason": [{"text": f"Signature of treatment plan version {version.number}"}],
+        "agent": [{"type": {"coding": [{"system": codes.PROVENANCE_PARTICIPANT,
+                                        "code": "author", "display": "Author"}]},
+                   "who": who}],
+        "signature": [{"type": [{"system": codes.SIGNATURE_TYPE,
+                                 "code": codes.AUTHORS_SIGNATURE,
+                                 "display": "Author's Signature"}],
+                       "when": _instant(version.signed_at), "who": who}],
+    })
+
+
 # ---- a client's record ------------------------------------------------------------------
 
 
@@ -373,6 +582,12 @@ def user_ids(client: Client, scope: frozenset[str], date_range: DateRange) -> se
                 if a.created_by_id}
     if "psychotherapy_notes" in scope:
         ids |= {n.author_id for n in _psychotherapy_notes(client, date_range)}
+    if "plans" in scope:
+        version = _plan_version(client, date_range)
+        if version is not None:
+            ids.add(version.signed_by_id)
+            ids |= {i.responsible_user_id for i in version.interventions.all()
+                    if i.responsible_user_id}
     return ids
 
 
@@ -435,8 +650,13 @@ def client_resources(client: Client, scope: Iterable[str], date_range: DateRange
     if "psychotherapy_notes" in scope:
         for note in _psychotherapy_notes(client, date_range):
             yield psychotherapy_note_document(note)
-    # TODO(plans): CarePlan + Goal once psynote.plans is committed; Consent once the
-    # exchange app's Authorization model exists.
+    if "plans" in scope:
+        version = _plan_version(client, date_range)
+        if version is not None:
+            yield from plan_resources(version, diagnoses="diagnoses" in scope)
+    if "demographics" in scope:
+        for authorization in _authorizations(client):
+            yield consent(authorization)
 
 
 def client_bundle(client: Client, scope: set[str],
@@ -450,6 +670,31 @@ def client_bundle(client: Client, scope: set[str],
         "timestamp": _instant(timezone.now()),
         "entry": entries,
     })
+
+
+NDJSON_TYPE = "application/fhir+ndjson"
+
+
+def client_ndjson(client: Client, scope: Iterable[str],
+                  date_range: DateRange = (None, None)) -> dict[str, Any]:
+    """The client's record as Bulk-Data-style NDJSON for the disclosure gate (DOMAIN.md
+    §6.4): resource type → its resources, which the gate writes one type per file
+    (`<Type>.ndjson`, one canonical-JSON resource per LF-ended line), and
+    `bulk-manifest` → the Bulk Data manifest naming those files. The name avoids the
+    package's own manifest.json, which signs them all."""
+    files: dict[str, Any] = {}
+    for resource in client_resources(client, scope, date_range):
+        files.setdefault(resource["resourceType"], []).append(resource)
+    files["bulk-manifest"] = {
+        "transactionTime": _instant(timezone.now()),
+        "request": f"Patient/{client.pk}/$export",
+        "requiresAccessToken": False,
+        "output": [{"type": kind, "url": f"{kind}.ndjson", "count": len(files[kind])}
+                   for kind in sorted(files) if kind != "bulk-manifest"],
+        "error": [],
+        "extension": {"psynote": {"outputFormat": NDJSON_TYPE}},
+    }
+    return files
 
 
 def dumps(resource: dict[str, Any]) -> str:

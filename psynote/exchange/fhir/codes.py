@@ -95,7 +95,7 @@ def icd10_coding(code: str) -> dict[str, str]:
 
 @cache
 def _loinc_codes() -> set[str]:
-    known = {PROGRESS_NOTE_TYPE[0]}
+    known = {PROGRESS_NOTE_TYPE[0], CONSENT_CATEGORY[0]}
     for instrument in library.load_all().values():
         known.update(c for c in (instrument.loinc_panel, instrument.loinc_total) if c)
         for item in instrument.items:
@@ -103,6 +103,32 @@ def _loinc_codes() -> set[str]:
                 known.add(item.loinc)
             known.update(o.loinc for o in item.options if o.loinc)
     return known
+
+
+# Consent (DOMAIN.md §6.3: "Authorization ... Consent"). Codes from the FHIR R4 value sets
+# bound to Consent: category (example binding, hl7.org/fhir/R4/valueset-consent-category:
+# LOINC 64292-6 Release of information consent), scope (required: consentscope
+# patient-privacy), policyRule (extensible: consentpolicycodes hipaa-auth), provision
+# action (example: consentaction disclose), actor role (extensible, security-role-type:
+# v3-ParticipationType IRCP information recipient) and provision class (extensible:
+# FHIR resource types).
+CONSENT_CATEGORY = ("64292-6", "Release of information consent")
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+CONSENT_POLICY = "http://terminology.hl7.org/CodeSystem/consentpolicycodes"
+CONSENT_ACTION = "http://terminology.hl7.org/CodeSystem/consentaction"
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+RESOURCE_TYPES = "http://hl7.org/fhir/resource-types"
+# Authorization.status() -> Consent.status (R4: draft|proposed|active|rejected|inactive|
+# entered-in-error): an expired or revoked authorization no longer permits anything.
+CONSENT_STATUS = {"active": "active", "expired": "inactive", "revoked": "inactive"}
+PURPOSE_EXTENSION = f"{LOCAL}:fhir:StructureDefinition:disclosure-purpose"
+
+# CarePlan / Goal (DOMAIN.md §6.3 "Treatment plan / goals"). R4 required bindings:
+# CarePlan.status (draft|active|on-hold|revoked|completed|entered-in-error|unknown),
+# CarePlan.intent (plan), Goal.lifecycleStatus, Goal.achievementStatus (goal-achievement,
+# preferred binding).
+CAREPLAN_STATUS = {"in_force": "active", "superseded": "revoked", "draft": "draft"}
+GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 
 
 def loinc_coding(code: str, display: str | None = None) -> dict[str, str]:
