@@ -7,6 +7,13 @@ are sealed under their client's key with `content_hash = note.compute_hash()`, a
 audit events form the same chain `psynote.audit.log.record` would have written (built
 with `chain.payload` and `chain.link`), with one `note.sign` event per note carrying its
 content hash. Everything here is fictional.
+
+With `measures=True` (the main benchmark) the practice also holds standard measures:
+PHQ-9 and GAD-7 administrations scored through `psynote.measures.scoring` and bulk-inserted
+with their `measure.administer` events in the chain, one client with a long history, one
+clinician with a large caseload, and one signed treatment plan per client, written through
+`psynote.plans.actions` after the chain is built (so each appends its events the way a
+clinician's would, and `psynote verify` checks the signed versions).
 """
 
 import random
@@ -27,6 +34,8 @@ from psynote.audit import chain
 from psynote.audit.models import AuditEvent, ChainHead
 from psynote.clients import icd10
 from psynote.clients.models import CareTeamMember, Client, Diagnosis
+from psynote.measures import library, scoring
+from psynote.measures.models import Administration
 from psynote.notes.models import ProgressNote
 from psynote.notes.templates import INTERVENTION_KEYS, MSE_FIELDS, empty_content
 from psynote.visits.models import Session
@@ -37,6 +46,13 @@ CLINICIAN_PREFIX = "bench-clinician-"
 ADMIN_USERNAME = "bench-admin"
 
 FULL = {"clinicians": 50, "clients": 5_000, "notes": 100_000, "events": 1_000_000}
+# Standard measures: PHQ-9 and GAD-7 taken together at the start of sessions, so 20
+# administrations are 10 of each; one client has a long history (two years, weekly) and
+# the last clinician carries a large caseload, the two pages the benchmark times.
+ADMINISTRATIONS_PER_CLIENT = 20
+LONG_HISTORY_ADMINISTRATIONS = 200
+LARGE_CASELOAD = 150
+MEASURE_BATCH = 5_000
 NOTE_BATCH = 5_000
 EVENT_BATCH = 10_000
 HISTORY_DAYS = 730
@@ -154,8 +170,11 @@ def _text(rng: random.Random, low: int, high: int) -> str:
 
 
 class Generator:
-    def __init__(self, scale: Scale, *, seed: int = 2026, log: Any = print) -> None:
+    def __init__(
+        self, scale: Scale, *, seed: int = 2026, log: Any = print, measures: bool = False
+    ) -> None:
         self.scale = scale
+        self.with_measures = measures
         self.rng = random.Random(seed)
         self.log = log
         self.now = timezone.now()
@@ -172,12 +191,18 @@ class Generator:
     def run(self) -> dict[str, Any]:
         started = time.perf_counter()
         steps: dict[str, float] = {}
-        for name, step in (
+        steps_to_run = [
             ("users", self.users),
             ("clients", self.clients),
             ("sessions and signed notes", self.notes),
-            ("audit chain", self.audit_chain),
-        ):
+        ]
+        if self.with_measures:
+            steps_to_run.append(("measure administrations", self.measures))
+        steps_to_run.append(("audit chain", self.audit_chain))
+        if self.with_measures:
+            steps_to_run.append(("treatment plans (through the actions)", self.plans))
+        self.plan_events = 0
+        for name, step in steps_to_run:
             t0 = time.perf_counter()
             step()
             steps[name] = time.perf_counter() - t0
@@ -186,6 +211,8 @@ class Generator:
             "seconds": time.perf_counter() - started,
             "steps": steps,
             "practice_id": self.practice.pk,
+            "plan_events": self.plan_events,
+            **({"measures": self.measures_meta} if self.with_measures else {}),
         }
 
     @transaction.atomic
@@ -240,8 +267,19 @@ class Generator:
         self.first_session: dict[str, date] = {}
         self.diagnosis_code: dict[str, str] = {}
         self.clinician_of: dict[str, User] = {}
+        # With measures, the last clinician takes the first LARGE_CASELOAD clients (or what
+        # the scale allows) and the others share the rest in turn.
+        others = self.clinicians[:-1]
+        large = 0
+        if self.with_measures:
+            large = min(LARGE_CASELOAD, self.scale.clients - len(others))
         for i in range(self.scale.clients):
-            clinician = self.clinicians[i % len(self.clinicians)]
+            if i < large:
+                clinician = self.clinicians[-1]
+            elif large:
+                clinician = others[(i - large) % len(others)]
+            else:
+                clinician = self.clinicians[i % len(self.clinicians)]
             client = Client(
                 id=uuid.uuid4(),
                 practice=self.practice,
@@ -416,6 +454,161 @@ class Generator:
             note=(str(note.pk), str(client.pk), self.clinician_index[clinician.pk]),
         )
         return session, note
+
+    # --- standard measures ---------------------------------------------------------------
+
+    def measures(self) -> None:
+        """PHQ-9 and GAD-7 in pairs at the client's first sessions; the first client of the
+        large caseload has LONG_HISTORY_ADMINISTRATIONS, weekly up to last week."""
+        instruments = [library.get("phq9"), library.get("gad7")]
+        pairs = ADMINISTRATIONS_PER_CLIENT // len(instruments)
+        long_pairs = LONG_HISTORY_ADMINISTRATIONS // len(instruments)
+        self.long_history_client = self.clients_list[0]
+        batch: list[Administration] = []
+        total = 0
+        for client in self.clients_list:
+            clinician = self.clinician_of[str(client.pk)]
+            if client is self.long_history_client:
+                last = timezone.localdate() - timedelta(days=7)
+                days = [last - timedelta(days=7 * (long_pairs - 1 - k)) for k in range(long_pairs)]
+            else:
+                first = self.first_session[str(client.pk)]
+                days = [first + timedelta(days=7 * k) for k in range(pairs)]
+            for instrument in instruments:
+                for day, target in zip(days, self._trajectory(instrument, len(days)), strict=True):
+                    batch.append(self._administration(client, clinician, instrument, day, target))
+            if len(batch) >= MEASURE_BATCH:
+                total += self._flush_measures(batch)
+                batch = []
+        total += self._flush_measures(batch)
+        self.measures_meta = {
+            "administrations": total,
+            "long_history_client": str(self.long_history_client.pk),
+            "long_history_administrations": long_pairs * len(instruments),
+            "large_caseload_clinician": self.clinicians[-1].username,
+            "large_caseload_clients": sum(
+                1 for c in self.clinician_of.values() if c.pk == self.clinicians[-1].pk
+            ),
+        }
+
+    def _trajectory(self, instrument: library.Instrument, count: int) -> list[int]:
+        """Totals over a course of treatment: a start somewhere between mild and severe,
+        drifting down towards half of it, with week-to-week noise."""
+        rng = self.rng
+        top = sum(max(item.values) for item in instrument.scored_items if item.number != 9)
+        start = rng.randint(round(top * 0.3), round(top * 0.8))
+        floor = start // 2
+        totals, current = [], float(start)
+        for _ in range(count):
+            totals.append(max(0, min(top, round(current + rng.uniform(-2, 2)))))
+            current += (floor - current) * 0.15
+        return totals
+
+    def _administration(
+        self,
+        client: Client,
+        clinician: User,
+        instrument: library.Instrument,
+        day: date,
+        target: int,
+    ) -> Administration:
+        """Answers that add up to `target`, scored by the real scorer. PHQ-9 item 9 stays 0:
+        a positive answer opens a risk alert, which would block signing the drafts the
+        benchmark signs."""
+        rng = self.rng
+        answers = {item.number: 0 for item in instrument.scored_items}
+        open_items = [n for n in answers if not (instrument.key == "phq9" and n == 9)]
+        for _ in range(target):
+            n = rng.choice(open_items)
+            answers[n] += 1
+            if answers[n] == 3:
+                open_items.remove(n)
+        result = scoring.score(instrument, answers)
+        at = timezone.make_aware(
+            datetime.combine(day, clock(rng.randrange(8, 18), rng.randrange(0, 60)))
+        )
+        administration = Administration(
+            id=uuid.uuid4(),
+            client=client,
+            instrument=instrument.key,
+            administered_at=at,
+            source=rng.choice(
+                (Administration.Source.IN_SESSION, Administration.Source.SELF_REPORT)
+            ),
+            created_by=clinician,
+            created_at=at,
+        )
+        administration.apply(result)
+        self._anchor(
+            at,
+            _event(
+                at,
+                clinician,
+                "measure.administer",
+                "administration",
+                administration.pk,
+                client.pk,
+                {
+                    "instrument": instrument.key,
+                    "total": result.total,
+                    "source": administration.source,
+                },
+                rng.choice(IPS),
+            ),
+        )
+        return administration
+
+    @staticmethod
+    @transaction.atomic
+    def _flush_measures(batch: list[Administration]) -> int:
+        Administration.objects.bulk_create(batch, batch_size=1000)
+        return len(batch)
+
+    def plans(self) -> None:
+        """One signed plan per client: a problem on the chart diagnosis, a goal, a
+        measurable objective and an intervention, through the real actions."""
+        from psynote.plans import actions as plan_actions
+
+        before = ChainHead.objects.get(practice_id=self.practice.pk).seq
+        today = timezone.localdate()
+        diagnoses = dict(
+            Diagnosis.objects.filter(client__practice=self.practice).values_list("client_id", "pk")
+        )
+        for client in self.clients_list:
+            clinician = self.clinician_of[str(client.pk)]
+            version = plan_actions.start_version(by=clinician, client=client)
+            structure = {
+                "client_agreement_date": today.isoformat(),
+                "client_agreement_method": "signed_screen",
+                "problems": [
+                    {
+                        "diagnosis_id": diagnoses[client.pk],
+                        "text": "Low mood and worry keep the client from work (fictional).",
+                        "goals": [
+                            {
+                                "text": "Return to a daily routine.",
+                                "objectives": [
+                                    {
+                                        "text": "Up by 8:00 on five mornings a week.",
+                                        "baseline": "Up by 8:00 on one morning a week.",
+                                        "target": "Five mornings a week; PHQ-9 below 10.",
+                                        "target_date": (today + timedelta(days=90)).isoformat(),
+                                        "status": "in_progress",
+                                    }
+                                ],
+                            }
+                        ],
+                        "interventions": [
+                            {"modality": "Individual CBT", "frequency": "weekly, 50 minutes"}
+                        ],
+                    }
+                ],
+            }
+            version = plan_actions.save_structure(
+                by=clinician, version=version, structure=structure
+            )
+            plan_actions.sign_version(by=clinician, version=version)
+        self.plan_events = ChainHead.objects.get(practice_id=self.practice.pk).seq - before
 
     def _events(self) -> Iterator[dict[str, Any]]:
         """The anchors in time order, with `note.view`/`client.view` filler between them

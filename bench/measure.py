@@ -151,3 +151,53 @@ def rate_of(operation: Callable[[], int]) -> Rate:
     t0 = time.perf_counter()
     items = operation()
     return Rate(items, time.perf_counter() - t0)
+
+
+# --- measures: the rows the measures pages read, by raw SQL ---
+
+
+def _timed_query(sql: str, params: tuple[object, ...], times: int) -> tuple[Latency, int]:
+    connection.ensure_connection()
+    cur = connection.connection.cursor()
+    rows = 0
+
+    def run(_: object) -> None:
+        nonlocal rows
+        cur.execute(sql, params)
+        rows = len(cur.fetchall())
+
+    try:
+        return Latency.of(timed_each(range(times), run)), rows
+    finally:
+        cur.close()
+
+
+def bare_history(client_id: uuid.UUID, times: int) -> tuple[Latency, int]:
+    """Every administration of one client in time order: what the trend charts read."""
+    from psynote.measures.models import Administration
+
+    table = Administration._meta.db_table
+    sqlite = connection.vendor == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        f"SELECT * FROM {table} WHERE client_id = {mark} "  # noqa: S608 - our names
+        "ORDER BY administered_at, created_at"
+    )
+    return _timed_query(sql, (client_id.hex if sqlite else client_id,), times)
+
+
+def bare_caseload(user_id: int, times: int) -> tuple[Latency, int]:
+    """The latest two administrations per client and measure over one clinician's
+    caseload: the rows the caseload outcome view reads for its scores."""
+    from psynote.clients.models import CareTeamMember
+    from psynote.measures.models import Administration
+
+    table, team = Administration._meta.db_table, CareTeamMember._meta.db_table
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    sql = (
+        "SELECT * FROM (SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.client_id, "  # noqa: S608
+        "a.instrument ORDER BY a.administered_at DESC, a.created_at DESC) AS rn "
+        f"FROM {table} a JOIN {team} m ON m.client_id = a.client_id "
+        f"WHERE m.user_id = {mark}) ranked WHERE rn <= 2"
+    )
+    return _timed_query(sql, (user_id,), times)

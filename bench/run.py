@@ -28,6 +28,7 @@ from psynote.clients.models import Client
 from psynote.notes import actions as note_actions
 from psynote.notes.integrity import signed_records_problems
 from psynote.notes.models import ProgressNote
+from psynote.plans.queries import active_objectives
 from psynote.visits import actions as visit_actions
 
 SIGN_P95_MS = 20.0
@@ -43,6 +44,8 @@ class Results:
     verify: dict[str, Any] = field(default_factory=dict)
     open: dict[str, Any] = field(default_factory=dict)
     sign: dict[str, Any] = field(default_factory=dict)
+    measures_client: dict[str, Any] = field(default_factory=dict)
+    measures_caseload: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -98,7 +101,8 @@ def run_verify(practice_id: int, results: Results, log: Any) -> None:
     # The same bytes verify hashes, held in memory: what hashing alone costs.
     payloads = [
         joined if isinstance(joined, bytes) else joined.encode()
-        for _, joined, _ in chain._rows(practice_id)
+        for batch in chain._batches(practice_id)
+        for _, joined, _ in batch
     ]
     bare = measure.bare_chain(payloads)
     del payloads
@@ -142,6 +146,12 @@ def prepare_drafts(clinician: User, count: int, seed: int) -> list[ProgressNote]
         )
         note = note_actions.start_note(by=clinician, session=session, template="soap")
         codes = list(client.diagnoses.values_list("code", flat=True))
+        # The client's signed plan has an open objective: the note rates it, as a
+        # clinician's would (a note that addresses none needs a reason at signing).
+        ratings = [
+            {"objective_key": o.key, "rating": "progressing", "comment": "Three mornings of five."}
+            for o in active_objectives(client)[:1]
+        ]
         note = note_actions.save_draft(
             by=clinician,
             note=note,
@@ -169,6 +179,7 @@ def prepare_drafts(clinician: User, count: int, seed: int) -> list[ProgressNote]
                     2,
                 ),
                 "diagnosis_codes": codes,
+                **({"objectives": ratings} if ratings else {}),
             },
         )
         drafts.append(note)
@@ -276,6 +287,82 @@ def run_http(
     }
     if connection.vendor == "postgresql":
         results.sign["bare_postgresql"] = asdict(measure.bare_postgresql_insert(pairs))
+    run_measures(meta, env, home, opens, seed, results, log)
+
+
+# --- measures pages -----------------------------------------------------------------------
+
+
+def run_measures(
+    meta: dict[str, Any],
+    env: dict[str, str],
+    home: Path,
+    requests: int,
+    seed: int,
+    results: Results,
+    log: Any,
+) -> None:
+    """The client's measures page (trend charts) for the client with the long history and
+    the caseload outcome view of the clinician with the large caseload, through gunicorn,
+    logged in as that clinician; each beside the raw SQL fetching the same rows."""
+    facts = meta.get("measures")
+    if not facts:
+        results.notes.append("measures pages not measured: the practice has no administrations")
+        return
+    clinician = User.objects.get(username=facts["large_caseload_clinician"])
+    client_id = uuid.UUID(facts["long_history_client"])
+    client_url = reverse("measures_client", args=[client_id])
+    caseload_url = reverse("measures_caseload")
+    count = max(20, requests // 3)
+    connection.close()
+    log(
+        f"Timing {count} GETs each of the measures page ({facts['long_history_administrations']}"
+        f" administrations) and the caseload outcome view ({facts['large_caseload_clients']}"
+        " clients) ..."
+    )
+    failures: list[str] = []
+    with web.Server(env, home / "gunicorn.log") as server:
+        browser = web.Browser(server.port)
+        browser.login(clinician.username, PASSWORD)
+
+        def get(url: str) -> Any:
+            def fetch(_: object) -> None:
+                status, _headers, body = browser.request("GET", url)
+                if status != 200:
+                    failures.append(f"GET {url}: status {status}")
+                elif url == client_url and body.count(b"<svg") < 2:
+                    failures.append(f"GET {url}: fewer than two trend charts")
+
+            return fetch
+
+        for url in (client_url, caseload_url):
+            for _ in range(WARM_UP):
+                get(url)(None)
+        cpu = [server.cpu_seconds()]
+        client_samples = measure.timed_each(range(count), get(client_url))
+        cpu.append(server.cpu_seconds())
+        caseload_samples = measure.timed_each(range(count), get(caseload_url))
+        cpu.append(server.cpu_seconds())
+    results.notes.extend(failures[:10])
+
+    log("Timing the bare queries for the same rows ...")
+    bare_client = measure.bare_history(client_id, count)
+    bare_caseload = measure.bare_caseload(clinician.pk, count)
+    results.measures_client = {
+        "latency": asdict(Latency.of(client_samples)),
+        "bare": asdict(bare_client[0]),
+        "rows": bare_client[1],
+        "server_cpu_ms": (cpu[1] - cpu[0]) * 1000 / count,
+        "failures": sum(1 for f in failures if client_url in f),
+    }
+    results.measures_caseload = {
+        "latency": asdict(Latency.of(caseload_samples)),
+        "bare": asdict(bare_caseload[0]),
+        "rows": bare_caseload[1],
+        "clients": facts["large_caseload_clients"],
+        "server_cpu_ms": (cpu[2] - cpu[1]) * 1000 / count,
+        "failures": sum(1 for f in failures if caseload_url in f),
+    }
 
 
 def _signed_bytes(note_ids: list[uuid.UUID]) -> list[tuple[bytes, bytes]]:
@@ -319,6 +406,17 @@ def report(results: Results, command: str, scale: Scale) -> str:
         f"Database: {db['backend']}; {scale.clinicians} clinicians, {scale.clients:,} clients, "
         f"{scale.notes:,} signed notes, {scale.events:,} audit events; generation "
         f"{db['generation_seconds']:.0f} s" + (" (reused)" if db.get("reused") else ""),
+        *(
+            [
+                f"Measures: {db['measures']['administrations']:,} PHQ-9/GAD-7 administrations "
+                f"(one client with {db['measures']['long_history_administrations']}), "
+                f"{db['measures']['large_caseload_clients']} clients on "
+                f"{db['measures']['large_caseload_clinician']}'s caseload; one signed "
+                "treatment plan per client"
+            ]
+            if db.get("measures")
+            else []
+        ),
         "",
         "| measure | Psynote | bare primitive (same run) | ratio | target |",
         "| --- | --- | --- | --- | --- |",
@@ -350,6 +448,31 @@ def report(results: Results, command: str, scale: Scale) -> str:
                 f"{pg['median_ms']:.3f} ms, p95 {pg['p95_ms']:.3f} ms | "
                 f"×{ours['p95_ms'] / pg['p95_ms']:,.0f} (p95) | |"
             )
+    for label, figures, what in (
+        (
+            "client's measures page with trend charts (GET /clients/<id>/measures/)",
+            results.measures_client,
+            "select of the client's administrations",
+        ),
+        (
+            "caseload outcome view (GET /caseload/outcomes/)",
+            results.measures_caseload,
+            "select of the latest two scores per client and measure (window function)",
+        ),
+    ):
+        if not figures:
+            lines.append(f"| {label} | not measured | | | — |")
+            continue
+        ours, bare = figures["latency"], figures["bare"]
+        size = (
+            f"{figures['clients']} clients, " if "clients" in figures else ""
+        ) + f"{figures['rows']:,} rows"
+        lines.append(
+            f"| {label}, {size}, n={ours['n']} | median {ours['median_ms']:.1f} ms, p95 "
+            f"{ours['p95_ms']:.1f} ms (server CPU {figures['server_cpu_ms']:.1f} ms/request) "
+            f"| {db['backend']} {what}: median {bare['median_ms']:.3f} ms, p95 "
+            f"{bare['p95_ms']:.3f} ms | ×{ours['p95_ms'] / bare['p95_ms']:,.0f} (p95) | — |"
+        )
     v = results.verify
     lines.append(
         f"| psynote verify: audit chain ({v['events']:,} events) | {v['events_per_s']:,.0f} "

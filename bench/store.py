@@ -19,6 +19,10 @@ from django.db import connection
 
 from bench.generate import PRACTICE_NAME, Generator, Scale
 
+# Bumped when the generated practice gains content, so an older one is rebuilt, not reused.
+# 2: measure administrations and one signed treatment plan per client.
+CONTENT_VERSION = 2
+
 
 class RefusedDatabase(Exception):
     pass
@@ -44,7 +48,12 @@ def prepare(home: Path, scale: Scale, *, regenerate: bool, log: Any = print) -> 
     """Make the working database hold a generated practice of `scale`; return its record."""
     wanted = asdict(scale)
     meta = _read_meta(home)
-    fits = meta is not None and meta.get("scale") == wanted and not regenerate
+    fits = (
+        meta is not None
+        and meta.get("scale") == wanted
+        and meta.get("content_version") == CONTENT_VERSION
+        and not regenerate
+    )
     if connection.vendor == "sqlite":
         working = Path(connection.settings_dict["NAME"])
         pristine = home / "generated.sqlite3"
@@ -98,9 +107,9 @@ def _generate(home: Path, scale: Scale, log: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     migrate_seconds = time.perf_counter() - t0
-    result = Generator(scale, log=log).run()
+    result = Generator(scale, log=log, measures=True).run()
     report = chain.verify_practice(result["practice_id"])
-    if report.breaks or report.events != scale.events:
+    if report.breaks or report.events != scale.events + result["plan_events"]:
         raise RuntimeError(
             f"generated chain does not verify: {report.events} events, "
             f"{[str(b) for b in report.breaks[:3]]}"
@@ -108,7 +117,10 @@ def _generate(home: Path, scale: Scale, log: Any) -> dict[str, Any]:
     log(f"  the generated chain verifies ({report.events:,} events, no breaks)")
     return {
         "scale": asdict(scale),
+        "content_version": CONTENT_VERSION,
         "practice_id": result["practice_id"],
+        "events": report.events,
+        "measures": result["measures"],
         "generation_seconds": round(result["seconds"] + migrate_seconds, 1),
         "steps": {k: round(v, 1) for k, v in result["steps"].items()},
         "generated_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
