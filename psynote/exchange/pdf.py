@@ -333,3 +333,25 @@ def client_pdf(
     purpose: str = "",
 ) -> bytes:
     return html_to_pdf(client_html(client, scope, date_range, recipient=recipient, purpose=purpose))
+
+
+def accounting_html(client: Client, rows: list[dict[str, Any]], today: date, since: date) -> str:
+    """The accounting of disclosures (45 CFR 164.528) as one HTML document for print.
+
+    `rows` are what the accounting page shows: each disclosure with its description and
+    purpose from `accounting`, so the page, the CSV and the PDF list the same entries."""
+    return render_to_string(
+        "exchange/pdf/accounting.html",
+        {
+            "practice": client.practice,
+            "client": client,
+            "rows": rows,
+            "today": today,
+            "since": since,
+            "generated_at": _local(timezone.now()),
+        },
+    )
+
+
+def accounting_pdf(client: Client, rows: list[dict[str, Any]], today: date, since: date) -> bytes:
+    return html_to_pdf(accounting_html(client, rows, today, since))

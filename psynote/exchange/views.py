@@ -16,7 +16,7 @@ from psynote.accounts.models import CLINICAL_ROLES, Role
 from psynote.audit import log
 from psynote.clients.access import Need, can
 from psynote.clients.models import Client
-from psynote.exchange import accounting, actions, gate, signing
+from psynote.exchange import accounting, actions, gate, pdf, signing
 from psynote.exchange.access import (
     get_authorization_for,
     get_client_for_exchange,
@@ -283,6 +283,16 @@ def disclosure_accounting(request: HttpRequest, client_id: object) -> HttpRespon
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="accounting-of-disclosures-{today:%Y%m%d}.csv"'
+        )
+        return response
+    if request.GET.get("format") == "pdf":
+        try:
+            body = pdf.accounting_pdf(client, rows, today, accounting.period_start(today))
+        except gate.Refused as problem:  # WeasyPrint or Pango missing: say so, no 500
+            return HttpResponse(str(problem), content_type="text/plain", status=503)
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="accounting-of-disclosures-{today:%Y%m%d}.pdf"'
         )
         return response
     return render(
