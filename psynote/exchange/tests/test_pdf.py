@@ -206,3 +206,11 @@ def test_a_changed_byte_in_the_pdf_is_named_by_verify_export(full, tmp_path, cap
     capsys.readouterr()
     assert cli.main(["verify-export", str(changed)]) == 1
     assert "changed: record.pdf" in capsys.readouterr().out
+
+
+def test_no_scope_of_the_record_prints_a_draft_or_a_psychotherapy_note(full):
+    kinds = sorted(RECORD)
+    for mask in range(1, 2 ** len(kinds)):
+        scope = {kind for n, kind in enumerate(kinds) if mask >> n & 1}
+        text = html(full, scope=scope)
+        assert PN_MARKER not in text and DRAFT_MARKER not in text, scope
