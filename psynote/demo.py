@@ -4,8 +4,16 @@ Every person, address, phone number and licence number here is invented (phone n
 are in the 555-01xx range reserved for fiction, e-mail addresses are at example.com).
 
 The record is built only through the actions the application itself uses
-(`accounts.actions`, `clients.actions`, `visits.actions`, `notes.actions`), so the audit
-chain, content hashes and encryption are the real thing and `psynote verify` checks them.
+(`accounts.actions`, `clients.actions`, `visits.actions`, `notes.actions`, `plans.actions`,
+`measures.actions`), so the audit chain, content hashes and encryption are the real thing
+and `psynote verify` checks them.
+
+Treatment plans and measures follow the same story: most clients' plans are signed at the
+first session after the intake, and every progress note signed after that rates the
+plan's open objectives (signing asks for that, as in real use). PHQ-9 and GAD-7 are given
+every two or three sessions along a trajectory per client, and the one open risk alert
+(PHQ-9 item 9) comes from a self-report answered the evening before today, so that no
+progress note has been written since: the next one will need the risk assessment.
 
 Back-dating. A chart needs about three months of history, but signing a note more than
 PSYNOTE_LATE_ENTRY_HOURS after its session makes it a late entry. Rather than marking
@@ -35,8 +43,14 @@ from psynote.audit import log
 from psynote.audit.models import AuditEvent
 from psynote.clients import actions as client_actions
 from psynote.clients.models import Client
+from psynote.measures import actions as measure_actions
+from psynote.measures import library
+from psynote.measures.models import Administration, RiskAlert
 from psynote.notes import actions as note_actions
 from psynote.notes.models import Addendum, ProgressNote
+from psynote.plans import actions as plan_actions
+from psynote.plans import queries as plan_queries
+from psynote.plans.models import PlanVersion
 from psynote.visits import actions as visit_actions
 from psynote.visits import cpt
 from psynote.visits.models import Session
@@ -201,6 +215,33 @@ PSYCHOTHERAPY_NOTES = (
 )
 UPCOMING = ("Examplar", "Notreal", "Fauxley", "Fictive", "Unreal", "Nobody")
 
+# Treatment plans: signed at the first session after the intake, except for these two
+# clients, whose plans are still to be written.
+NO_PLAN = ("Specimen", "Examplesworth")
+PLAN_REVISED = ("Examplar", 45)  # a second version, signed about this many days ago
+PLAN_REVIEW_OVERDUE = ("Imaginary", 60)  # its review fell due this many days after signing
+# Measures given in session every two or three sessions, by client. The NHS Talking
+# Therapies classes pair PHQ-9 and GAD-7 where both are given.
+MEASURED: dict[str, tuple[str, ...]] = {
+    "Examplar": ("gad7",), "Testwood": ("phq9",), "Sampleton": ("phq9", "gad7"),
+    "Madeup": ("gad7",), "Imaginary": ("gad7",), "Pretendson": ("gad7",),
+    "Inventado": ("phq9",), "Fauxley": ("gad7",), "Mockridge": ("phq9", "gad7"),
+    "Dummyford": ("gad7",), "Nonesuch": ("gad7",), "Hypothetical": ("phq9",),
+    "Fictive": ("gad7",), "Storybook": ("phq9",), "Makebelieve": ("phq9",),
+    "Unreal": ("phq9",), "Examplesworth": ("gad7",), "Nobody": ("phq9",),
+}
+WORSENING = "Sampleton"  # the one client whose scores rise
+# Where the scores start and end, when not drawn from the usual ranges.
+TRAJECTORY = {("Sampleton", "phq9"): (11, 18), ("Sampleton", "gad7"): (9, 15),
+              ("Mockridge", "phq9"): (19, 11)}  # improved, not yet recovered
+# Schedules: (client, instrument, every N days). The overdue one is overdue because no
+# GAD-7 has been given in the last three weeks.
+SCHEDULES = (("Testwood", "phq9", 14), ("Imaginary", "gad7", 14))
+MEASURE_OVERDUE = ("Imaginary", 21)
+# A PHQ-9 sent as a self-report link after the last session, answered the evening
+# before today with item 9 above 0: the open risk alert, and the latest event of the chart.
+RISK_ALERT = "Testwood"
+
 _PROGRESS = (
     "reports a hard week: {concern} on most days",
     "reports some improvement and used last session's skills on two occasions",
@@ -245,6 +286,9 @@ class Summary:
     signed_notes: int = 0
     drafts: int = 0
     addenda: int = 0
+    signed_plans: int = 0
+    administrations: int = 0
+    open_risk_alerts: int = 0
     audit_events: int = 0
 
 
@@ -414,6 +458,135 @@ def _nearest(plan: list[tuple[date, str]], today: date, days_ago: int) -> int:
     return min(range(1, len(plan)), key=lambda i: abs((plan[i][0] - target).days))
 
 
+@dataclass
+class _Course:
+    """What the measures and the plan do over one client's sessions."""
+
+    scores: dict[int, dict[str, int]] = field(default_factory=dict)  # session index → scores
+    baseline: dict[str, int] = field(default_factory=dict)
+    plan_at: int | None = None  # session index at which the plan is signed
+    revise_at: int | None = None
+    ratings: dict[int, str] = field(default_factory=dict)  # session index → rating
+
+
+_RATING_COMMENTS = {
+    "progressing": ("Practised between sessions on most days.",
+                    "Reports it is getting easier; the scores agree.",
+                    "Used the skill in a hard moment this week."),
+    "no_change": ("A busy week; little practice.", "Holding steady, not yet moving."),
+    "regressing": ("More days lost to the problem than last time.",),
+}
+
+
+def _answers(instrument_key: str, total: int, rng: random.Random,
+             item_9: int = 0) -> dict[int, int]:
+    """Item answers (0-3) adding up to `total`. PHQ-9 item 9 is `item_9`, never more:
+    above 0 it opens a risk alert."""
+    scored = [item.number for item in library.get(instrument_key).items if item.scored]
+    answers = dict.fromkeys(scored, 0)
+    spread = [n for n in answers if not (instrument_key == "phq9" and n == 9)]
+    if instrument_key == "phq9":
+        answers[9] = item_9
+    remaining = max(0, min(total - item_9, 3 * len(spread)))
+    while remaining:
+        n = rng.choice([n for n in spread if answers[n] < 3])
+        answers[n] += 1
+        remaining -= 1
+    return answers
+
+
+def _course(story: _Story, spec: ClientStory, plan: list[tuple[date, str]],
+            kinds: list[str]) -> _Course:
+    rng = random.Random(f"demo-measures-{spec.last}")  # its own seed: the rest stays put
+    course = _Course()
+    if spec.last not in NO_PLAN and len(plan) > 1:
+        course.plan_at = 1
+        if spec.last == PLAN_REVISED[0]:
+            course.revise_at = _nearest(plan, story.today, PLAN_REVISED[1])
+    every = 2 if spec.every_days > 7 else 3
+    first, span = plan[0][0], max((plan[-1][0] - plan[0][0]).days, 1)
+    worse = spec.last == WORSENING
+    for key in MEASURED.get(spec.last, ()):
+        ceiling = 27 if key == "phq9" else 21
+        start, end = TRAJECTORY.get((spec.last, key)) or (
+            (rng.randint(14, 20), rng.randint(4, 8)) if key == "phq9"
+            else (rng.randint(11, 16), rng.randint(3, 6)))
+        course.baseline[key] = start
+        for index, (day, _) in enumerate(plan):
+            if kinds[index] in ("no_show", "late_cancelled") or (
+                    index % every and index != len(plan) - 1):
+                continue
+            if spec.last == MEASURE_OVERDUE[0] and (story.today - day).days <= \
+                    MEASURE_OVERDUE[1]:
+                continue
+            drift = start + (end - start) * (day - first).days / span
+            score = start if index == 0 else round(drift) + rng.choice((-1, 0, 0, 1))
+            course.scores.setdefault(index, {})[key] = max(0, min(ceiling, score))
+    for index in range(1, len(plan)):
+        if worse:
+            course.ratings[index] = rng.choice(("no_change", "no_change", "regressing"))
+        else:
+            course.ratings[index] = rng.choice(("progressing", "progressing", "no_change"))
+    return course
+
+
+def _plan_document(spec: ClientStory, client: Client, clinician: User, day: date,
+                   course: _Course, number: int) -> dict[str, Any]:
+    """A treatment plan that may be signed, written from the client's story."""
+    diagnosis = client.diagnoses.order_by("pk").first()
+    target_date = (day + timedelta(days=90)).isoformat()
+    objectives = []
+    for key, baseline in course.baseline.items():
+        instrument = library.get(key)
+        cut = instrument.talking_therapies.caseness_min
+        objectives.append({
+            "text": f"{instrument.short_name} below the clinical cut-off",
+            "baseline": f"{instrument.short_name} {baseline} at intake",
+            "target": f"{instrument.short_name} below {cut} on two administrations in a row",
+            "target_date": target_date, "status": "in_progress"})
+    objectives.append({"text": f"Does the agreed practice between sessions ({spec.homework})",
+                       "baseline": "Not yet started at intake",
+                       "target": "On five days of seven, by the client's own record",
+                       "target_date": target_date, "status": "in_progress"})
+    goals = [{"text": spec.goal[0].upper() + spec.goal[1:], "objectives": objectives}]
+    if number % 2 == 0:
+        goals.append({"text": "Keep the gains after therapy ends", "objectives": [{
+            "text": "A written relapse-prevention plan", "baseline": "No plan yet",
+            "target": "Plan written together and reviewed in session",
+            "target_date": (day + timedelta(days=120)).isoformat(),
+            "status": "not_started"}]})
+    methods = ("signed_screen", "signed_paper", "verbal")
+    return {
+        "client_agreement_date": day.isoformat(),
+        "client_agreement_method": methods[number % len(methods)],
+        "review_due": (day + timedelta(days=PLAN_REVIEW_OVERDUE[1])).isoformat()
+        if spec.last == PLAN_REVIEW_OVERDUE[0] else None,
+        "problems": [{
+            "diagnosis_id": diagnosis.pk if diagnosis else None,
+            "text": f"{spec.first} came for {spec.concern}.",
+            "goals": goals,
+            "interventions": [{
+                "modality": _INTERVENTION_TEXT[key][0].upper() + _INTERVENTION_TEXT[key][1:],
+                "frequency": f"Every {spec.every_days} days, 50 minutes",
+                "responsible_user_id": clinician.pk, "responsible": ""}
+                for key in spec.interventions],
+        }],
+    }
+
+
+def _revise(structure: dict[str, Any], day: date) -> dict[str, Any]:
+    """Version 2: the behavioural objective was met; a new one takes the next step."""
+    goal = structure["problems"][0]["goals"][0]
+    goal["objectives"][-1]["status"] = "achieved"
+    goal["objectives"].append({
+        "text": "Keeps worry time to one 20-minute slot a day without help",
+        "baseline": "Scheduled worry time used with prompts from the worry log",
+        "target": "Twenty minutes a day, unprompted, on six days of seven",
+        "target_date": (day + timedelta(days=60)).isoformat(), "status": "in_progress"})
+    return structure | {"client_agreement_date": day.isoformat(),
+                        "client_agreement_method": "signed_screen", "review_due": None}
+
+
 def _write_client(story: _Story, spec: ClientStory, number: int) -> None:
     clinician = story.users[spec.clinician]
     template = TEMPLATE_OF[spec.clinician]
@@ -441,14 +614,33 @@ def _write_client(story: _Story, spec: ClientStory, number: int) -> None:
             emergency_contact=f"Jordan {spec.last} (relative), 555-0199")
 
     story.at(plan[0][0] - timedelta(days=3), time(11, 0), create_client)
-    for index, (day, kind) in enumerate(plan):
-        kind = specials.get(index, kind)
-        _write_session(story, spec, clinician, template, index, day, kind,
-                       psychotherapy.get(index))
+    kinds = [specials.get(index, kind) for index, (_, kind) in enumerate(plan)]
+    course = _course(story, spec, plan, kinds)
+    for index, (day, _) in enumerate(plan):
+        _write_session(story, spec, clinician, template, index, day, kinds[index],
+                       psychotherapy.get(index), course, number)
+    if spec.last == RISK_ALERT:
+        _write_risk_alert(story, spec, clinician)
+
+
+def _write_risk_alert(story: _Story, spec: ClientStory, clinician: User) -> None:
+    state: dict[str, Any] = {}
+
+    def send_link() -> None:
+        state["token"] = measure_actions.create_self_report_link(
+            by=clinician, client=story.clients[spec.last], instrument_key="phq9", days=7)[1]
+
+    def answer_link() -> None:
+        answers = _answers("phq9", 11, random.Random("demo-risk-alert"), item_9=1)
+        measure_actions.submit_self_report(token=state["token"], answers=answers)
+
+    story.at(story.today - timedelta(days=2), time(9, 30), send_link)
+    story.at(story.today - timedelta(days=1), time(20, 15), answer_link)
 
 
 def _write_session(story: _Story, spec: ClientStory, clinician: User, template: str,
-                   index: int, day: date, kind: str, psychotherapy: str | None) -> None:
+                   index: int, day: date, kind: str, psychotherapy: str | None,
+                   course: _Course, number: int) -> None:
     intake = kind == "intake"
     minutes = 60 if intake else story.rng.choice((45, 50, 53, 55))
     start = time(spec.hour, 0)
@@ -469,7 +661,41 @@ def _write_session(story: _Story, spec: ClientStory, clinician: User, template: 
             place=Session.Place.CLIENT_HOME if video else Session.Place.OFFICE)
 
     story.at(day, end, create_session, timedelta(minutes=2))
-    if attendance != "attended" or kind == "attended":
+    if attendance != "attended":
+        return
+
+    def administer() -> None:
+        rng = random.Random(f"demo-answers-{spec.last}-{index}")
+        for key, total in course.scores[index].items():
+            measure_actions.administer(
+                by=clinician, client=client(), instrument_key=key,
+                answers=_answers(key, total, rng),
+                administered_at=dj_timezone.make_aware(datetime.combine(day, start))
+                + timedelta(minutes=5))
+
+    if index in course.scores:
+        story.at(day, end, administer, timedelta(minutes=3))
+    if index == course.plan_at:
+        def sign_plan() -> None:
+            version = plan_actions.start_version(by=clinician, client=client())
+            document = _plan_document(spec, client(), clinician, day, course, number)
+            version = plan_actions.save_structure(by=clinician, version=version,
+                                                  structure=document)
+            plan_actions.sign_version(by=clinician, version=version)
+            for surname, key, every in SCHEDULES:
+                if surname == spec.last:
+                    measure_actions.set_schedule(by=clinician, client=client(),
+                                                 instrument_key=key, every_n_days=every)
+        story.at(day, end, sign_plan, timedelta(minutes=6))
+    if index == course.revise_at:
+        def revise_plan() -> None:
+            current = plan_queries.in_force(client())
+            version = plan_actions.start_version(by=clinician, client=client())
+            version = plan_actions.save_structure(
+                by=clinician, version=version, structure=_revise(current.structure(), day))
+            plan_actions.sign_version(by=clinician, version=version)
+        story.at(day, end, revise_plan, timedelta(minutes=6))
+    if kind == "attended":
         return
 
     if intake:
@@ -497,6 +723,13 @@ def _write_session(story: _Story, spec: ClientStory, clinician: User, template: 
             changes["sections"] = {**sections, "subjective": f"{spec.first} reports a hard "
                                    "week with passive thoughts that everyone would be better "
                                    "off without him; denies plan or intent."}
+        rating = course.ratings.get(index)
+        if rating and (open_objectives := plan_queries.active_objectives(client())):
+            comments = _RATING_COMMENTS[rating]
+            changes["objectives"] = [
+                {"objective_key": objective.key, "rating": rating,
+                 "comment": comments[(index + n) % len(comments)]}
+                for n, objective in enumerate(open_objectives[:2])]
         if kind == "draft":  # written in part, to be finished later
             changes["sections"] = {key: value for key, value in list(sections.items())[:2]}
         state["note"] = note_actions.save_draft(by=clinician, note=note, changes=changes)
@@ -587,5 +820,9 @@ def load() -> Summary:
         signed_notes=notes.signed().count(),
         drafts=notes.drafts().count(),
         addenda=Addendum.objects.filter(note__client__practice=practice).count(),
+        signed_plans=PlanVersion.objects.signed().filter(
+            plan__client__practice=practice).count(),
+        administrations=Administration.objects.filter(client__practice=practice).count(),
+        open_risk_alerts=RiskAlert.objects.open().filter(client__practice=practice).count(),
         audit_events=AuditEvent.objects.filter(practice_id=practice.pk).count(),
     )

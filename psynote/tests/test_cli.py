@@ -12,7 +12,12 @@ from psynote.accounts.models import Practice, User
 from psynote.audit.models import AuditEvent
 from psynote.clients.models import Client
 from psynote.lib import crypto
+from psynote.measures import outcomes
+from psynote.measures.models import RiskAlert
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
+from psynote.plans import actions as plan_actions
+from psynote.plans import queries as plan_queries
+from psynote.plans.models import PlanVersion
 from psynote.visits.models import Session
 
 
@@ -102,6 +107,52 @@ def test_demo_story_has_every_kind_of_record_in_time_order(db):
         assert timedelta(0) < note.signed_at - note.session.ended_at < timedelta(hours=72)
     stamps = list(AuditEvent.objects.order_by("seq").values_list("at", flat=True))
     assert stamps == sorted(stamps)
+
+
+def test_demo_story_has_treatment_plans_measures_and_an_open_risk_alert(db):
+    demo.load()
+
+    signed = PlanVersion.objects.signed()
+    planned = Client.objects.filter(treatment_plan__versions__signed_at__isnull=False).distinct()
+    assert planned.count() == len(demo.CLIENTS) - len(demo.NO_PLAN)
+    revised = Client.objects.get(last_name=demo.PLAN_REVISED[0])
+    assert signed.filter(plan__client=revised).count() == 2
+    overdue = [c.last_name for c in planned if plan_queries.review_status(c).overdue]
+    assert overdue == [demo.PLAN_REVIEW_OVERDUE[0]]
+    for version in signed:
+        assert plan_actions.signing_problems(version.structure()) == []
+    # The golden thread: every note signed while a plan was in force rates its objectives.
+    for note in ProgressNote.objects.signed().select_related("client"):
+        plan_signed = signed.filter(plan__client=note.client, signed_at__lt=note.signed_at)
+        if plan_signed.exists():
+            ratings = {o["rating"] for o in note.content()["objectives"]}
+            assert ratings and ratings <= {"progressing", "no_change", "regressing"}
+
+    worse = Client.objects.get(last_name=demo.WORSENING)
+    outcome = outcomes.talking_therapies(outcomes.histories(worse))
+    assert outcome.reliable_deterioration
+    recovered = [
+        c
+        for c in planned
+        if c.last_name != demo.WORSENING
+        and (o := outcomes.talking_therapies(outcomes.histories(c)))
+        and o.recovered
+    ]
+    assert len(recovered) >= 10
+    due = outcomes.due_measures(Client.objects.all())
+    assert [
+        (c.last_name, d.overdue)
+        for c in Client.objects.order_by("last_name")
+        for d in due.get(c.pk, [])
+    ] == [(demo.MEASURE_OVERDUE[0], True), ("Testwood", False)]
+
+    alert = RiskAlert.objects.open().select_related("client", "administration").get()
+    assert alert.client.last_name == demo.RISK_ALERT
+    assert alert.administration.answers["9"] > 0
+    # The alert is the latest event of the chart: no note was written after it.
+    assert not ProgressNote.objects.filter(
+        client=alert.client, created_at__gt=alert.opened_at
+    ).exists()
 
 
 def test_demo_refuses_an_installation_with_data(cast, capsys):
