@@ -634,7 +634,7 @@ def _write_risk_alert(story: _Story, spec: ClientStory, clinician: User) -> None
         answers = _answers("phq9", 11, random.Random("demo-risk-alert"), item_9=1)
         measure_actions.submit_self_report(token=state["token"], answers=answers)
 
-    story.at(story.today - timedelta(days=2), time(9, 30), send_link)
+    story.at(story.weekday(2), time(9, 30), send_link)
     story.at(story.today - timedelta(days=1), time(20, 15), answer_link)
 
 
