@@ -45,10 +45,11 @@ def _client_count() -> int:
 
 def _check_master_key_opens_data() -> None:
     """A wrong key file would only show up later as unreadable notes: say so now."""
-    from psynote.clients.models import Client
+    from psynote.clients.models import SHREDDED_KEY, Client
     from psynote.lib import crypto
 
-    client = Client.objects.order_by("created_at").first()
+    # A record destroyed under retention has no key left to open.
+    client = Client.objects.exclude(wrapped_key=SHREDDED_KEY).order_by("created_at").first()
     if client is None:
         return
     try:
@@ -236,7 +237,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from psynote.accounts.models import Practice
     from psynote.audit.chain import verify_practice
-    from psynote.notes.integrity import signed_records_problems
+    from psynote.notes.integrity import destroyed_records, signed_records_problems
     from psynote.notes.models import Addendum, ProgressNote
 
     _check_master_key_opens_data()
@@ -262,10 +263,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if problem is not None:
             first_break = first_break or str(problem)
             _say(f"  BROKEN: {problem}")
+        for line in destroyed_records(practice.pk):
+            _say(f"  {line}")
     if first_break:
         _say(f"BROKEN: {first_break}")
         return 1
     _say("OK: every audit chain and every signed record is intact.")
+    return 0
+
+
+# ---------------------------------------------------------------------------- retention
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from django.utils import timezone
+
+    from psynote.records.retention import retention_due
+
+    practice = _practice(args.practice)
+    try:
+        today = date.fromisoformat(args.on) if args.on else timezone.localdate()
+    except ValueError:
+        raise Refused(f"--on {args.on!r} is not a date (YYYY-MM-DD).") from None
+    due = retention_due(practice, today)
+    _say(f"{practice.name}: {len(due)} record(s) due for destruction on {today:%Y-%m-%d}")
+    for entry in due:
+        client = entry.client
+        hold = "  LEGAL HOLD: keep" if entry.on_hold else ""
+        _say(f"  {client.last_name}, {client.first_name} (born {client.date_of_birth:%Y-%m-%d})"
+             f"  last service {entry.last_service:%Y-%m-%d}"
+             f"  may be destroyed from {entry.destroy_after:%Y-%m-%d}  [{client.pk}]{hold}")
     return 0
 
 
@@ -397,6 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("verify", cmd_verify, "Recompute every audit chain and signed record; exit 1 naming "
         "the first broken link.")
+
+    keep = add("retention", cmd_retention, "List the clients whose records the retention "
+               "policy allows to destroy (destruction itself needs two people, in the app).")
+    keep.add_argument("--practice", help="practice name or number (needed if several)")
+    keep.add_argument("--on", default="", help="as of this date (YYYY-MM-DD); default today")
 
     check = add("verify-export", cmd_verify_export, "Check an export package's signature "
                 "and every file's SHA-256; exit 1 naming what is missing, extra or changed.")

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "psynote.measures",
     "psynote.plans",
     "psynote.exchange",
+    "psynote.records",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("psynote.audit.urls")),
     path("", include("psynote.measures.urls")),
     path("", include("psynote.exchange.urls")),
+    path("", include("psynote.records.urls")),
     path("api/v1/", include("psynote.api_urls")),
 ]

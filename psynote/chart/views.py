@@ -13,6 +13,7 @@ from psynote.clients.forms import DiagnosisForm, DiagnosisStatusForm
 from psynote.measures import outcomes as measure_outcomes
 from psynote.notes.templates import TEMPLATES
 from psynote.plans import queries as plan_queries
+from psynote.records.views import destroyed_record
 from psynote.visits.access import get_session_for, sessions_for
 from psynote.visits.models import Session
 
@@ -40,6 +41,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
 def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
     user = request.user
     client = get_client_for(user, client_id, Need.DEMOGRAPHICS)
+    if client.is_destroyed:  # nothing left to open: show the tombstone instead
+        return destroyed_record(request, client)
     clinical = can(user, client, Need.CLINICAL)
     schedule = clinical or can(user, client, Need.SCHEDULE)
     writes = clinical and can(user, client, Need.WRITE_CLINICAL)

@@ -8,6 +8,10 @@ from django.utils import timezone
 from psynote.accounts.models import Practice
 from psynote.lib import crypto
 
+# What `wrapped_key` holds once the record was destroyed under retention (records app):
+# not empty, so `ensure_key` never makes a fresh key, and it unwraps to nothing.
+SHREDDED_KEY = b"shredded"
+
 
 class ClientQuerySet(models.QuerySet):
     def active(self) -> "ClientQuerySet":
@@ -65,6 +69,10 @@ class Client(models.Model):
         today = date.today()
         born = self.date_of_birth
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    @property
+    def is_destroyed(self) -> bool:
+        return bytes(self.wrapped_key or b"") == SHREDDED_KEY
 
     def _key_aad(self) -> bytes:
         return crypto.aad_for("clients_client", self.pk, "data_key")

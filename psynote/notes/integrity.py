@@ -54,12 +54,34 @@ def _gone(kind: str, chained: dict[str, str], seen: set[str]) -> Iterator[Proble
                                        "missing or no longer signed")
 
 
+def destroyed_records(practice_id: int) -> list[str]:
+    """One line per client whose record was destroyed under retention: their signed rows
+    stay as ciphertext nobody can open, which is not tampering. A shredded key without a
+    tombstone is not a destruction, and is not listed (its records show as broken)."""
+    from psynote.records.models import Destruction  # the records app sits above notes
+
+    done = (Destruction.objects.filter(client__practice_id=practice_id, status="done")
+            .order_by("confirmed_at"))
+    return [f"client {d.client_id}: destroyed on {d.confirmed_at:%Y-%m-%d} under retention, "
+            f"tombstone #{d.pk}" for d in done]
+
+
+def _destroyed_clients(practice_id: int) -> set[object]:
+    from psynote.records.models import Destruction
+
+    return set(Destruction.objects.filter(client__practice_id=practice_id, status="done")
+               .values_list("client_id", flat=True))
+
+
 def signed_records_problems(practice_id: int) -> Iterator[Problem]:
+    destroyed = _destroyed_clients(practice_id)
     notes = _chained_hashes(practice_id, "note.sign")
     seen: set[str] = set()
     for note in (ProgressNote.objects.signed().filter(client__practice_id=practice_id)
                  .select_related("client").iterator(chunk_size=2000)):
         seen.add(str(note.pk))
+        if note.client_id in destroyed:
+            continue
         if problem := _check("progress note", note, notes):
             yield problem
     yield from _gone("progress note", notes, seen)
@@ -68,6 +90,8 @@ def signed_records_problems(practice_id: int) -> Iterator[Problem]:
     for addendum in (Addendum.objects.filter(note__client__practice_id=practice_id)
                      .select_related("note__client").iterator(chunk_size=2000)):
         seen.add(str(addendum.pk))
+        if addendum.note.client_id in destroyed:
+            continue
         if problem := _check("addendum", addendum, addenda):
             yield problem
     yield from _gone("addendum", addenda, seen)
@@ -76,6 +100,8 @@ def signed_records_problems(practice_id: int) -> Iterator[Problem]:
     for version in (PlanVersion.objects.signed().filter(plan__client__practice_id=practice_id)
                     .select_related("plan__client").iterator(chunk_size=2000)):
         seen.add(str(version.pk))
+        if version.plan.client_id in destroyed:
+            continue
         if problem := _check("treatment plan version", version, plans):
             yield problem
     yield from _gone("treatment plan version", plans, seen)

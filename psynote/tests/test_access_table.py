@@ -26,6 +26,8 @@ from psynote.accounts.actions import issue_token
 from psynote.exchange import actions as exchange_actions
 from psynote.measures import actions as measure_actions
 from psynote.notes import actions as note_actions
+from psynote.records import actions as record_actions
+from psynote.records.models import Destruction
 
 ALLOW, DENY, HIDE, ANY = "allow", "deny", "hide", "any"
 ROLES = ("anonymous", "bob", "sam", "ada", "fred", "pria", "alice")
@@ -100,6 +102,17 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "plan_start": ("POST", only(*CLINICAL)),
     "plan_sign": ("POST", only(*CLINICAL)),
     "plan_discard": ("POST", only(*CLINICAL)),
+    "rights_overview": ("GET", only("alice", "pria", hide=("bob", "sam"))),
+    "client_rights": ("GET", only("alice", "pria")),
+    "access_request_new": ("POST", only("alice", "pria")),
+    "access_request_produce": ("POST", only(*CLINICAL)),
+    "amendment_new": ("POST", only("alice", "pria")),
+    "amendment_act": ("POST", only("alice", "pria")),
+    "retention": ("GET", only("ada", "pria")),
+    "legal_hold_place": ("POST", only("ada", "pria")),
+    "legal_hold_release": ("POST", only("ada", "pria")),
+    "destruction_request": ("POST", only("ada", "pria")),
+    "destruction_decide": ("POST", only("ada", "pria")),
 }
 
 # "METHOD /api/v1/path" → expectations. Listings of what the caller may see are HIDE.
@@ -249,6 +262,16 @@ def records(cast):
         expires_on=date(2099, 1, 1), scope={"diagnoses"}, signed_form=b"%PDF-1.4\n%%EOF\n",
     )
     plan = t.make_plan(cast.client, alice)  # a signed treatment plan version
+    # Rights requests, a legal hold and a pending destruction (alice's client is not due,
+    # so confirming it is refused).
+    access_request = record_actions.record_access_request(
+        by=alice, client=cast.client, requested_on=date(2026, 1, 5))
+    amendment = record_actions.record_amendment_request(
+        by=alice, client=cast.client, requested_on=date(2026, 1, 5), request="Fictional.")
+    hold = record_actions.place_hold(by=cast.pria, client=cast.client, reason="Fictional.")
+    destruction = Destruction.objects.create(
+        client=cast.client, last_service_on=date(2026, 1, 5), due_on=date(2033, 1, 5),
+        requested_by=cast.pria)
     return SimpleNamespace(
         cast=cast,
         ids={
@@ -265,6 +288,10 @@ def records(cast):
             "token": link_token,
             "authorization_id": authorization.pk,
             "version_id": plan.pk,
+            "access_request_id": access_request.pk,
+            "amendment_id": amendment.pk,
+            "hold_id": hold.pk,
+            "destruction_id": destruction.pk,
         },
         marker=str(cast.client.pk),
     )

@@ -1,0 +1,95 @@
+"""Who handles a client's rights requests and the record's life.
+
+Rights requests (access, amendment): the clinicians on the client's care team (and a
+supervisor, reading) and the practice's privacy officer, as for the disclosure log
+(exchange.access). Deciding an amendment or producing the record is a clinician's.
+Legal holds and destructions: the privacy officer and the practice admin ("record
+keepers"); they see names, dates and counts, never clinical content.
+Anything else is a 404, audited.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from psynote.accounts.models import Role
+from psynote.clients.access import deny
+from psynote.clients.models import Client
+from psynote.exchange.access import exchange_clients_for
+from psynote.records.models import AccessRequest, AmendmentRequest, Destruction, LegalHold
+
+KEEPERS = (Role.PRIVACY, Role.ADMIN)
+
+
+def rights_clients_for(user: Any, *, write: bool = False) -> QuerySet[Client]:
+    return exchange_clients_for(user, write=write)
+
+
+def get_client_for_rights(user: Any, client_id: object, *, write: bool = False) -> Client:
+    try:
+        return rights_clients_for(user, write=write).get(pk=client_id)
+    except (Client.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "client", client_id, "rights") from None
+
+
+def get_access_request_for(user: Any, request_id: object, *, write: bool = False) -> AccessRequest:
+    try:
+        return AccessRequest.objects.select_related("client").get(
+            pk=request_id, client__in=rights_clients_for(user, write=write)
+        )
+    except (AccessRequest.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "access_request", request_id, "rights") from None
+
+
+def get_amendment_for(user: Any, amendment_id: object) -> AmendmentRequest:
+    try:
+        return AmendmentRequest.objects.select_related("client", "note").get(
+            pk=amendment_id, client__in=rights_clients_for(user)
+        )
+    except (AmendmentRequest.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "amendment_request", amendment_id, "rights") from None
+
+
+def is_keeper(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_active", False)
+        and getattr(user, "role", None) in KEEPERS
+        and getattr(user, "practice_id", None)
+    )
+
+
+def keeper_clients_for(user: Any) -> QuerySet[Client]:
+    if not is_keeper(user):
+        return Client.objects.none()
+    return Client.objects.filter(practice_id=user.practice_id)
+
+
+def require_keeper(user: Any) -> None:
+    if not is_keeper(user):
+        raise deny(user, "retention", getattr(user, "practice_id", "") or "", "keeper")
+
+
+def get_client_for_keeper(user: Any, client_id: object) -> Client:
+    try:
+        return keeper_clients_for(user).get(pk=client_id)
+    except (Client.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "client", client_id, "keeper") from None
+
+
+def get_hold_for(user: Any, hold_id: object) -> LegalHold:
+    try:
+        return LegalHold.objects.select_related("client").get(
+            pk=hold_id, client__in=keeper_clients_for(user)
+        )
+    except (LegalHold.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "legal_hold", hold_id, "keeper") from None
+
+
+def get_destruction_for(user: Any, destruction_id: object) -> Destruction:
+    try:
+        return Destruction.objects.select_related("client", "requested_by").get(
+            pk=destruction_id, client__in=keeper_clients_for(user)
+        )
+    except (Destruction.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "destruction", destruction_id, "keeper") from None
