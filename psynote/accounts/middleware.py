@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 
 from psynote.audit import log
 
-
 # How stale the recorded activity may get: the timeout is kept to within this much, and a
 # burst of requests costs one session write, not one each.
 TOUCH_SECONDS = 60
