@@ -260,7 +260,7 @@ def _ndjson_files(output: Any) -> dict[str, bytes]:
 
 
 def _fhir_bundle(
-    client: Client, scope: frozenset[str], date_range: DateRange
+    client: Client, scope: frozenset[str], date_range: DateRange, grant: "Grant"
 ) -> dict[str, bytes] | None:
     builder = _optional("psynote.exchange.fhir.build", "client_bundle")
     if builder is None:
@@ -269,7 +269,7 @@ def _fhir_bundle(
 
 
 def _fhir_ndjson(
-    client: Client, scope: frozenset[str], date_range: DateRange
+    client: Client, scope: frozenset[str], date_range: DateRange, grant: "Grant"
 ) -> dict[str, bytes] | None:
     builder = _optional("psynote.exchange.fhir.build", "client_ndjson")
     if builder is None:
@@ -277,11 +277,17 @@ def _fhir_ndjson(
     return _ndjson_files(builder(client, scope, date_range))
 
 
-def _pdf(client: Client, scope: frozenset[str], date_range: DateRange) -> dict[str, bytes] | None:
+def _pdf(
+    client: Client, scope: frozenset[str], date_range: DateRange, grant: "Grant"
+) -> dict[str, bytes] | None:
     builder = _optional("psynote.exchange.pdf", "client_pdf")
     if builder is None:
         return None
-    return {"record.pdf": builder(client, scope, date_range)}
+    recipient = ", ".join(
+        part for part in (grant.recipient_name, grant.recipient_organisation) if part
+    )
+    pdf = builder(client, scope, date_range, recipient=recipient, purpose=grant.purpose)
+    return {"record.pdf": pdf}
 
 
 BUILDERS: dict[str, Callable[..., dict[str, bytes] | None]] = {
@@ -404,7 +410,7 @@ def _export(
     chosen = selection.select(by, client, grant.scope, grant.date_range)
     files: dict[str, bytes] = {}
     if record_scope:
-        built = BUILDERS[fmt](client, record_scope, grant.date_range)
+        built = BUILDERS[fmt](client, record_scope, grant.date_range, grant)
         if built is None:
             raise Refused(f"{Disclosure.Format(fmt).label} export is not available.")
         files.update(built)
