@@ -72,6 +72,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="also profile opening, signing and verify in-process with "
         "cProfile and print the hottest functions",
     )
+    parser.add_argument(
+        "--bulk",
+        action="store_true",
+        help="instead, time the FHIR bulk export of practices of --bulk-clients sizes "
+        "(bench/bulk.py)",
+    )
+    parser.add_argument("--bulk-clients", default="1000,5000", help="default 1000,5000")
+    parser.add_argument("--bulk-tracemalloc", action="store_true")
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.opens < 1 or args.signs < 1:
         parser.error("--scale, --opens and --signs must be positive")
@@ -91,6 +99,12 @@ def _home_for(args: argparse.Namespace) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.bulk:
+        from bench import bulk
+
+        sizes = [int(n) for n in args.bulk_clients.split(",")]
+        bulk.run(sizes, args.home, trace=args.bulk_tracemalloc)
+        return 0
     home = _home_for(args)
     home.mkdir(parents=True, exist_ok=True)
     for name in _CLEARED:
