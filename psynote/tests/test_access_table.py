@@ -157,6 +157,10 @@ API: dict[str, dict[str, str]] = {
     "DELETE /api/v1/plans/versions/{version_id}": only(*CLINICAL),
     "POST /api/v1/plans/versions/{version_id}/sign": only(*CLINICAL),
     "GET /api/v1/clients/{client_id}/objectives": only(*CLINICAL),
+    "GET /api/v1/clients/{client_id}/access-requests": only("alice", "pria"),
+    "POST /api/v1/clients/{client_id}/access-requests": only("alice", "pria"),
+    "GET /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
+    "POST /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
 }
 
 
@@ -189,6 +193,11 @@ BODIES: dict[str, dict] = {
         "purpose": "Care",
         "expires_on": "2099-01-01",
         "signed_on_screen_name": "Avery Fictional",
+    },
+    "POST /api/v1/clients/{client_id}/access-requests": {"requested_on": "2026-01-05"},
+    "POST /api/v1/clients/{client_id}/amendment-requests": {
+        "requested_on": "2026-01-05",
+        "request": "Fictional.",
     },
     "POST /api/v1/clients/{client_id}/disclosures": {
         "exception": "treatment",

@@ -119,3 +119,33 @@ def test_front_desk_and_admin_do_not_see_rights_requests(cast, login):
     for user in (cast.fred, cast.ada):
         assert login(user).get(reverse("client_rights", args=[cast.client.pk])).status_code == 404
         assert login(user).get(reverse("rights_overview")).status_code == 404
+
+
+def test_api_records_and_lists_access_requests(cast, client):
+    from psynote.accounts.actions import issue_token
+
+    _, secret = issue_token(by=cast.pria, name="test")
+    headers = {"Authorization": f"Bearer {secret}"}
+    url = f"/api/v1/clients/{cast.client.pk}/access-requests"
+    response = client.post(
+        url, {"requested_on": "2026-01-05"}, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 201
+    assert response.json()["due_on"] == "2026-02-04"
+    listed = client.get(url, headers=headers).json()
+    assert [r["id"] for r in listed] == [response.json()["id"]]
+    future = client.post(
+        url, {"requested_on": "2999-01-01"}, content_type="application/json", headers=headers
+    )
+    assert future.status_code == 400
+
+
+def test_api_refuses_amendment_requests_to_front_desk(cast, client):
+    from psynote.accounts.actions import issue_token
+
+    _, secret = issue_token(by=cast.fred, name="test")
+    response = client.get(
+        f"/api/v1/clients/{cast.client.pk}/amendment-requests",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 404
