@@ -15,7 +15,7 @@ from django.http import Http404
 
 from psynote.accounts.models import Role
 from psynote.audit import log
-from psynote.clients.models import Client, Diagnosis
+from psynote.clients.models import SHREDDED_KEY, Client, Diagnosis
 
 
 class Need(StrEnum):
@@ -51,7 +51,11 @@ def clients_for(user: Any, need: Need = Need.DEMOGRAPHICS) -> QuerySet[Client]:
     visible = Q(care_team__user=user) if need in _CARE_TEAM else Q(pk__in=[])
     if user.role == Role.SUPERVISOR and need in _SUPERVISION:
         visible |= Q(care_team__user__supervisor=user)
-    return in_practice.filter(visible).distinct()
+    clients = in_practice.filter(visible).distinct()
+    if need in (Need.CLINICAL, Need.WRITE_CLINICAL):
+        # A record destroyed under retention has no key left: nothing clinical to open.
+        clients = clients.exclude(wrapped_key=SHREDDED_KEY)
+    return clients
 
 
 def can(user: Any, client: Client, need: Need) -> bool:

@@ -242,3 +242,17 @@ def test_hold_from_the_retention_page(cast, old_client, client):
 def test_clinicians_and_front_desk_do_not_see_retention(cast, login):
     for user in (cast.alice, cast.fred, cast.bob):
         assert login(user).get(reverse("retention")).status_code == 404
+
+
+def test_clinical_pages_of_a_destroyed_record_answer_404_not_an_error(cast, old_client, login):
+    client, note = old_client
+    _destroy(cast, client)
+    browser = login(cast.alice)
+    for url in (
+        reverse("note_detail", args=[note.pk]),
+        reverse("psychotherapy_note_list", args=[client.pk]),
+        reverse("measures_client", args=[client.pk]),
+        reverse("plan_detail", args=[client.pk]),
+        f"/api/v1/notes/{note.pk}",
+    ):
+        assert browser.get(url).status_code == 404, url
