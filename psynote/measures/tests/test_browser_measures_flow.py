@@ -3,28 +3,18 @@ against the real WSGI server (gunicorn) on its own fresh database. A clinician w
 a treatment plan, sends a PHQ-9 link, the client answers it on a phone, and the clinician sees
 the score, rates the objective in a signed progress note and finds it in the plan's trail."""
 
-import base64
 import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from psynote.lib.tests import browser
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM = "/usr/bin/chromium"
 SETUP = """
 from psynote import testing as t
 practice = t.make_practice("Measures Browser Practice (fictional)")
@@ -34,76 +24,12 @@ t.make_client(alice, first_name="Avery", last_name="Measuretest", diagnosis="F41
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_env(name: str) -> tuple[dict[str, str], object]:
-    """Its own database: a fresh SQLite file, or a new database on the test PostgreSQL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        return {}, None
-    import psycopg
-
-    parsed = urlparse(url)
-    admin = psycopg.connect(url, autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.execute(f'CREATE DATABASE "{name}"')
-    return {"DATABASE_URL": parsed._replace(path=f"/{name}").geturl()}, admin
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    home = tempfile.mkdtemp(prefix="psynote-measures-browser-")
-    db_name = f"psynote_measures_browser_{secrets.token_hex(4)}"
-    db_env, admin = _database_env(db_name)
-    env = {
-        **os.environ,
-        **db_env,
-        "PSYNOTE_HOME": home,
-        "PSYNOTE_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "PSYNOTE_FAST_HASHER": "1",
-        "DJANGO_SETTINGS_MODULE": "psynote.settings",
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "psynote.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/login/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    try:
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if admin is not None:
-            admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-            admin.close()
+    with browser.serve(SETUP) as url:
+        yield url
 
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 OBJECTIVE = "Gets out of bed by 8:00 on five mornings a week"
 # Items 1-4 "More than half the days" (2), 5-8 "Several days" (1), item 9 "Not at all":
 # total 12, the Moderate band (10-14), and no critical answer, so no risk alert opens.
@@ -114,14 +40,10 @@ ANSWERS = {
 }
 
 
-@pytest.fixture
-def browser(server: str):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture(name="browser")
+def chromium_browser(server: str):  # type: ignore[no-untyped-def]
+    with browser.chromium() as chromium:
+        yield chromium
 
 
 def _today() -> datetime:
