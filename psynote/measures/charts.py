@@ -94,6 +94,10 @@ def trend_chart(
     def y(value: float) -> float:
         return y1 - (value - low) / (high - low) * (y1 - y0)
 
+    def rule(value: float, **style: object) -> str:
+        """A horizontal line across the plot at `value` (cut-offs, baseline, thresholds)."""
+        return _el("line", x1=x0, y1=_num(y(value)), x2=x1, y2=_num(y(value)), **style)
+
     if series:
         first, last = _when(series[0][0]), _when(series[-1][0])
         pad = 18
@@ -193,18 +197,7 @@ def trend_chart(
         if not low < value < high:
             continue
         who = f" ({'men' if cutoff.sex == 'male' else 'women'})" if cutoff.sex else ""
-        parts.append(
-            _el(
-                "line",
-                x1=x0,
-                y1=_num(y(value)),
-                x2=x1,
-                y2=_num(y(value)),
-                stroke=MUTED,
-                stroke_dasharray="6 4",
-                stroke_width=1,
-            )
-        )
+        parts.append(rule(value, stroke=MUTED, stroke_dasharray="6 4", stroke_width=1))
         # Right-hand labels belong to the bands when there are any; the baseline and
         # thresholds are labelled on the left, so cut-offs go where neither is.
         label_x = x1 - 4 if not bands else x0 + 0.62 * (x1 - x0)
@@ -236,18 +229,7 @@ def trend_chart(
 
     # Baseline and the reliable-change thresholds around it.
     baseline = series[0][1]
-    parts.append(
-        _el(
-            "line",
-            x1=x0,
-            y1=_num(y(baseline)),
-            x2=x1,
-            y2=_num(y(baseline)),
-            stroke=LINE,
-            stroke_width=1,
-            stroke_opacity="0.6",
-        )
-    )
+    parts.append(rule(baseline, stroke=LINE, stroke_width=1, stroke_opacity="0.6"))
     parts.append(
         _el(
             "text",
@@ -265,18 +247,7 @@ def trend_chart(
             (baseline - sign * threshold.points, WORSEN, "reliable deterioration"),
         ):
             if low <= value <= high:
-                parts.append(
-                    _el(
-                        "line",
-                        x1=x0,
-                        y1=_num(y(value)),
-                        x2=x1,
-                        y2=_num(y(value)),
-                        stroke=colour,
-                        stroke_dasharray="2 3",
-                        stroke_width=1.5,
-                    )
-                )
+                parts.append(rule(value, stroke=colour, stroke_dasharray="2 3", stroke_width=1.5))
                 parts.append(
                     _el(
                         "text",
