@@ -43,3 +43,10 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _anchor_dir(settings, tmp_path):
+    """Each test its own audit-checkpoint folder: practice ids repeat between tests, and a
+    checkpoint left by one would not match the next one's chain."""
+    settings.ANCHOR_DIR = tmp_path / "anchors"

@@ -236,7 +236,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from psynote.accounts.models import Practice
-    from psynote.audit.chain import verify_practice
+    from psynote.audit.verify import check_practice
     from psynote.notes.integrity import destroyed_records, signed_records_problems
     from psynote.notes.models import Addendum, ProgressNote
 
@@ -245,14 +245,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for practice in Practice.objects.order_by("pk"):
         _say(f"{practice.name} (practice {practice.pk})")
         started = time.perf_counter()
-        report = verify_practice(practice.pk)
+        check = check_practice(practice.pk)  # the chain, its checkpoints, a new checkpoint
+        report = check.report
         seconds = max(time.perf_counter() - started, 1e-9)
         _say(f"  audit chain: {report.events:,} events checked in {seconds:.2f} s "
              f"({report.events / seconds:,.0f} events/s)")
         _say(f"  head hash: {report.head.hex() if report.events else '(empty chain)'}")
-        if report.breaks:
-            first_break = first_break or str(report.breaks[0])
-            _say(f"  BROKEN: {report.breaks[0]}")
+        for line in check.anchor_lines():
+            _say(f"  {line}")
+        if check.problems:
+            first_break = first_break or check.problems[0]
+            _say(f"  BROKEN: {check.problems[0]}")
             continue
         notes = ProgressNote.objects.signed().filter(client__practice=practice).count()
         addenda = Addendum.objects.filter(note__client__practice=practice).count()

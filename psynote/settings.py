@@ -23,6 +23,9 @@ CSRF_TRUSTED_ORIGINS = config.csv("PSYNOTE_CSRF_TRUSTED_ORIGINS", [])
 
 # Master key wrapping every data key. It must never live in the database.
 MASTER_KEY_FILE = config.path("PSYNOTE_MASTER_KEY_FILE", HOME / "master.key")
+# Signed checkpoints of the audit chains (ADR 0003): best on another machine or volume the
+# database server cannot write (docs/operations.md).
+ANCHOR_DIR = config.path("PSYNOTE_ANCHOR_DIR", HOME / "anchors")
 
 LATE_ENTRY_HOURS = config.integer("PSYNOTE_LATE_ENTRY_HOURS", 72, minimum=1)
 # The 42 CFR 2.32(a) statement sent with every disclosure from a Part 2 record; the

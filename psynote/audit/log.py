@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from psynote.audit import chain
+from psynote.audit import anchor, chain
 from psynote.audit.context import current_ip
 from psynote.audit.models import AuditEvent, ChainHead
 
@@ -62,11 +62,12 @@ def record(
         values["detail"] = _visible_nul(detail or {})
         payload = chain.payload(values)
         previous = bytes(head.hash) if head.seq else chain.GENESIS
-        digest = chain.link(previous, payload)
+        digest = chain.link(previous, payload, chain.chain_key(practice_id))
         event = AuditEvent.objects.create(
             practice_id=practice_id, seq=values["seq"], payload=payload.decode(), hash=digest
         )
         ChainHead.objects.filter(practice_id=practice_id).update(seq=values["seq"], hash=digest)
+        anchor.after_commit(anchor.Head(practice_id, values["seq"], digest, head.keyed_from))
         return event
 
 

@@ -56,8 +56,14 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """The latest link of each practice's chain; locked while a new event is appended."""
+    """The latest link of each practice's chain; locked while a new event is appended.
+
+    `keyed_from`: the first event linked with the keyed hash. 1 for every chain begun since
+    links are keyed; for an older chain, the `audit.chain.keyed` event that migration
+    0003 appended after its unkeyed events (ADR 0003).
+    """
 
     practice_id = models.BigIntegerField(primary_key=True)
     seq = models.BigIntegerField(default=0)
     hash = models.BinaryField(default=b"")
+    keyed_from = models.BigIntegerField(default=1)

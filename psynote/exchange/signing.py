@@ -8,36 +8,18 @@ hex: what a recipient compares out of band (docs/verify-export.md).
 """
 
 import base64
-import contextlib
-import hashlib
-from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.conf import settings
 from django.db import transaction
 
 from psynote.exchange.models import PracticeKey
-from psynote.lib import keyfiles
 
-
-class SigningKeyProblem(Exception):
-    """The key file is missing, unreadable or not the key the database knows."""
-
-
-def key_path(practice_id: int) -> Path:
-    return Path(settings.HOME) / f"export-signing-practice-{practice_id}.pem"
-
-
-def raw_public(private: Ed25519PrivateKey) -> bytes:
-    return private.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
-
-
-def fingerprint(public: bytes) -> str:
-    return hashlib.sha256(bytes(public)).hexdigest()
+# The key file itself (path, loading, creation, fingerprint) is psynote.lib.signing_keys:
+# the audit chain's checkpoints are signed with the same key and may not import exchange.
+from psynote.lib.signing_keys import SigningKeyProblem, fingerprint, key_path, raw_public
+from psynote.lib.signing_keys import create as _write_new
+from psynote.lib.signing_keys import load as _load
 
 
 def grouped(fingerprint_hex: str) -> str:
@@ -47,25 +29,6 @@ def grouped(fingerprint_hex: str) -> str:
 
 def public_b64(public: bytes) -> str:
     return base64.b64encode(bytes(public)).decode()
-
-
-def _load(path: Path) -> Ed25519PrivateKey:
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError) as error:
-        raise SigningKeyProblem(f"The export-signing key {path} cannot be read: {error}") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyProblem(f"{path} is not an Ed25519 private key.")
-    return key
-
-
-def _write_new(path: Path) -> None:
-    private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
-        keyfiles.write_new(path, pem)
 
 
 @transaction.atomic
