@@ -21,6 +21,7 @@ _CLEARED = (
     "PSYNOTE_SECRET_KEY",
     "PSYNOTE_FAST_HASHER",
     "PSYNOTE_DEBUG",
+    "PSYNOTE_ANCHOR_DIR",  # its audit checkpoints stay in the bench folder
     "DATABASE_URL",
 )
 

@@ -668,11 +668,12 @@ class Generator:
         )
         previous, seq, rows = chain.GENESIS, 0, []
         practice_id = self.practice.pk
+        key = chain.chain_key(practice_id)
         for values in self._events():
             seq += 1
             values.update(practice_id=practice_id, seq=seq)
             payload = chain.payload(values)
-            previous = chain.link(previous, payload)
+            previous = chain.link(previous, payload, key)
             rows.append((practice_id, seq, payload.decode(), previous))
             if len(rows) >= EVENT_BATCH:
                 self._insert(sql, rows)

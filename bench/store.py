@@ -21,7 +21,8 @@ from bench.generate import PRACTICE_NAME, Generator, Scale
 
 # Bumped when the generated practice gains content, so an older one is rebuilt, not reused.
 # 2: measure administrations and one signed treatment plan per client.
-CONTENT_VERSION = 2
+# 3: the audit chain is keyed (HMAC-SHA-256, ADR 0003).
+CONTENT_VERSION = 3
 
 
 class RefusedDatabase(Exception):
@@ -44,6 +45,14 @@ def _remove_sqlite(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _forget_checkpoints() -> None:
+    """The audit checkpoints belong to the database they anchored: when it is replaced by
+    the pristine copy (a restore, as far as the chain can tell), they go with it."""
+    from django.conf import settings
+
+    shutil.rmtree(settings.ANCHOR_DIR, ignore_errors=True)
+
+
 def prepare(home: Path, scale: Scale, *, regenerate: bool, log: Any = print) -> dict[str, Any]:
     """Make the working database hold a generated practice of `scale`; return its record."""
     wanted = asdict(scale)
@@ -59,11 +68,13 @@ def prepare(home: Path, scale: Scale, *, regenerate: bool, log: Any = print) -> 
         pristine = home / "generated.sqlite3"
         if fits and pristine.exists():
             _remove_sqlite(working)
+            _forget_checkpoints()
             shutil.copyfile(pristine, working)
             log(f"Reusing the generated practice in {pristine} (--regenerate to rebuild)")
             return meta | {"reused": True}
         _remove_sqlite(working)
         _remove_sqlite(pristine)
+        _forget_checkpoints()
         meta = _generate(home, scale, log)
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -91,6 +102,7 @@ def prepare(home: Path, scale: Scale, *, regenerate: bool, log: Any = print) -> 
         with connection.cursor() as cursor:
             cursor.execute("DROP SCHEMA public CASCADE")
             cursor.execute("CREATE SCHEMA public")
+    _forget_checkpoints()
     meta = _generate(home, scale, log)
     _meta_path(home).write_text(json.dumps(meta, indent=2))
     return meta | {"reused": False}
