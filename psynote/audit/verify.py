@@ -44,12 +44,21 @@ def check_practice(practice_id: int, *, write_checkpoint: bool = True) -> AuditC
     if report.breaks:
         return check  # a broken chain is never anchored, nor compared link by link
 
-    lines = anchor.read_lines(practice_id)
+    try:
+        lines = anchor.read_lines(practice_id)
+    except OSError as error:
+        check.problems.append(f"audit checkpoints: {check.anchor_file} cannot be read ({error})")
+        return check
     anchored = bool(lines and any(lines))
+    if not anchored and report.events:
+        check.warnings.append(_unanchored_warning(practice_id))
     try:
         private = anchor.signing_key(practice_id, anchored=anchored)
-    except signing_keys.SigningKeyProblem as problem:
-        check.problems.append(f"audit checkpoints: {problem}")
+    except (signing_keys.SigningKeyProblem, OSError) as problem:
+        if anchored:  # the checkpoints cannot be checked: that is no pass
+            check.problems.append(f"audit checkpoints: {problem}")
+        else:
+            check.warnings.append(f"no checkpoint written: {problem}")
         return check
     if anchored:
         public = signing_keys.raw_public(private)
@@ -57,8 +66,6 @@ def check_practice(practice_id: int, *, write_checkpoint: bool = True) -> AuditC
         check.problems.extend(problems)
         check.problems.extend(_compare(report, checkpoints))
         check.checkpoints = len(checkpoints)
-    elif report.events:
-        check.warnings.append(_unanchored_warning(practice_id))
     if len(check.problems) > SHOWN_PROBLEMS:
         more = len(check.problems) - SHOWN_PROBLEMS
         check.problems[SHOWN_PROBLEMS:] = [f"... and {more} more checkpoint problem(s)"]

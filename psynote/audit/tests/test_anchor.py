@@ -361,3 +361,14 @@ def test_a_checkpoint_it_cannot_write_never_fails_the_request(
 
     assert event.seq == 1
     assert "no audit checkpoint written" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_checkpoint_file_that_cannot_be_read_is_a_failure_not_a_crash():
+    practice_id = _chain(2)
+    anchor.path_for(practice_id).mkdir(parents=True)  # not a file
+
+    check = check_practice(practice_id)
+
+    assert check.problems[0].startswith(f"audit checkpoints: {anchor.path_for(practice_id)} "
+                                        "cannot be read")
