@@ -124,7 +124,8 @@ def test_every_docs_anchor_pointer_resolves():
 
     def anchors_of(target: Path) -> set[str] | None:
         if target not in cache:
-            cache[target] = anchors(target.read_text(encoding="utf-8")) if target.is_file() else None
+            exists = target.is_file()
+            cache[target] = anchors(target.read_text(encoding="utf-8")) if exists else None
         return cache[target]
 
     broken = []
