@@ -10,7 +10,6 @@ arguments: `client_names` puts names on client ids, `record_problems` checks the
 records against the chain. `chart/audit_views.py` supplies both and routes the URLs.
 """
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,7 +27,7 @@ from psynote.accounts.access import check_role
 from psynote.accounts.models import Role, User
 from psynote.audit import chain, log
 from psynote.audit.models import AuditEvent, ChainHead
-from psynote.lib import canonical_json
+from psynote.lib import canonical_json, spreadsheet
 
 PAGE_SIZE = 50
 # The most events one page looks through when its filter has no index of its own (an
@@ -309,12 +308,6 @@ _CSV_HEADER = [
 ]
 
 
-def _csv_safe(value: object) -> str:
-    """Spreadsheets run a cell that starts with = + - @ as a formula: neutralise it."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -323,7 +316,7 @@ class _Echo:
 def _csv_lines(
     practice_id: int, events: QuerySet[AuditEvent], client_names: ClientNames
 ) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = spreadsheet.writer(_Echo())
     yield writer.writerow(_CSV_HEADER)
     before: int | None = None
     while True:
@@ -335,24 +328,21 @@ def _csv_lines(
             e = row.event
             local = timezone.localtime(row.when).isoformat() if row.when else ""
             yield writer.writerow(
-                [
-                    _csv_safe(v)
-                    for v in (
-                        e.seq,
-                        e.at,
-                        local,
-                        e.actor_id,
-                        e.actor_name,
-                        row.username,
-                        e.action,
-                        e.target_type,
-                        e.target_id,
-                        e.client_id,
-                        row.client_name,
-                        e.ip,
-                        e.detail,
-                    )
-                ]
+                (
+                    e.seq,
+                    e.at,
+                    local,
+                    e.actor_id,
+                    e.actor_name,
+                    row.username,
+                    e.action,
+                    e.target_type,
+                    e.target_id,
+                    e.client_id,
+                    row.client_name,
+                    e.ip,
+                    shown_detail(e.detail),
+                )
             )
         before = batch[-1].seq
 
@@ -375,13 +365,32 @@ def audit_export(request: HttpRequest, *, client_names: ClientNames) -> HttpResp
     return response
 
 
-def pretty_detail(detail: str) -> str:
-    """Detail JSON as `key: value` pairs, for people rather than parsers."""
+# Keys that events written before the log stopped carrying clinical content used (a
+# diagnosis code, an instrument, a score, critical items, how a risk alert was resolved).
+# Those events keep their bytes, so the chain still verifies; the log never shows the keys.
+WITHHELD_KEYS = frozenset({"code", "instrument", "total", "items", "resolution"})
+
+
+def _shown(detail: str) -> dict[str, object] | None:
     try:
         data = canonical_json.loads(detail)
     except ValueError:
-        return detail
+        return None
     if not isinstance(data, dict):
+        return None
+    return {key: value for key, value in data.items() if key not in WITHHELD_KEYS}
+
+
+def shown_detail(detail: str) -> str:
+    """The stored detail as the log shows it: JSON without the withheld keys."""
+    data = _shown(detail)
+    return detail if data is None else canonical_json.dumps(data).decode()
+
+
+def pretty_detail(detail: str) -> str:
+    """Detail JSON as `key: value` pairs, for people rather than parsers."""
+    data = _shown(detail)
+    if data is None:
         return detail
     return "; ".join(
         f"{key}: {value if isinstance(value, str) else canonical_json.dumps(value).decode()}"

@@ -36,3 +36,24 @@ def test_no_event_carries_clinical_content(cast, login):
     assert cast.client.last_name in page  # the control: the log does show whose record
     for shown in (page, csv_text):
         assert [word for word in CLINICAL if word in shown] == []
+
+
+def test_events_written_before_the_change_show_no_clinical_keys_and_still_verify(cast, login):
+    """Older events kept their clinical detail keys; their bytes stay (the chain verifies)
+    but the log page and its CSV withhold those keys."""
+    from psynote.audit import chain, log
+
+    log.record(practice_id=cast.practice.pk, action="diagnosis.add", actor=cast.alice,
+               target_type="diagnosis", target_id="legacy", client_id=str(cast.client.pk),
+               detail={"code": "F43.10", "note": "kept"})
+    log.record(practice_id=cast.practice.pk, action="measure.administer", actor=cast.alice,
+               target_type="administration", target_id="legacy2",
+               client_id=str(cast.client.pk),
+               detail={"instrument": "phq9", "total": 19, "items": [9], "source": "in_session"})
+    assert not chain.verify_practice(cast.practice.pk).breaks
+    pria = login(cast.pria)
+    page = pria.get("/audit/").content.decode()
+    csv_text = b"".join(pria.get("/audit/export.csv").streaming_content).decode()
+    for shown in (page, csv_text):
+        assert "in_session" in shown and "kept" in shown
+        assert [word for word in CLINICAL if word in shown] == []
