@@ -5,7 +5,7 @@ practice's chain key (derived from the master key, which is not in the database)
 payload_n the event as canonical JSON (sorted keys, no spaces, UTF-8): exactly the bytes
 stored in the event's `payload` column. The other columns are generated from the payload
 by the database, so verification reads and hashes one column and re-serialises nothing
-(hashing is cheap, re-serialising is not).
+(hashing is cheap, re-serialising is not: docs/benchmarks.md#hashing-versus-re-serialising).
 
 Chains begun before links were keyed keep their plain SHA-256 links,
 link_n = SHA-256(link_{n-1} || payload_n), below `ChainHead.keyed_from`; the event at

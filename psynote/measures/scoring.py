@@ -6,7 +6,9 @@ have, a non-number, or more missing answers than the instrument's stated rule al
 raises `ScoringError` with a sentence a clinician can act on.
 
 Facts (bands, cut-offs, critical items, the PCL-5 cluster rule) come from the instrument
-file, which cites DOMAIN.md §5; this module only applies them.
+file, which cites their published sources (summarised in
+docs/clinical-sources.md#instrument-scoring-bands-and-cut-offs); this module only
+applies them.
 """
 
 from collections.abc import Mapping
@@ -126,7 +128,9 @@ class Result:
 def _item_number(instrument: Instrument, key: int | str) -> int:
     if isinstance(key, bool):
         raise ScoringError(f"{instrument}: {key!r} is not an item number.")
-    if isinstance(key, str) and key.strip().isdigit():
+    # str.isdigit() is true for "³" and "٣", which int() refuses or reads as another
+    # number: only ASCII digits name an item.
+    if isinstance(key, str) and key.strip().isascii() and key.strip().isdigit():
         key = int(key.strip())
     if not isinstance(key, int):
         raise ScoringError(f"{instrument}: {key!r} is not an item number.")

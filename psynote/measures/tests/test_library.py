@@ -1,5 +1,6 @@
-"""The shipped instrument files: codes exactly as DOMAIN.md §6.1, and the load-time checks
-that stop a malformed file before it can mis-score anyone."""
+"""The shipped instrument files: codes exactly as in
+docs/clinical-sources.md#loinc-codes-for-measures, and the load-time checks that stop a
+malformed file before it can mis-score anyone."""
 
 import copy
 import json
