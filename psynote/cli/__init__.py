@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything Psynote writes (exports, keys, anchors, the SQLite files) is the operator's
+    # alone: 0600 files and 0700 folders, whatever the shell's umask says.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psynote.settings")
     import django
 

@@ -128,7 +128,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"({args.workers} workers; Ctrl-C stops it)")
     argv = [sys.executable, "-m", "gunicorn", "psynote.wsgi:application",
             "--bind", args.bind, "--workers", str(args.workers),
-            "--error-logfile", "-", "--graceful-timeout", "10"]
+            "--error-logfile", "-", "--graceful-timeout", "10",
+            # gunicorn's control socket would be written under the user's home, outside the
+            # data folder; Psynote does not use it.
+            "--no-control-socket"]
     # exec: gunicorn takes over this process, so signals from the operator reach it directly.
     os.execv(sys.executable, argv)  # noqa: S606 - fixed argv, no shell
     return 0  # pragma: no cover - execv does not return
