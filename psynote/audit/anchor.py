@@ -231,6 +231,10 @@ def write_quietly(head: Head) -> bool:
 _newest: dict[tuple[str, int], float] = {}
 
 
+def _seconds_now() -> float:
+    return time.time()
+
+
 def _newest_time(practice_id: int) -> float | None:
     """When the newest line of the practice's file says it was written (not checked here:
     verify checks every line)."""
@@ -249,14 +253,14 @@ def after_commit(head: Head) -> None:
     """Called for every event appended (inside its transaction): once the practice's newest
     checkpoint is a day old, anchor this head when the event commits."""
     known = _newest.get((str(folder()), head.practice_id))
-    if known is not None and time.time() - known < DAILY_SECONDS:
+    if known is not None and _seconds_now() - known < DAILY_SECONDS:
         return
     transaction.on_commit(partial(_daily, head), robust=True)
 
 
 def _daily(head: Head) -> None:
     slot = (str(folder()), head.practice_id)
-    now = time.time()
+    now = _seconds_now()
     newest = _newest_time(head.practice_id)
     if newest is not None and now - newest < DAILY_SECONDS:
         _newest[slot] = newest

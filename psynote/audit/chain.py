@@ -16,6 +16,7 @@ rewritten without the key.
 
 import hashlib
 import hmac
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -66,7 +67,7 @@ def keyed_statement(unkeyed_events: int, unkeyed_head: bytes) -> dict[str, Any]:
 def _pads(key: bytes) -> tuple[Any, Any]:
     """HMAC-SHA-256's inner and outer hash states after absorbing the padded key (RFC 2104).
     Copying them costs far less than setting up an HMAC per link, and the result is the
-    same HMAC (test_chain checks it against hmac.digest)."""
+    same HMAC (test_keyed_chain checks it against hmac.digest)."""
     if len(key) > 64:  # the block size; longer keys are hashed first
         key = hashlib.sha256(key).digest()
     block = key.ljust(64, b"\0")
@@ -93,40 +94,39 @@ class ChainReport:
     keyed_from: int = 1
 
 
+Rows = Iterable[tuple[int, bytes, bytes]]
+
+
 @contextmanager
-def _text_as_bytes() -> Iterator[None]:
-    """SQLite hands text back as bytes: no UTF-8 decode and re-encode per event."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    connection.ensure_connection()
-    raw = connection.connection
-    saved = raw.text_factory
-    raw.text_factory = bytes
-    try:
-        yield
-    finally:
-        raw.text_factory = saved
-
-
-def _batches(
-    practice_id: int, low: int | None = None, high: int | None = None
-) -> Iterator[list[tuple[int, bytes, bytes]]]:
+def _rows(practice_id: int, low: int | None = None, high: int | None = None) -> Iterator[Rows]:
     """(seq, payload bytes, stored hash) of the practice's events in chain order, those
     numbered from `low` (inclusive) to `high` (exclusive) when given."""
     table = AuditEvent._meta.db_table
-    # PostgreSQL returns text as str; asking for the UTF-8 bytes saves an encode per event.
-    payload = "payload" if connection.vendor == "sqlite" else "convert_to(payload, 'UTF8')"
     where, params = "practice_id = %s", [practice_id]
     if low is not None:
         where, params = where + " AND seq >= %s", [*params, low]
     if high is not None:
         where, params = where + " AND seq < %s", [*params, high]
-    sql = f"SELECT seq, {payload}, hash FROM {table} WHERE {where} ORDER BY seq"  # noqa: S608
-    with _text_as_bytes(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(10_000):
-            yield batch
+    if connection.vendor != "sqlite":
+        # PostgreSQL returns text as str; asking for its UTF-8 bytes saves an encode per event.
+        sql = f"SELECT seq, convert_to(payload, 'UTF8'), hash FROM {table} WHERE {where} "  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql + "ORDER BY seq", params)
+            yield itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
+        return
+    # SQLite: the raw cursor, iterated row by row (no lists of rows built), handing text
+    # back as bytes (no UTF-8 decode and re-encode per event).
+    sql = f"SELECT seq, payload, hash FROM {table} WHERE {where} ORDER BY seq"  # noqa: S608
+    connection.ensure_connection()
+    raw = connection.connection
+    saved = raw.text_factory
+    raw.text_factory = bytes
+    cursor = raw.cursor()
+    try:
+        yield cursor.execute(sql.replace("%s", "?"), params)
+    finally:
+        cursor.close()
+        raw.text_factory = saved
 
 
 def stored_links(practice_id: int, seqs: Iterable[int]) -> dict[int, bytes]:
@@ -167,63 +167,55 @@ class _Walk:
         self.strays.append(Break(seq, f"out of place: numbered #{seq} after #{expected_seq - 1}"))
 
 
-def _walk_unkeyed(walk: _Walk, batches: Iterable[list[tuple[int, bytes, bytes]]],
-                  key: bytes, keyed_from: int) -> None:
+def _walk_unkeyed(walk: _Walk, rows: Rows, key: bytes, keyed_from: int) -> None:
     """The SHA-256 links of a chain's unkeyed prefix (events before keyed_from)."""
     sha = hashlib.sha256
     previous, expected_seq = walk.previous, walk.expected_seq
-    for batch in batches:
-        for seq, payload, stored in batch:
-            if seq != expected_seq:
-                if seq < expected_seq:
-                    walk.stray(expected_seq, seq)
-                    continue
-                walk.missing(expected_seq, seq)
-                if walk.stop_at_first:
-                    break
-            computed = sha(previous + payload).digest()
-            if computed != stored:
-                keyed = link(previous, bytes(payload), key) == stored
-                reason = _KEYED_TOO_EARLY.format(keyed_from=keyed_from) if keyed else _EDITED
-                walk.breaks.append(Break(seq, reason))
-                if walk.stop_at_first:
-                    break
-                computed = bytes(stored)
-            previous, expected_seq = computed, seq + 1
-        if walk.stopped:
-            break
+    for seq, payload, stored in rows:
+        if seq != expected_seq:
+            if seq < expected_seq:
+                walk.stray(expected_seq, seq)
+                continue
+            walk.missing(expected_seq, seq)
+            if walk.stop_at_first:
+                break
+        computed = sha(previous + payload).digest()
+        if computed != stored:
+            keyed = link(previous, bytes(payload), key) == stored
+            reason = _KEYED_TOO_EARLY.format(keyed_from=keyed_from) if keyed else _EDITED
+            walk.breaks.append(Break(seq, reason))
+            if walk.stop_at_first:
+                break
+            computed = bytes(stored)
+        previous, expected_seq = computed, seq + 1
     walk.previous, walk.expected_seq = previous, expected_seq
 
 
-def _walk_keyed(walk: _Walk, batches: Iterable[list[tuple[int, bytes, bytes]]],
-                key: bytes) -> None:
+def _walk_keyed(walk: _Walk, rows: Rows, key: bytes) -> None:
     """The HMAC links: the hot loop of `psynote verify`, so kept this small."""
     inner, outer = _pads(key)
     inner_copy, outer_copy = inner.copy, outer.copy
     previous, expected_seq = walk.previous, walk.expected_seq
-    for batch in batches:
-        for seq, payload, stored in batch:
-            if seq != expected_seq:
-                if seq < expected_seq:
-                    walk.stray(expected_seq, seq)
-                    continue
-                walk.missing(expected_seq, seq)
-                if walk.stop_at_first:
-                    break
-            h = inner_copy()
-            h.update(previous + payload)
-            o = outer_copy()
-            o.update(h.digest())
-            computed = o.digest()
-            if computed != stored:
-                plain = unkeyed_link(previous, bytes(payload)) == stored
-                walk.breaks.append(Break(seq, _UNKEYED if plain else _EDITED))
-                if walk.stop_at_first:
-                    break
-                computed = bytes(stored)
-            previous, expected_seq = computed, seq + 1
-        if walk.stopped:
-            break
+    for seq, payload, stored in rows:
+        if seq != expected_seq:
+            if seq < expected_seq:
+                walk.stray(expected_seq, seq)
+                continue
+            walk.missing(expected_seq, seq)
+            if walk.stop_at_first:
+                break
+        h = inner_copy()
+        h.update(previous + payload)
+        o = outer_copy()
+        o.update(h.digest())
+        computed = o.digest()
+        if computed != stored:
+            plain = unkeyed_link(previous, bytes(payload)) == stored
+            walk.breaks.append(Break(seq, _UNKEYED if plain else _EDITED))
+            if walk.stop_at_first:
+                break
+            computed = bytes(stored)
+        previous, expected_seq = computed, seq + 1
     walk.previous, walk.expected_seq = previous, expected_seq
 
 
@@ -282,10 +274,12 @@ def verify_practice(practice_id: int, *, stop_at_first: bool = True) -> ChainRep
     key = chain_key(practice_id)
 
     walk = _Walk(stop_at_first)
-    _walk_unkeyed(walk, _batches(practice_id, high=keyed_from), key, keyed_from)
+    with _rows(practice_id, high=keyed_from) as rows:
+        _walk_unkeyed(walk, rows, key, keyed_from)
     prefix_head = walk.previous
     if not walk.stopped:
-        _walk_keyed(walk, _batches(practice_id, low=keyed_from), key)
+        with _rows(practice_id, low=keyed_from) as rows:
+            _walk_keyed(walk, rows, key)
     count = walk.expected_seq - 1  # events that verified in order
     breaks = walk.breaks
     if not breaks and keyed_from > 1:

@@ -341,7 +341,7 @@ def test_the_server_anchors_the_head_on_the_first_commit_after_a_day(
     assert [line["seq"] for line in _lines(practice_id)] == [1]  # less than a day ago
 
     later = time.time() + anchor.DAILY_SECONDS + 60
-    monkeypatch.setattr(anchor.time, "time", lambda: later)
+    monkeypatch.setattr(anchor, "_seconds_now", lambda: later)
     with django_capture_on_commit_callbacks(execute=True):
         _append(practice_id, 1)
 
