@@ -122,21 +122,22 @@ def login_code(request: HttpRequest) -> HttpResponse:
             return redirect("home")
         messages.info(request, "Please log in again.")
         return redirect("login")
-    form = CodeForm(request.POST or None)
+    error = ""
     if request.method == "POST":
         if throttle.is_locked(user.username, current_ip.get()):
             request.session.pop(PENDING, None)
             return _locked(request, user.username)
-        method = mfa.check_code(user, form.data.get("code", "")) if form.is_valid() else None
+        form = CodeForm(request.POST)
+        method = mfa.check_code(user, form.cleaned_data["code"]) if form.is_valid() else None
         if method:
             request.session.pop(PENDING, None)
             return _signed_in(request, user, pending.get("next") or "/", second_factor=method)
         log.record_by(None, "login.failed", practice_id=user.practice_id, target_type="user",
                       target_id=user.username.lower()[:64], detail={"reason": "second factor"})
-        form = CodeForm()
-        form.add_error(None, "That code is not valid. A code from the app works once, "
-                             "for about a minute; a recovery code works once.")
-    return render(request, "accounts/login_code.html", {"form": form})
+        error = ("That code is not valid. A code from the app works once, for about a "
+                 "minute; a recovery code works once.")
+    context = {"form": CodeForm(), "error": error}
+    return render(request, "accounts/login_code.html", context)
 
 
 @require_POST
