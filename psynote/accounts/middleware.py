@@ -21,8 +21,8 @@ MFA_ENROL_REQUIRED = "mfa_enrol_required"
 
 class NoStoreMiddleware:
     """`Cache-Control: no-store` on every response Django makes: pages, API JSON, PDFs,
-    CSV and export packages must not linger in a browser's or proxy's cache (HIPAA
-    164.312(a)(1)). Static files are served by WhiteNoise above this and stay cacheable."""
+    CSV and export packages must not linger in a browser's or proxy's cache (ADR 0007).
+    Static files are served by WhiteNoise above this and stay cacheable."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
