@@ -23,7 +23,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
 help:
 	@echo "make run     demo server on http://$(BIND)/ (fictional data)"
 	@echo "make test    lint + tests on SQLite and PostgreSQL"
-	@echo "make lint    ruff check"
+	@echo "make lint    ruff check, and the dependencies between apps (lint-imports)"
 	@echo "make bench   benchmarks (python -m bench)"
 	@echo "make lock    regenerate requirements.lock and requirements-dev.lock"
 
@@ -54,8 +54,10 @@ run: $(VENV)/.installed
 	@echo
 	$(BIN)/psynote serve --bind $(BIND)
 
+# lint-imports checks the import contracts in pyproject.toml ([tool.importlinter]).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 test-sqlite: $(VENV)/.installed-dev
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_FLAGS)

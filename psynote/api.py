@@ -40,8 +40,7 @@ from ninja.utils import check_csrf
 from pydantic import ConfigDict, Field
 
 from psynote.accounts import tokens
-from psynote.notes.models import SignedRecordLocked
-from psynote.plans.models import SignedPlanLocked
+from psynote.lib.immutable import SignedRecordChange
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +246,7 @@ def _on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 404, "Not found")
 
 
-def _on_signed(request: HttpRequest, exc: SignedRecordLocked) -> HttpResponse:
+def _on_signed(request: HttpRequest, exc: SignedRecordChange) -> HttpResponse:
     return _error(request, 409, str(exc))
 
 
@@ -282,7 +281,6 @@ api.add_exception_handler(SchemaValidationError, _on_schema_error)
 api.add_exception_handler(DjangoValidationError, _on_validation_error)
 api.add_exception_handler(HttpError, _on_http_error)
 api.add_exception_handler(Http404, _on_not_found)
-api.add_exception_handler(SignedRecordLocked, _on_signed)
-api.add_exception_handler(SignedPlanLocked, _on_signed)
+api.add_exception_handler(SignedRecordChange, _on_signed)
 api.add_exception_handler(PermissionDenied, _on_permission_denied)
 api.add_exception_handler(SuspiciousOperation, _on_suspicious)

@@ -11,7 +11,6 @@ urlpatterns = [
     path("", include("psynote.visits.urls")),
     path("", include("psynote.notes.urls")),
     path("", include("psynote.plans.urls")),
-    path("", include("psynote.audit.urls")),
     path("", include("psynote.measures.urls")),
     path("", include("psynote.exchange.urls")),
     path("", include("psynote.records.urls")),

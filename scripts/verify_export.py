@@ -26,7 +26,8 @@ import hashlib
 import json
 import sys
 import zipfile
-from pathlib import Path
+import zlib
+from pathlib import Path, PurePosixPath
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -41,12 +42,28 @@ class Unreadable(Exception):
     pass
 
 
+def unsafe_name(name: str) -> str:
+    """Why a member name cannot be trusted, or "" if it is a plain relative path.
+
+    An unzip tool writes such names outside the folder, or (for a duplicate) gives the
+    reader whichever copy it finds first, so a forged copy could hide behind a genuine one."""
+    if not name or "\\" in name or "\x00" in name:
+        return "a backslash, NUL or empty name"
+    path = PurePosixPath(name)
+    if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
+        return "an absolute path"
+    if any(part in ("..", ".") for part in path.parts) or "//" in name:
+        return "a path that climbs out of the package"
+    return ""
+
+
 class Package:
     """The files of a package, from a .zip or a folder, read without extracting."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._zip = None
+        self.refusals: list = []
         if path.is_dir():
             self._names = sorted(
                 p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()
@@ -56,7 +73,19 @@ class Package:
                 self._zip = zipfile.ZipFile(path)
             except zipfile.BadZipFile:
                 raise Unreadable(f"{path} is neither a folder nor a .zip file") from None
-            self._names = sorted(i.filename for i in self._zip.infolist() if not i.is_dir())
+            members = [i.filename for i in self._zip.infolist() if not i.is_dir()]
+            seen: set = set()
+            for name in members:
+                why = unsafe_name(name)
+                if why:
+                    self.refusals.append(f"refused: member {name!r} has {why}")
+                elif name in seen:
+                    self.refusals.append(
+                        f"refused: {name} appears more than once in the zip (a forged copy "
+                        "may hide behind the genuine one)"
+                    )
+                seen.add(name)
+            self._names = sorted(seen)
         else:
             raise Unreadable(f"{path}: no such file or folder")
 
@@ -69,21 +98,30 @@ class Package:
         return (self.path / name).open("rb")
 
     def read(self, name: str) -> bytes:
-        with self._open(name) as handle:
-            return handle.read()
+        try:
+            with self._open(name) as handle:
+                return handle.read()
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+            raise Unreadable(f"corrupt: {name} cannot be read ({error})") from None
 
     def digest(self, name: str) -> tuple:
         sha, size = hashlib.sha256(), 0
-        with self._open(name) as handle:
-            while chunk := handle.read(_CHUNK):
-                sha.update(chunk)
-                size += len(chunk)
+        try:
+            with self._open(name) as handle:
+                while chunk := handle.read(_CHUNK):
+                    sha.update(chunk)
+                    size += len(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+            raise Unreadable(f"corrupt: {name} cannot be read ({error})") from None
         return sha.hexdigest(), size
 
 
 def check(package: Package, fingerprint: str = "") -> tuple:
     """(facts, problems): what the manifest says, and everything wrong, by file name."""
-    facts, problems = {}, []
+    facts, problems = {}, list(package.refusals)
+    if problems:
+        # Nothing in a package with ambiguous or escaping names is worth reading further.
+        return facts, problems
     names = set(package.names())
     for required in (MANIFEST, SIGNATURE):
         if required not in names:
@@ -100,6 +138,8 @@ def check(package: Package, fingerprint: str = "") -> tuple:
             raise ValueError("not a Psynote export manifest")
         if len(public) != 32:
             raise ValueError("the public key is not 32 bytes")
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ValueError("its file list is not a list of entries")
     except (ValueError, KeyError, TypeError, binascii.Error) as error:
         return facts, [f"changed: {MANIFEST} cannot be read ({error})"]
     facts["fingerprint"] = hashlib.sha256(public).hexdigest()
@@ -122,11 +162,22 @@ def check(package: Package, fingerprint: str = "") -> tuple:
     listed = set()
     for entry in entries:
         name = str(entry.get("path", ""))
+        why = unsafe_name(name)
+        if why:
+            problems.append(f"changed: {MANIFEST} lists {name!r}, which has {why}")
+            continue
+        if name in listed or name in (MANIFEST, SIGNATURE):
+            problems.append(f"changed: {MANIFEST} lists {name} more than once")
+            continue
         listed.add(name)
         if name not in names:
             problems.append(f"missing: {name}")
             continue
-        digest, size = package.digest(name)
+        try:
+            digest, size = package.digest(name)
+        except Unreadable as error:
+            problems.append(str(error))
+            continue
         if digest != entry.get("sha256") or size != entry.get("size"):
             problems.append(
                 f"changed: {name} (SHA-256 {digest}, {size} bytes; the manifest "
@@ -149,7 +200,7 @@ def main(argv: list | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         facts, problems = check(Package(Path(args.package)), args.fingerprint)
-    except (Unreadable, OSError, zipfile.BadZipFile) as error:
+    except (Unreadable, OSError, zipfile.BadZipFile, zlib.error, EOFError) as error:
         print(f"FAILED: {error}")
         return 1
     print(f"Package: {args.package}")

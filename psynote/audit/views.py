@@ -5,12 +5,12 @@ are seq ranges (keyset pagination on the practice's (practice_id, seq) index), a
 range becomes a seq range by binary search, since a practice's events are appended in
 time order under the chain head's lock.
 
-This page composes names from other apps (users, clients) and runs the signed-note check;
-the log itself (models, log.py, chain.py) stays free of clinical imports.
+Audit knows nothing clinical, so these views take what only the clinical apps know as
+arguments: `client_names` puts names on client ids, `record_problems` checks the signed
+records against the chain. `chart/audit_views.py` supplies both and routes the URLs.
 """
 
-import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
@@ -18,27 +18,29 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
 
 from psynote.accounts.access import check_role
 from psynote.accounts.models import Role, User
 from psynote.audit import chain, log
 from psynote.audit.models import AuditEvent, ChainHead
-from psynote.clients.models import Client
-from psynote.lib import canonical_json
-from psynote.notes.integrity import signed_records_problems
+from psynote.lib import canonical_json, spreadsheet
 
 PAGE_SIZE = 50
-# ~0.1 s of index scan on SQLite (docs: DESIGN.md performance facts, 2-core machines).
+# The most events one page looks through when its filter has no index of its own (an
+# action prefix): about 0.1 s of index scan on SQLite on a 2-core machine.
 SCAN_WINDOW = 100_000
 EXPORT_CHUNK = 2000
 SHOWN_PROBLEMS = 20
+
+# (practice id, client ids as events store them) -> display name by client id; an id that
+# is no client of the practice is left out.
+ClientNames = Callable[[int, set[str]], dict[str, str]]
+# practice id -> one problem (shown with str()) per signed record that fails its check.
+RecordProblems = Callable[[int], Iterator[object]]
 
 
 class FilterForm(forms.Form):
@@ -134,7 +136,7 @@ def _when(event: AuditEvent) -> datetime | None:
         return None
 
 
-def _rows(practice_id: int, events: list[AuditEvent]) -> list[Row]:
+def _rows(practice_id: int, events: list[AuditEvent], client_names: ClientNames) -> list[Row]:
     """Rows with names: two queries per page, whatever its length."""
     actor_ids = {e.actor_id for e in events if e.actor_id.isdigit()}
     usernames = {
@@ -142,18 +144,7 @@ def _rows(practice_id: int, events: list[AuditEvent]) -> list[Row]:
         for pk, name in User.objects.filter(pk__in=actor_ids).values_list("pk", "username")
     }
     client_ids = {e.client_id for e in events if e.client_id}
-    names: dict[str, str] = {}
-    if client_ids:
-        valid = []
-        for value in client_ids:
-            try:
-                valid.append(Client._meta.pk.to_python(value))
-            except ValidationError:  # an id that is no client's just shows no name
-                continue
-        for client in Client.objects.filter(practice_id=practice_id, pk__in=valid).only(
-            "pk", "first_name", "last_name", "preferred_name"
-        ):
-            names[str(client.pk)] = client.display_name
+    names = client_names(practice_id, client_ids) if client_ids else {}
     return [
         Row(
             e,
@@ -167,7 +158,13 @@ def _rows(practice_id: int, events: list[AuditEvent]) -> list[Row]:
 
 
 def _page(
-    practice_id: int, events: QuerySet[AuditEvent], params: Any, *, head: int, windowed: bool
+    practice_id: int,
+    events: QuerySet[AuditEvent],
+    params: Any,
+    *,
+    head: int,
+    windowed: bool,
+    client_names: ClientNames,
 ) -> Page:
     """One page of at most PAGE_SIZE events, newest first, bounded by seq.
 
@@ -205,7 +202,7 @@ def _page(
             page.older, page.searched = lower, (lower, upper - 1)
         if before is not None:
             page.newer = window[0].seq if window else upper - 1
-    page.rows = _rows(practice_id, window)
+    page.rows = _rows(practice_id, window, client_names)
     return page
 
 
@@ -220,9 +217,7 @@ def _filter_detail(data: dict[str, Any]) -> dict[str, str]:
     return {key: str(value) for key, value in data.items() if value}
 
 
-@require_GET
-@login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: HttpRequest, *, client_names: ClientNames) -> HttpResponse:
     check_role(request, Role.PRIVACY)
     practice_id = request.user.practice_id
     form = FilterForm(request.GET or None)
@@ -230,7 +225,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = _filtered(practice_id, data)
     head = ChainHead.objects.filter(practice_id=practice_id).values_list("seq", flat=True).first()
     windowed = bool(data.get("action")) and not (data.get("actor") or data.get("client"))
-    page = _page(practice_id, events, request.GET, head=head or 0, windowed=windowed)
+    page = _page(
+        practice_id,
+        events,
+        request.GET,
+        head=head or 0,
+        windowed=windowed,
+        client_names=client_names,
+    )
     page.filters = _filter_detail({k: request.GET.get(k, "") for k in FilterForm.base_fields})
     log.record_by(
         request.user,
@@ -255,13 +257,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
-@login_required
-def audit_verify(request: HttpRequest) -> HttpResponse:
+def audit_verify(request: HttpRequest, *, record_problems: RecordProblems) -> HttpResponse:
     check_role(request, Role.PRIVACY)
     practice_id = request.user.practice_id
     report = chain.verify_practice(practice_id)
-    problems = signed_records_problems(practice_id)
+    problems = record_problems(practice_id)
     shown = list(islice(problems, SHOWN_PROBLEMS))
     problem_count = len(shown) + sum(1 for _ in problems)
     intact = not report.breaks and not problem_count
@@ -308,19 +308,15 @@ _CSV_HEADER = [
 ]
 
 
-def _csv_safe(value: object) -> str:
-    """Spreadsheets run a cell that starts with = + - @ as a formula: neutralise it."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
-def _csv_lines(practice_id: int, events: QuerySet[AuditEvent]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+def _csv_lines(
+    practice_id: int, events: QuerySet[AuditEvent], client_names: ClientNames
+) -> Iterator[str]:
+    writer = spreadsheet.writer(_Echo())
     yield writer.writerow(_CSV_HEADER)
     before: int | None = None
     while True:
@@ -328,35 +324,30 @@ def _csv_lines(practice_id: int, events: QuerySet[AuditEvent]) -> Iterator[str]:
         batch = list(chunk.order_by("-seq")[:EXPORT_CHUNK])
         if not batch:
             return
-        for row in _rows(practice_id, batch):
+        for row in _rows(practice_id, batch, client_names):
             e = row.event
             local = timezone.localtime(row.when).isoformat() if row.when else ""
             yield writer.writerow(
-                [
-                    _csv_safe(v)
-                    for v in (
-                        e.seq,
-                        e.at,
-                        local,
-                        e.actor_id,
-                        e.actor_name,
-                        row.username,
-                        e.action,
-                        e.target_type,
-                        e.target_id,
-                        e.client_id,
-                        row.client_name,
-                        e.ip,
-                        e.detail,
-                    )
-                ]
+                (
+                    e.seq,
+                    e.at,
+                    local,
+                    e.actor_id,
+                    e.actor_name,
+                    row.username,
+                    e.action,
+                    e.target_type,
+                    e.target_id,
+                    e.client_id,
+                    row.client_name,
+                    e.ip,
+                    shown_detail(e.detail),
+                )
             )
         before = batch[-1].seq
 
 
-@require_GET
-@login_required
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest, *, client_names: ClientNames) -> HttpResponse:
     check_role(request, Role.PRIVACY)
     practice_id = request.user.practice_id
     form = FilterForm(request.GET or None)
@@ -366,7 +357,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
-        _csv_lines(practice_id, _filtered(practice_id, data)),
+        _csv_lines(practice_id, _filtered(practice_id, data), client_names),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="psynote-audit-{stamp}.csv"'
@@ -374,13 +365,32 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def pretty_detail(detail: str) -> str:
-    """Detail JSON as `key: value` pairs, for people rather than parsers."""
+# Keys that events written before the log stopped carrying clinical content used (a
+# diagnosis code, an instrument, a score, critical items, how a risk alert was resolved).
+# Those events keep their bytes, so the chain still verifies; the log never shows the keys.
+WITHHELD_KEYS = frozenset({"code", "instrument", "total", "items", "resolution"})
+
+
+def _shown(detail: str) -> dict[str, object] | None:
     try:
         data = canonical_json.loads(detail)
     except ValueError:
-        return detail
+        return None
     if not isinstance(data, dict):
+        return None
+    return {key: value for key, value in data.items() if key not in WITHHELD_KEYS}
+
+
+def shown_detail(detail: str) -> str:
+    """The stored detail as the log shows it: JSON without the withheld keys."""
+    data = _shown(detail)
+    return detail if data is None else canonical_json.dumps(data).decode()
+
+
+def pretty_detail(detail: str) -> str:
+    """Detail JSON as `key: value` pairs, for people rather than parsers."""
+    data = _shown(detail)
+    if data is None:
         return detail
     return "; ".join(
         f"{key}: {value if isinstance(value, str) else canonical_json.dumps(value).decode()}"

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from psynote.accounts.models import Role
+from psynote.accounts.models import CLINICAL_ROLES, Role, User
 from psynote.audit import log
 from psynote.clients.models import SHREDDED_KEY, Client, Diagnosis
 
@@ -38,6 +38,9 @@ _CARE_TEAM = {Need.DEMOGRAPHICS, Need.EDIT_DEMOGRAPHICS, Need.SCHEDULE, Need.CLI
               Need.WRITE_CLINICAL}
 # Needs a supervisor meets for their supervisees' clients: reading, not writing.
 _SUPERVISION = {Need.DEMOGRAPHICS, Need.SCHEDULE, Need.CLINICAL}
+# Clinicians who add a client become its primary clinician; admin and front desk name one.
+_CREATES_CLIENTS = {Role.ADMIN, Role.FRONT_DESK, Role.CLINICIAN, Role.SUPERVISOR}
+_NAMES_PRIMARY = {Role.ADMIN, Role.FRONT_DESK}
 
 
 def clients_for(user: Any, need: Need = Need.DEMOGRAPHICS) -> QuerySet[Client]:
@@ -84,3 +87,20 @@ def get_diagnosis_for(user: Any, diagnosis_id: object,
             pk=diagnosis_id, client__in=clients_for(user, need))
     except (Diagnosis.DoesNotExist, ValidationError, ValueError, TypeError):
         raise deny(user, "diagnosis", diagnosis_id, need) from None
+
+
+def may_add_clients(user: Any) -> bool:
+    return user.practice_id is not None and user.role in _CREATES_CLIENTS
+
+
+def names_primary_clinician(user: Any) -> bool:
+    """Whether a new client's primary clinician is chosen (else it is the user who adds it)."""
+    return user.role in _NAMES_PRIMARY
+
+
+def active_clinicians(practice_id: int) -> QuerySet[User]:
+    """Who can be a primary clinician or join a care team: the practice's active clinicians
+    and supervisors, by name."""
+    return User.objects.filter(
+        practice_id=practice_id, role__in=CLINICAL_ROLES, is_active=True
+    ).order_by("last_name", "first_name")

@@ -99,7 +99,7 @@ def add_diagnosis(*, by: Any, client: Client, code: str, is_primary: bool = Fals
                                          is_primary=is_primary, onset_date=onset_date,
                                          added_by=by)
     log.record_by(by, "diagnosis.add", target_type="diagnosis", target_id=diagnosis.pk,
-                  client_id=client.pk, detail={"code": code})
+                  client_id=client.pk)
     return diagnosis
 
 
@@ -110,5 +110,5 @@ def set_diagnosis_status(*, by: Any, diagnosis: Diagnosis, status: str) -> Diagn
     diagnosis.status = status
     diagnosis.save(update_fields=["status"])
     log.record_by(by, "diagnosis.update", target_type="diagnosis", target_id=diagnosis.pk,
-                  client_id=diagnosis.client_id, detail={"status": status})
+                  client_id=diagnosis.client_id, detail={"fields": ["status"]})
     return diagnosis

@@ -12,19 +12,20 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field, field_validator
 
-from psynote.accounts.models import CLINICAL_ROLES, Role, User
 from psynote.api import ERRORS, MAX_ID, Forbidden, InputSchema, PageOut, PageParams, page
 from psynote.audit import log
 from psynote.clients import actions
-from psynote.clients.access import Need, clients_for, get_client_for
+from psynote.clients.access import (
+    Need,
+    active_clinicians,
+    clients_for,
+    get_client_for,
+    may_add_clients,
+    names_primary_clinician,
+)
 from psynote.clients.models import Client, Diagnosis
 
 router = Router(tags=["clients"])
-
-# As on the pages: clinicians who add a client become its primary clinician; admin and
-# front desk name one.
-CREATES_CLIENTS = {Role.ADMIN, Role.FRONT_DESK, Role.CLINICIAN, Role.SUPERVISOR}
-CHOOSES_CLINICIAN = {Role.ADMIN, Role.FRONT_DESK}
 
 SexAtBirth = StrEnum(  # type: ignore[misc]
     "SexAtBirth",
@@ -152,7 +153,7 @@ def _with_team(clients: QuerySet[Client]) -> QuerySet[Client]:
 
 
 def _primary_clinician(user: Any, clinician_id: int | None) -> Any:
-    if user.role not in CHOOSES_CLINICIAN:
+    if not names_primary_clinician(user):
         if clinician_id not in (None, user.pk):
             raise ValidationError(
                 {
@@ -163,9 +164,7 @@ def _primary_clinician(user: Any, clinician_id: int | None) -> Any:
         return user
     if clinician_id is None:
         raise ValidationError({"primary_clinician_id": "choose the primary clinician"})
-    clinician = User.objects.filter(
-        pk=clinician_id, practice_id=user.practice_id, role__in=CLINICAL_ROLES, is_active=True
-    ).first()
+    clinician = active_clinicians(user.practice_id).filter(pk=clinician_id).first()
     if clinician is None:
         raise ValidationError(
             {"primary_clinician_id": "no active clinician of this practice has that id"}
@@ -189,7 +188,7 @@ def list_clients(request: HttpRequest, params: Query[PageParams]) -> dict[str, A
 @router.post("/clients", response={201: ClientOut, **ERRORS})
 def create_client(request: HttpRequest, payload: ClientIn) -> tuple[int, Client]:
     user = request.user
-    if user.practice_id is None or user.role not in CREATES_CLIENTS:
+    if not may_add_clients(user):
         log.record_by(user, "access.denied", target_type="client", detail={"need": "create_client"})
         raise Forbidden("your role may not add clients")
     fields = payload.model_dump(exclude={"primary_clinician_id"})

@@ -6,16 +6,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from psynote.accounts.models import CLINICAL_ROLES, Role, User
+from psynote.accounts.models import User
 from psynote.clients import actions, icd10
-from psynote.clients.access import Need, clients_for, get_client_for, get_diagnosis_for
+from psynote.clients.access import (
+    Need,
+    active_clinicians,
+    clients_for,
+    get_client_for,
+    get_diagnosis_for,
+    may_add_clients,
+    names_primary_clinician,
+)
 from psynote.clients.forms import (
     CareTeamAddForm,
     ClientEditForm,
@@ -26,16 +34,7 @@ from psynote.clients.forms import (
 from psynote.clients.models import CareTeamMember, Client
 from psynote.lib.forms import add_errors
 
-# Clinicians who add a client become its primary clinician; admin and front desk pick one.
-CREATES_CLIENTS = {Role.ADMIN, Role.FRONT_DESK, Role.CLINICIAN, Role.SUPERVISOR}
-CHOOSES_CLINICIAN = {Role.ADMIN, Role.FRONT_DESK}
 PAGE_SIZE = 50
-
-
-def _clinicians(practice_id: int) -> QuerySet[User]:
-    return User.objects.filter(
-        practice_id=practice_id, role__in=CLINICAL_ROLES, is_active=True
-    ).order_by("last_name", "first_name")
 
 
 def _chart_url(client: Client, anchor: str = "") -> str:
@@ -64,7 +63,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "query": query,
-            "can_create": request.user.role in CREATES_CLIENTS,
+            "can_create": may_add_clients(request.user),
         },
     )
 
@@ -73,9 +72,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_new(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.practice_id is None or user.role not in CREATES_CLIENTS:
+    if not may_add_clients(user):
         raise Http404("Not found")
-    clinicians = _clinicians(user.practice_id) if user.role in CHOOSES_CLINICIAN else None
+    clinicians = active_clinicians(user.practice_id) if names_primary_clinician(user) else None
     form = NewClientForm(request.POST if request.method == "POST" else None, clinicians=clinicians)
     if request.method == "POST":
         if form.is_valid():
@@ -143,7 +142,7 @@ def _care_team_page(
 @require_http_methods(["GET", "POST"])
 def care_team(request: HttpRequest, client_id: object) -> HttpResponse:
     client = get_client_for(request.user, client_id, Need.MANAGE_CARE_TEAM)
-    candidates = _clinicians(client.practice_id).exclude(care_teams__client=client)
+    candidates = active_clinicians(client.practice_id).exclude(care_teams__client=client)
     add_form = CareTeamAddForm(candidates=candidates)
     if request.method == "GET":
         return _care_team_page(request, client, add_form)

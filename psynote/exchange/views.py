@@ -1,7 +1,6 @@
 """Pages: a client's authorizations, disclosing the record, the accounting of
 disclosures, the practice-wide disclosure log and the practice's signing key."""
 
-import csv
 import io
 
 from django.contrib import messages
@@ -24,6 +23,7 @@ from psynote.exchange.access import (
 )
 from psynote.exchange.forms import AuthorizationForm, DisclosureForm, Part2Form, RevokeForm
 from psynote.exchange.models import Authorization, RecordFlag
+from psynote.lib import spreadsheet
 from psynote.lib.forms import add_errors
 
 LOG_PAGE = 200
@@ -257,7 +257,7 @@ def disclosure_accounting(request: HttpRequest, client_id: object) -> HttpRespon
     ]
     if request.GET.get("format") == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = spreadsheet.writer(buffer)
         writer.writerow(
             [
                 "date",

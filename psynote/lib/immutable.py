@@ -1,7 +1,15 @@
-"""Database triggers that refuse changes to rows that must never change (signed notes,
-addenda, audit events), on SQLite and PostgreSQL alike. Used from migrations."""
+"""Rows that must never change (signed notes, addenda, plan versions, audit events): the
+exception a model raises when asked to change one, and the database triggers that refuse
+such changes on SQLite and PostgreSQL alike (used from migrations)."""
 
 from django.db import migrations
+
+
+class SignedRecordChange(Exception):
+    """A signed record was asked to change or go. Each app's models raise their own subclass
+    saying what to do instead; the API answers any of them with 409 without importing them.
+    """
+
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION psynote_refuse_change() RETURNS trigger AS $$

@@ -91,7 +91,8 @@ def _record(
     )
     administration.apply(result)
     administration.save()
-    detail = {"instrument": instrument.key, "total": result.total, "source": source}
+    # Access, not content: which instrument, the score and the answers stay in the record.
+    detail = {"source": source}
     if by is None:
         detail["via"] = "self-report link (no account)"
     log.record_by(
@@ -112,10 +113,7 @@ def _record(
             target_type="risk_alert",
             target_id=alert.pk,
             client_id=client.pk,
-            detail={
-                "administration": str(administration.pk),
-                "items": [hit.item for hit in result.critical_items_triggered],
-            },
+            detail={"administration": str(administration.pk)},
         )
     return administration
 
@@ -163,14 +161,13 @@ def resolve_alert(*, by: Any, alert: RiskAlert, resolution: str, note: str) -> R
     alert.resolution = resolution
     alert.set_resolution_note(note)
     alert.save()
-    # The event names the alert and how it was resolved, never the note's words.
+    # The event names the alert, never how it was resolved (a risk level) or the note.
     log.record_by(
         by,
         "risk_alert.resolve",
         target_type="risk_alert",
         target_id=alert.pk,
         client_id=alert.client_id,
-        detail={"resolution": resolution},
     )
     return alert
 
@@ -206,7 +203,7 @@ def create_self_report_link(
         target_type="self_report_link",
         target_id=link.pk,
         client_id=client.pk,
-        detail={"instrument": instrument.key, "days": days},
+        detail={"days": days},
     )
     return link, token
 
@@ -316,7 +313,7 @@ def set_schedule(
         target_type="measure_schedule",
         target_id=schedule.pk,
         client_id=client.pk,
-        detail={"instrument": instrument.key, "rhythm": schedule.describe()},
+        detail={"rhythm": schedule.describe()},
     )
     return schedule
 
@@ -335,5 +332,4 @@ def stop_schedule(*, by: Any, client: Client, instrument_key: str) -> None:
         target_type="client",
         target_id=client.pk,
         client_id=client.pk,
-        detail={"instrument": instrument.key},
     )

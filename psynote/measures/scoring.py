@@ -126,7 +126,9 @@ class Result:
 def _item_number(instrument: Instrument, key: int | str) -> int:
     if isinstance(key, bool):
         raise ScoringError(f"{instrument}: {key!r} is not an item number.")
-    if isinstance(key, str) and key.strip().isdigit():
+    # str.isdigit() is true for "³" and "٣", which int() refuses or reads as another
+    # number: only ASCII digits name an item.
+    if isinstance(key, str) and key.strip().isascii() and key.strip().isdigit():
         key = int(key.strip())
     if not isinstance(key, int):
         raise ScoringError(f"{instrument}: {key!r} is not an item number.")

@@ -45,7 +45,7 @@ def answers_from_post(
         raw = post.get(f"item_{item.number}", "").strip()
         if not raw:
             answers[item.number] = None
-        elif raw.isdigit() and int(raw) in item.values:
+        elif raw.isascii() and raw.isdigit() and int(raw) in item.values:
             answers[item.number] = int(raw)
         else:
             problems.append(f"Question {item.number}: choose one of the answers shown.")

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from psynote.clients.models import Client
 from psynote.lib import canonical_json, crypto
+from psynote.lib.immutable import SignedRecordChange
 from psynote.notes.templates import TEMPLATES
 from psynote.visits.models import Session
 
 
-class SignedRecordLocked(Exception):
+class SignedRecordLocked(SignedRecordChange):
     """A signed note or addendum never changes; write an addendum instead."""
 
 

@@ -25,9 +25,10 @@ from django.utils import timezone
 
 from psynote.clients.models import Client, Diagnosis
 from psynote.lib import canonical_json, crypto
+from psynote.lib.immutable import SignedRecordChange
 
 
-class SignedPlanLocked(Exception):
+class SignedPlanLocked(SignedRecordChange):
     """A signed plan version never changes; start a new version instead."""
 
 

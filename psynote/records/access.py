@@ -2,7 +2,10 @@
 
 Rights requests (access, amendment): the clinicians on the client's care team (and a
 supervisor, reading) and the practice's privacy officer, as for the disclosure log
-(exchange.access). Deciding an amendment or producing the record is a clinician's.
+(exchange.access). Recording a new request is for the care team's clinicians and the
+privacy officer (who takes requests at the front office); every later step of an amendment
+(extension, acceptance, denial, the client's disagreement, a rebuttal) and producing the
+record are the care team's clinicians' alone. A supervisor only reads.
 Legal holds and destructions: the privacy officer and the practice admin ("record
 keepers"); they see names, dates and counts, never clinical content.
 Anything else is a 404, audited.
@@ -33,6 +36,20 @@ def get_client_for_rights(user: Any, client_id: object, *, write: bool = False) 
         raise deny(user, "client", client_id, "rights") from None
 
 
+def requesting_clients_for(user: Any) -> QuerySet[Client]:
+    """Clients for whom this user may record a new access or amendment request."""
+    if getattr(user, "role", None) == Role.PRIVACY:
+        return rights_clients_for(user)
+    return rights_clients_for(user, write=True)
+
+
+def get_client_to_record_request(user: Any, client_id: object) -> Client:
+    try:
+        return requesting_clients_for(user).get(pk=client_id)
+    except (Client.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "client", client_id, "record_request") from None
+
+
 def get_access_request_for(user: Any, request_id: object, *, write: bool = False) -> AccessRequest:
     try:
         return AccessRequest.objects.select_related("client").get(
@@ -42,10 +59,12 @@ def get_access_request_for(user: Any, request_id: object, *, write: bool = False
         raise deny(user, "access_request", request_id, "rights") from None
 
 
-def get_amendment_for(user: Any, amendment_id: object) -> AmendmentRequest:
+def get_amendment_for(
+    user: Any, amendment_id: object, *, write: bool = False
+) -> AmendmentRequest:
     try:
         return AmendmentRequest.objects.select_related("client", "note").get(
-            pk=amendment_id, client__in=rights_clients_for(user)
+            pk=amendment_id, client__in=rights_clients_for(user, write=write)
         )
     except (AmendmentRequest.DoesNotExist, ValidationError, ValueError, TypeError):
         raise deny(user, "amendment_request", amendment_id, "rights") from None

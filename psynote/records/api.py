@@ -13,7 +13,7 @@ from pydantic import Field
 from psynote.api import ERRORS, InputSchema
 from psynote.audit import log
 from psynote.records import actions
-from psynote.records.access import get_client_for_rights
+from psynote.records.access import get_client_for_rights, get_client_to_record_request
 from psynote.records.models import AccessRequest, AmendmentRequest
 
 router = Router(tags=["client rights"])
@@ -85,7 +85,7 @@ def list_access_requests(request: HttpRequest, client_id: UUID) -> Any:
     "/clients/{uuid:client_id}/access-requests", response={201: AccessRequestOut, **ERRORS}
 )
 def create_access_request(request: HttpRequest, client_id: UUID, payload: AccessRequestIn) -> Any:
-    client = get_client_for_rights(request.user, client_id)
+    client = get_client_to_record_request(request.user, client_id)
     return 201, actions.record_access_request(
         by=request.user, client=client, requested_on=payload.requested_on
     )
@@ -106,7 +106,7 @@ def list_amendment_requests(request: HttpRequest, client_id: UUID) -> Any:
 def create_amendment_request(
     request: HttpRequest, client_id: UUID, payload: AmendmentRequestIn
 ) -> Any:
-    client = get_client_for_rights(request.user, client_id)
+    client = get_client_to_record_request(request.user, client_id)
     return 201, actions.record_amendment_request(
         by=request.user, client=client, requested_on=payload.requested_on, request=payload.request
     )

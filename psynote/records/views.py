@@ -22,6 +22,7 @@ from psynote.records.access import (
     get_amendment_for,
     get_client_for_keeper,
     get_client_for_rights,
+    get_client_to_record_request,
     get_destruction_for,
     get_hold_for,
     keeper_clients_for,
@@ -111,7 +112,7 @@ def client_rights(request: HttpRequest, client_id: object) -> HttpResponse:
 @login_required
 @require_POST
 def access_request_new(request: HttpRequest, client_id: object) -> HttpResponse:
-    client = get_client_for_rights(request.user, client_id)
+    client = get_client_to_record_request(request.user, client_id)
     try:
         actions.record_access_request(
             by=request.user,
@@ -143,7 +144,7 @@ def access_request_produce(request: HttpRequest, access_request_id: object) -> H
 @login_required
 @require_POST
 def amendment_new(request: HttpRequest, client_id: object) -> HttpResponse:
-    client = get_client_for_rights(request.user, client_id)
+    client = get_client_to_record_request(request.user, client_id)
     try:
         actions.record_amendment_request(
             by=request.user,
@@ -205,7 +206,7 @@ def _is_uuid(value: str) -> bool:
 @login_required
 @require_POST
 def amendment_act(request: HttpRequest, amendment_id: object) -> HttpResponse:
-    amendment = get_amendment_for(request.user, amendment_id)
+    amendment = get_amendment_for(request.user, amendment_id, write=True)
     try:
         _amendment_step(request, amendment)
     except ValidationError as error:

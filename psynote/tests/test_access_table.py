@@ -119,7 +119,8 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "access_request_new": ("POST", only("alice", "pria")),
     "access_request_produce": ("POST", only(*CLINICAL)),
     "amendment_new": ("POST", only("alice", "pria")),
-    "amendment_act": ("POST", only("alice", "pria")),
+    # Every step of an amendment is the care team's clinician's (45 CFR 164.526 decisions).
+    "amendment_act": ("POST", only("alice")),
     "retention": ("GET", only("ada", "pria")),
     "legal_hold_place": ("POST", only("ada", "pria")),
     "legal_hold_release": ("POST", only("ada", "pria")),
@@ -395,3 +396,38 @@ def test_supervisor_reads_but_cannot_write_supervisees_records(cast, client):
     assert (
         client.get(f"/clients/{cast.supervisee_client.pk}/psychotherapy-notes/").status_code == 404
     )
+
+
+def test_read_only_roles_cannot_record_or_act_on_rights_requests(cast, client):
+    """A supervisor only reads a supervisee's client's requests; a privacy officer records
+    new requests but takes no step in an amendment (extension, decision, statements)."""
+    from psynote.records.models import AccessRequest, AmendmentRequest
+
+    amendment = record_actions.record_amendment_request(
+        by=cast.sue, client=cast.supervisee_client, requested_on=date(2026, 1, 5),
+        request="Please correct the date of my first visit.",
+    )
+    base = f"/clients/{cast.supervisee_client.pk}"
+    api = f"/api/v1/clients/{cast.supervisee_client.pk}"
+    before = (AccessRequest.objects.count(), AmendmentRequest.objects.count())
+    client.force_login(cast.sam)
+    assert client.get(f"{base}/rights/").status_code == 200
+    assert client.post(f"{base}/rights/access/",
+                       {"requested_on": "2026-01-06"}).status_code == 404
+    assert client.post(f"{base}/rights/amendments/",
+                       {"requested_on": "2026-01-06", "request": "x"}).status_code == 404
+    assert client.post(f"{api}/access-requests", {"requested_on": "2026-01-06"},
+                       content_type="application/json").status_code == 404
+    assert client.post(f"{api}/amendment-requests",
+                       {"requested_on": "2026-01-06", "request": "x"},
+                       content_type="application/json").status_code == 404
+    for who in (cast.sam, cast.pria):
+        client.force_login(who)
+        for step in ({"step": "extend", "notice_on": "2026-01-20"},
+                     {"step": "disagreement", "body": "I disagree."},
+                     {"step": "deny", "reason": "accurate", "body": "x"}):
+            response = client.post(f"/records/amendments/{amendment.pk}/", step)
+            assert response.status_code == 404, (who.username, step)
+    unchanged = AmendmentRequest.objects.get(pk=amendment.pk)
+    assert (unchanged.status, unchanged.extended_to) == (amendment.status, None)
+    assert (AccessRequest.objects.count(), AmendmentRequest.objects.count()) == before

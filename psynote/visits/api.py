@@ -13,7 +13,6 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
 
-from psynote.accounts.models import CLINICAL_ROLES, User
 from psynote.api import (
     ERRORS,
     MAX_ID,
@@ -25,9 +24,18 @@ from psynote.api import (
     page,
 )
 from psynote.audit import log
-from psynote.clients.access import Need, deny, get_client_for
+from psynote.clients.access import Need, get_client_for
+from psynote.lib.clock import OptionalLocalTime
 from psynote.visits import actions, cpt
-from psynote.visits.access import get_session_for, sessions_for
+from psynote.visits.access import (
+    default_attendance,
+    get_session_for,
+    get_session_to_change,
+    names_clinician,
+    recording_need,
+    session_clinicians,
+    sessions_for,
+)
 from psynote.visits.forms import SessionForm
 from psynote.visits.models import Session
 
@@ -37,11 +45,6 @@ Service = StrEnum("Service", {key: key for key, _ in cpt.SERVICES})  # type: ign
 Modality = StrEnum("Modality", {v: v for v in Session.Modality.values})  # type: ignore[misc]
 Place = StrEnum("Place", {v: v for v in Session.Place.values})  # type: ignore[misc]
 Attendance = StrEnum("Attendance", {v: v for v in Session.Attendance.values})  # type: ignore[misc]
-
-
-def _need(user: Any) -> Need:
-    """As on the pages: clinicians record their own sessions; front desk schedules."""
-    return Need.WRITE_CLINICAL if user.is_clinical else Need.SCHEDULE
 
 
 class CptOut(Schema):
@@ -55,8 +58,8 @@ class SessionOut(Schema):
     clinician_id: int
     clinician_name: str
     date: date
-    start_time: time | None
-    end_time: time | None
+    start_time: OptionalLocalTime
+    end_time: OptionalLocalTime
     minutes: int | None
     service: str
     modality: str
@@ -93,8 +96,8 @@ class _SessionFields(InputSchema):
 
 class SessionIn(_SessionFields):
     date: date
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: OptionalLocalTime = None
+    end_time: OptionalLocalTime = None
     service: Service = cpt.PSYCHOTHERAPY  # type: ignore[valid-type]
     modality: Modality = Session.Modality.IN_PERSON  # type: ignore[valid-type]
     place: Place = Session.Place.OFFICE  # type: ignore[valid-type]
@@ -114,8 +117,8 @@ class SessionIn(_SessionFields):
 
 class SessionPatch(_SessionFields):
     date: date = None  # type: ignore[assignment]
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: OptionalLocalTime = None
+    end_time: OptionalLocalTime = None
     service: Service = None  # type: ignore[valid-type]
     modality: Modality = None  # type: ignore[valid-type]
     place: Place = None  # type: ignore[valid-type]
@@ -136,8 +139,8 @@ def _checked(data: dict[str, Any]) -> dict[str, Any]:
     return form.session_fields()
 
 
-def _clinician(user: Any, clinician_id: int | None) -> Any:
-    if user.is_clinical:
+def _clinician(user: Any, client: Any, clinician_id: int | None) -> Any:
+    if not names_clinician(user):
         if clinician_id not in (None, user.pk):
             raise ValidationError(
                 {"clinician_id": "clinicians record their own sessions; leave this out"}
@@ -145,11 +148,11 @@ def _clinician(user: Any, clinician_id: int | None) -> Any:
         return user
     if clinician_id is None:
         raise ValidationError({"clinician_id": "choose the clinician who sees the client"})
-    clinician = User.objects.filter(
-        pk=clinician_id, practice_id=user.practice_id, role__in=CLINICAL_ROLES, is_active=True
-    ).first()
+    clinician = session_clinicians(client).filter(pk=clinician_id).first()
     if clinician is None:
-        raise ValidationError({"clinician_id": "no active clinician of this practice has that id"})
+        raise ValidationError(
+            {"clinician_id": "no active clinician on this client's care team has that id"}
+        )
     return clinician
 
 
@@ -175,14 +178,12 @@ def create_session(
     request: HttpRequest, client_id: UUID, payload: SessionIn
 ) -> tuple[int, Session]:
     user = request.user
-    client = get_client_for(user, client_id, _need(user))
+    client = get_client_for(user, client_id, recording_need(user))
     data = payload.model_dump(exclude={"clinician_id"})
     if data["attendance"] is None:
-        data["attendance"] = (
-            Session.Attendance.ATTENDED if user.is_clinical else Session.Attendance.SCHEDULED
-        )
+        data["attendance"] = default_attendance(user)
     fields = _checked(data)
-    clinician = _clinician(user, payload.clinician_id)
+    clinician = _clinician(user, client, payload.clinician_id)
     session = actions.create_session(by=user, client=client, clinician=clinician, **fields)
     return 201, _session(session)
 
@@ -203,10 +204,7 @@ def get_session(request: HttpRequest, session_id: UUID) -> Session:
 @router.patch("/sessions/{uuid:session_id}", response={200: SessionOut, 409: ErrorOut, **ERRORS})
 def update_session(request: HttpRequest, session_id: UUID, payload: SessionPatch) -> Session:
     user = request.user
-    session = get_session_for(user, session_id, _need(user))
-    if user.is_clinical and session.clinician_id != user.pk:
-        # As on the pages: a colleague's session is theirs to correct.
-        raise deny(user, "session", session_id, "own session")
+    session = get_session_to_change(user, session_id)
     note = getattr(session, "progress_note", None)
     if note is not None and note.is_signed:
         raise Conflict(

@@ -1,47 +1,36 @@
 """Recording and editing sessions. The session page itself shows the progress note's
 status and starts the note, so it lives with the chart (`psynote.chart.views`)."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from psynote.accounts.models import CLINICAL_ROLES, User
-from psynote.clients.access import Need, deny, get_client_for
-from psynote.clients.models import CareTeamMember, Client
+from psynote.clients.access import get_client_for
+from psynote.clients.models import CareTeamMember
 from psynote.lib.forms import add_errors
 from psynote.visits import actions
-from psynote.visits.access import get_session_for
+from psynote.visits.access import (
+    default_attendance,
+    get_session_to_change,
+    names_clinician,
+    recording_need,
+    session_clinicians,
+)
 from psynote.visits.forms import SessionForm
-from psynote.visits.models import Session
-
-
-def _need(user: Any) -> Need:
-    """Clinicians record their own sessions; front desk schedules for the care team."""
-    return Need.WRITE_CLINICAL if user.is_clinical else Need.SCHEDULE
-
-
-def _care_team_clinicians(client: Client) -> QuerySet[User]:
-    return User.objects.filter(
-        care_teams__client=client, role__in=CLINICAL_ROLES, is_active=True
-    ).order_by("last_name", "first_name")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest, client_id: object) -> HttpResponse:
     user = request.user
-    client = get_client_for(user, client_id, _need(user))
-    clinicians = None if user.is_clinical else _care_team_clinicians(client)
-    default = Session.Attendance.ATTENDED if user.is_clinical else Session.Attendance.SCHEDULED
-    initial = {"date": timezone.localdate(), "attendance": default}
+    client = get_client_for(user, client_id, recording_need(user))
+    clinicians = session_clinicians(client) if names_clinician(user) else None
+    initial = {"date": timezone.localdate(), "attendance": default_attendance(user)}
     if clinicians is not None:
         initial["clinician"] = (
             client.care_team.filter(role=CareTeamMember.Role.PRIMARY)
@@ -74,11 +63,7 @@ def session_new(request: HttpRequest, client_id: object) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, session_id: object) -> HttpResponse:
     user = request.user
-    need = _need(user)
-    session = get_session_for(user, session_id, need)
-    if user.is_clinical and session.clinician_id != user.pk:
-        # A colleague's session is theirs to correct; front desk fixes the schedule.
-        raise deny(user, "session", session_id, "own session")
+    session = get_session_to_change(user, session_id)
     note = getattr(session, "progress_note", None)
     locked = note is not None and note.is_signed
     form = SessionForm(

@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -254,3 +255,83 @@ def test_a_missing_key_file_stops_exports_instead_of_making_a_new_key(package, r
     finally:
         path.write_bytes(saved)
         path.chmod(0o600)
+
+
+# Both verifiers trust nothing in the member list: a forged duplicate, a name that climbs
+# out of the folder, an absolute path or a backslash is refused with a sentence, and a
+# corrupt compressed stream is a FAILED line, not a traceback.
+
+
+def with_extra_member(zip_path: Path, name: str, data: bytes, *, first: bool) -> Path:
+    """A copy of the package with one more member, written before or after the others."""
+    out = zip_path.with_name("forged-" + zip_path.name)
+    with warnings.catch_warnings(), zipfile.ZipFile(zip_path) as source, \
+            zipfile.ZipFile(out, "w") as target:
+        warnings.simplefilter("ignore")  # zipfile warns when a name is written twice
+        if first:
+            target.writestr(name, data)
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+        if not first:
+            target.writestr(name, data)
+    return out
+
+
+def assert_both_refuse(path: Path, capsys, expected: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_script(path)
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert expected in result.stdout
+    status, out = run_cli(path, capsys)
+    assert status == 1 and expected in out
+
+
+def test_a_forged_copy_before_the_genuine_member_is_refused(zip_path, capsys):
+    with zipfile.ZipFile(zip_path) as archive:
+        genuine = next(n for n in archive.namelist() if n.endswith(".json")
+                       and n != "manifest.json")
+    forged = with_extra_member(zip_path, genuine, b'{"forged": true}', first=True)
+    assert_both_refuse(forged, capsys, "appears more than once")
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("../outside.txt", "climbs out"),
+        ("notes/../../outside.txt", "climbs out"),
+        ("/etc/outside.txt", "absolute path"),
+        ("C:/outside.txt", "absolute path"),
+        ("notes\\outside.txt", "backslash"),
+    ],
+)
+def test_a_member_with_an_escaping_name_is_refused(zip_path, capsys, name, why):
+    forged = with_extra_member(zip_path, name, b"x", first=False)
+    assert_both_refuse(forged, capsys, why)
+
+
+def test_a_member_not_in_the_manifest_is_refused(zip_path, capsys):
+    forged = with_extra_member(zip_path, "extra.txt", b"x", first=False)
+    assert_both_refuse(forged, capsys, "extra: extra.txt (not in the manifest)")
+
+
+def test_a_corrupt_deflate_stream_is_a_failed_line_not_a_traceback(zip_path, tmp_path, capsys):
+    out = tmp_path / "corrupt.zip"
+    with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(
+        out, "w", compression=zipfile.ZIP_DEFLATED
+    ) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename) * 50)
+    data = bytearray(out.read_bytes())
+    with zipfile.ZipFile(out) as archive:
+        victim = next(i for i in archive.infolist() if i.filename == "README.txt")
+    # Overwrite the middle of the compressed body: the CRC and the stream no longer agree.
+    start = victim.header_offset + 30 + len(victim.filename) + len(victim.extra)
+    middle = start + victim.compress_size // 2
+    data[middle : middle + 16] = b"\xff" * 16
+    out.write_bytes(bytes(data))
+    result = run_script(out)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "FAILED" in result.stdout
+    status, text = run_cli(out, capsys)
+    assert status == 1 and "FAILED" in text

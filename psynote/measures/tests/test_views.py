@@ -96,8 +96,11 @@ def test_an_incomplete_form_re_renders_with_the_message_and_saves_nothing(cast, 
     assert not Administration.objects.exists()
 
 
-def test_a_tampered_answer_is_refused_with_a_message(cast, login):
-    response = login(cast.alice).post(url(cast, "phq9/administer/"), PHQ9_POST | {"item_2": "7"})
+@pytest.mark.parametrize("tampered", ["7", "³", "٢"])
+def test_a_tampered_answer_is_refused_with_a_message(cast, login, tampered):
+    response = login(cast.alice).post(
+        url(cast, "phq9/administer/"), PHQ9_POST | {"item_2": tampered}
+    )
     assert response.status_code == 400 and "Question 2: choose one of the answers" in (
         response.content.decode()
     )
