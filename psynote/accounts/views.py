@@ -253,7 +253,8 @@ def user_sign_out(request: HttpRequest, user_id: int) -> HttpResponse:
     messages.success(request, f"{target.get_full_name() or target.username}: {ended} "
                               f"session{'s' if ended != 1 else ''} ended, {revoked} API "
                               f"token{'s' if revoked != 1 else ''} revoked.")
-    if target.pk == request.user.pk:
+    if target.pk == request.user.pk:  # this session ended too
+        logout(request)
         return redirect("login")
     return redirect("user_edit", user_id=target.pk)
 

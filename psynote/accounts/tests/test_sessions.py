@@ -116,3 +116,12 @@ def test_the_admins_user_page_counts_sessions_and_tokens(cast, login):
     assert "Sign out everywhere" in page
     assert "<dt class=\"muted small\">Signed-in sessions</dt><dd>2</dd>" in page
     assert "<dt class=\"muted small\">Active API tokens</dt><dd>1</dd>" in page
+
+
+def test_an_admin_signing_themselves_out_everywhere_lands_on_the_login_page(cast):
+    admin = Client()
+    admin.force_login(cast.ada)
+    response = admin.post(f"/users/{cast.ada.pk}/sign-out/")
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert admin.get("/users/").status_code == 302
+    assert not SignedInSession.objects.filter(user=cast.ada).exists()
