@@ -304,3 +304,13 @@ def test_the_command_offers_each_subcommand(capsys):
     out = capsys.readouterr().out
     for name in ("init", "demo", "createuser", "verify", "serve", "manage"):
         assert name in out
+
+
+def test_serve_writes_no_gunicorn_control_socket_outside_the_data_folder(monkeypatch):
+    """gunicorn would create ~/.gunicorn/gunicorn.ctl; psynote serve turns it off."""
+    import os
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda _path, argv: seen.append(list(argv)))
+    cli.main(["serve", "--bind", "127.0.0.1:8999"])
+    assert seen and "--no-control-socket" in seen[0]
