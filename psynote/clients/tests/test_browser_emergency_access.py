@@ -14,6 +14,8 @@ from psynote.lib.tests import browser
 pytestmark = pytest.mark.browser
 
 PASSWORD = "fictional-pass-123"
+# Privacy officers sign in with two factors (ADR 0007): pria's authenticator key.
+PRIA_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 REASON = "Fictional: client at the front desk in crisis, Dr Fictional away"
 BANNER = "Emergency access — every page you open is recorded"
 SETUP = """
@@ -25,7 +27,11 @@ practice = t.make_practice("Browser Emergency Practice (fictional)")
 alice = t.make_user(practice, "alice", first_name="Alice", last_name="Fictional",
                     credentials="PsyD, LP")
 t.make_user(practice, "bob", first_name="Bob", last_name="Oncall", credentials="LCSW")
-t.make_user(practice, "pria", role=Role.PRIVACY, first_name="Pria", last_name="Fictional")
+pria = t.make_user(practice, "pria", role=Role.PRIVACY, first_name="Pria", last_name="Fictional")
+from psynote.accounts import mfa
+from psynote.accounts.models import TotpDevice
+TotpDevice.objects.create(user=pria, secret_sealed=mfa.seal_secret(pria.pk, "{totp}"),
+                          confirmed_at=timezone.now())
 client = t.make_client(alice, first_name="Avery", last_name="Glasstest", diagnosis="F41.1")
 t.make_note(t.make_session(client, alice, day=timezone.localdate() - timedelta(days=1)),
             sign=True)
@@ -34,7 +40,7 @@ t.make_note(t.make_session(client, alice, day=timezone.localdate() - timedelta(d
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    with browser.serve(SETUP) as url:
+    with browser.serve(SETUP.replace("{totp}", PRIA_TOTP)) as url:
         yield url
 
 
@@ -54,6 +60,11 @@ def _logged_in(browser, server: str, username: str):  # type: ignore[no-untyped-
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    if username == "pria":
+        import pyotp
+
+        page.get_by_label("Code", exact=True).fill(pyotp.TOTP(PRIA_TOTP).now())
+        page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     return page
 
