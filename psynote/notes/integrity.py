@@ -8,23 +8,13 @@ when it was signed.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from psynote.audit.models import AuditEvent
 from psynote.lib import canonical_json
 from psynote.lib.crypto import DecryptionError
+from psynote.lib.integrity import Problem
 from psynote.notes.models import Addendum, ProgressNote
 from psynote.plans.models import PlanVersion
-
-
-@dataclass
-class Problem:
-    kind: str
-    record_id: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.record_id}: {self.reason}"
 
 
 def _chained_hashes(practice_id: int, action: str) -> dict[str, str]:
