@@ -7,7 +7,7 @@ author's alone: they appear in no route but their own, and another user gets a 4
 empty list).
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -20,6 +20,7 @@ from pydantic import Field
 from psynote.api import ERRORS, Conflict, ErrorOut, InputSchema, PageOut, PageParams, page
 from psynote.audit import log
 from psynote.clients.access import Need, get_client_for
+from psynote.lib.clock import OptionalLocalTime
 from psynote.notes import actions
 from psynote.notes.access import (
     get_note_for,
@@ -63,8 +64,8 @@ class AddendumIn(InputSchema):
 class SessionBrief(Schema):
     id: UUID
     date: date
-    start_time: time | None
-    end_time: time | None
+    start_time: OptionalLocalTime
+    end_time: OptionalLocalTime
     service: str
     modality: str
     attendance: str
