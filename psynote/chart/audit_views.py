@@ -4,6 +4,8 @@ signed clinical records. The log's own machinery (filters, seq-keyset pages, the
 clinical apps know.
 """
 
+from collections.abc import Iterator
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from psynote.audit import views as audit
 from psynote.clients.models import Client
+from psynote.exchange.integrity import disclosure_problems
+from psynote.lib.integrity import Problem
 from psynote.notes.integrity import signed_records_problems
 
 
@@ -30,6 +34,12 @@ def client_names(practice_id: int, client_ids: set[str]) -> dict[str, str]:
     }
 
 
+def _record_problems(practice_id: int) -> Iterator[Problem]:
+    """Signed notes, addenda and plans, then the disclosure log, against the chain."""
+    yield from signed_records_problems(practice_id)
+    yield from disclosure_problems(practice_id)
+
+
 @require_GET
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
@@ -39,7 +49,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def audit_verify(request: HttpRequest) -> HttpResponse:
-    return audit.audit_verify(request, record_problems=signed_records_problems)
+    return audit.audit_verify(request, record_problems=_record_problems)
 
 
 @require_GET

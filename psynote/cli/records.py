@@ -10,6 +10,7 @@ from psynote.cli.installation import check_master_key_opens_data
 def cmd_verify(args: argparse.Namespace) -> int:
     from psynote.accounts.models import Practice
     from psynote.audit.verify import check_practice
+    from psynote.exchange.integrity import disclosure_problems
     from psynote.notes.integrity import destroyed_records, signed_records_problems
     from psynote.notes.models import Addendum, ProgressNote
 
@@ -36,6 +37,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         problem = next(signed_records_problems(practice.pk), None)
         say(f"  signed records: {notes:,} progress notes and {addenda:,} addenda checked "
             f"in {time.perf_counter() - started:.2f} s")
+        problem = problem or next(disclosure_problems(practice.pk), None)
         if problem is not None:
             first_break = first_break or str(problem)
             say(f"  BROKEN: {problem}")
