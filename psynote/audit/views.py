@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from psynote.accounts.access import check_role
 from psynote.accounts.models import Role, User
-from psynote.audit import chain, log
+from psynote.audit import log, verify
 from psynote.audit.models import AuditEvent, ChainHead
 from psynote.lib import canonical_json, spreadsheet
 
@@ -260,11 +260,12 @@ def audit_log(request: HttpRequest, *, client_names: ClientNames) -> HttpRespons
 def audit_verify(request: HttpRequest, *, record_problems: RecordProblems) -> HttpResponse:
     check_role(request, Role.PRIVACY)
     practice_id = request.user.practice_id
-    report = chain.verify_practice(practice_id)
+    check = verify.check_practice(practice_id)  # chain, checkpoints, and a new checkpoint
+    report = check.report
     problems = record_problems(practice_id)
     shown = list(islice(problems, SHOWN_PROBLEMS))
     problem_count = len(shown) + sum(1 for _ in problems)
-    intact = not report.breaks and not problem_count
+    intact = check.intact and not problem_count
     log.record_by(
         request.user,
         "audit.verify",
@@ -273,7 +274,10 @@ def audit_verify(request: HttpRequest, *, record_problems: RecordProblems) -> Ht
             "events": report.events,
             "head": report.head.hex(),
             "intact": intact,
-            "first_break": str(report.breaks[0]) if report.breaks else "",
+            "first_break": check.problems[0] if check.problems else "",
+            "checkpoints": check.checkpoints,
+            "checkpoint_written": check.written.head.seq if check.written else None,
+            "warnings": len(check.warnings),
             "signed_record_problems": problem_count,
         },
     )
@@ -282,7 +286,8 @@ def audit_verify(request: HttpRequest, *, record_problems: RecordProblems) -> Ht
         "audit/verify.html",
         {
             "report": report,
-            "first_break": report.breaks[0] if report.breaks else None,
+            "first_break": check.problems[0] if check.problems else None,
+            "check": check,
             "problems": shown,
             "problem_count": problem_count,
             "intact": intact,

@@ -79,3 +79,20 @@ def test_only_the_privacy_officer_may_verify(cast, login):
 
 def test_verify_requires_post(cast, login):
     assert login(cast.pria).get("/audit/verify/").status_code == 405
+
+
+def test_the_integrity_check_compares_with_checkpoints_and_catches_a_cut_tail(cast, login):
+    """The privacy officer's button anchors the head like `psynote verify`; a tail cut and
+    the head rewritten afterwards (consistent in itself) is reported as broken."""
+    from psynote.audit.tests import attacker
+    from psynote.lib.tests import triggers
+
+    t.make_note(t.make_session(cast.client, cast.alice), sign=True)
+    pria = login(cast.pria)
+    first = pria.post("/audit/verify/").content.decode()
+    assert "intact" in first and "new checkpoint" in first
+    head = AuditEvent.objects.filter(practice_id=cast.practice.pk).order_by("-seq").first()
+    triggers.disable()
+    attacker.cut_tail(cast.practice.pk, head.seq - 3)
+    page = pria.post("/audit/verify/").content.decode()
+    assert "broken" in page and "checkpoint" in page
