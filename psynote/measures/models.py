@@ -1,8 +1,10 @@
 """Administrations of standard measures, self-report links and schedules.
 
 The instrument itself is data (`library`), so these rows name it by key and keep no
-copy of its wording. Answers are numbers keyed by item number; the only free text is a
-risk alert's resolution note, sealed under the client's data key like a progress note.
+copy of its wording. Answers are numbers keyed by item number. What a client answered and
+how it scored (answers, total, band, flags) is sealed under the client's data key, as is a
+risk alert's resolution note; the instrument key and the time stay in clear, so rows are
+selected by client, instrument and date in SQL and read in Python (ADR 0002).
 """
 
 import hashlib
@@ -15,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from psynote.clients.models import Client
-from psynote.lib import crypto
+from psynote.clients.models import Client, SealedUnderClient
+from psynote.lib import crypto, sealed
 from psynote.measures import library, scoring
 
 SELF_REPORT_LINK_DAYS = 7
@@ -37,8 +39,9 @@ class AdministrationQuerySet(models.QuerySet):
         return self.order_by("administered_at", "created_at")
 
 
-class Administration(models.Model):
-    """One completed questionnaire, scored when it was stored."""
+class Administration(SealedUnderClient):
+    """One completed questionnaire, scored when it was stored. The answers and the result
+    (total, band, flags) are one document sealed into `facts_ct`."""
 
     class Source(models.TextChoices):
         IN_SESSION = "in_session", "In session"
@@ -49,12 +52,12 @@ class Administration(models.Model):
     instrument = models.CharField(max_length=32)
     administered_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.IN_SESSION)
-    answers = models.JSONField(help_text="Item number → answer value, numbers only.")
-    total = models.PositiveIntegerField()
-    band = models.CharField(max_length=50, blank=True)
-    flags = models.JSONField(
-        default=dict, blank=True, help_text="Screens, critical items, percentage, prorating."
-    )
+    # Item number → answer value, numbers only.
+    answers = sealed.json_value()
+    total = sealed.integer()
+    band = sealed.text()
+    # Screens, critical items, percentage, prorating.
+    flags = sealed.json_value()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -295,6 +298,11 @@ class RiskAlert(models.Model):
         """What raised the alert, in words: e.g. "PHQ-9 item 9 was answered above 0 (2,
         More than half the days) on 2026-11-28". Needs `administration` loaded."""
         administration = self.administration
+        if not Administration.client.is_cached(administration) and RiskAlert.client.is_cached(
+            self
+        ):
+            # Same client: its answers open with the key this alert's client already has.
+            administration.client = self.client
         instrument = administration.definition
         when = timezone.localdate(administration.administered_at).isoformat()
         words = []

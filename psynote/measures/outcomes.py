@@ -2,8 +2,13 @@
 their change from baseline, the latest scores across a caseload, and what is due.
 
 Every function here answers in a fixed number of queries however many clients or
-administrations there are (a window function picks the latest two scores per client and
-instrument), so a caseload of 150 clients costs what a caseload of 1 does.
+administrations there are (a window function picks the latest two administrations per
+client and instrument), so a caseload of 150 clients costs what a caseload of 1 does.
+
+Scores are sealed under each client's key (ADR 0002): SQL selects rows by client,
+instrument and date only, and every total, band or percentage is read, compared and
+sorted here in Python. Rows come with their client, whose key is unwrapped once per
+request however many rows it opens.
 """
 
 from collections import defaultdict
@@ -170,6 +175,7 @@ def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
     """client id → instrument key → Latest, in one query."""
     ranked = (
         Administration.objects.filter(client__in=_ids(clients))
+        .select_related("client")
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -195,7 +201,7 @@ def open_alerts(clients: ClientIds) -> dict[Any, list[RiskAlert]]:
     alerts = (
         RiskAlert.objects.open()
         .filter(client__in=_ids(clients))
-        .select_related("administration")
+        .select_related("administration__client")
         .order_by("opened_at")
     )
     result: dict[Any, list[RiskAlert]] = defaultdict(list)
