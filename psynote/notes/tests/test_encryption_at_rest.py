@@ -1,8 +1,11 @@
-"""Clinical free text never reaches the database in clear (ADR 0002, envelope encryption).
+"""Clinical content never reaches the database in clear (ADR 0002, envelope encryption).
 
 A record is written with a unique marker word in every free-text place (sections, mental
 status, risk block, late-entry reason, addendum, psychotherapy note, and text overwritten
-in a draft), then the stored bytes are searched for those words:
+in a draft; an authorization's recipient, purpose, revocation reason and form name; a
+disclosure's recipient, purpose and justification), and with coded facts that occur
+nowhere else (a diagnosis's code and description, a questionnaire's answers, band and
+critical item), then the stored bytes are searched for those words:
 
 - SQLite: a real data folder, written by a separate process the way the server writes it
   (WAL mode), so both the database file and its -wal file can be read raw, before and
@@ -11,7 +14,9 @@ in a draft), then the stored bytes are searched for those words:
   column of every table cast to text.
 
 A control marker is written where clear text is expected (the client's address), so that a
-search that finds nothing is known to be able to find something.
+search that finds nothing is known to be able to find something. Totals are numbers no
+search can find: `test_sealed_facts_have_no_clear_column` shows there is no column left
+that could hold them.
 """
 
 import json
@@ -30,8 +35,15 @@ from django.db import connection
 from django.utils import timezone
 
 from psynote import testing as t
+from psynote.clients import actions as client_actions
+from psynote.clients.models import Diagnosis
+from psynote.exchange import actions as exchange_actions
+from psynote.exchange import gate
+from psynote.exchange.models import Authorization, Disclosure
 from psynote.lib import crypto
 from psynote.lib.tests import triggers
+from psynote.measures import actions as measure_actions
+from psynote.measures.models import Administration
 from psynote.notes import actions
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 
@@ -48,11 +60,36 @@ SECRET_PLACES = (
     "addendum",
     "psychotherapy",
     "old_psychotherapy",
+    "authorization_recipient",
+    "authorization_organisation",
+    "authorization_contact",
+    "authorization_purpose",
+    "authorization_revocation",
+    "authorization_form_name",
+    "disclosure_recipient",
+    "disclosure_organisation",
+    "disclosure_contact",
+    "disclosure_purpose",
+    "disclosure_justification",
 )
+
+# Coded facts chosen to occur nowhere else in the database: F63.2 and its description
+# from the shipped ICD-10-CM table, PHQ-9 answers in both JSON spellings the engines
+# store (compact and Python's default), the band those answers score to (17), and the
+# flag a positive item 9 raises.
+PHQ9_ANSWERS = {1: 3, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2, 8: 1, 9: 1}
+CODED = {
+    "diagnosis_code": "F63.2",
+    "diagnosis_description": "Kleptomania",
+    "answers_compact": '"1":3,"2":2,"3":2,"4":2',
+    "answers_spaced": '"1": 3, "2": 2, "3": 2, "4": 2',
+    "band": "Moderately severe",
+    "critical_item": "critical_items",
+}
 
 
 def new_markers() -> dict[str, str]:
-    return {place: f"ZEBRA{uuid4().hex}" for place in (*SECRET_PLACES, "control")}
+    return {place: f"ZEBRA{uuid4().hex}" for place in (*SECRET_PLACES, "control")} | CODED
 
 
 def write_marked_record(markers: dict[str, str]) -> None:
@@ -86,6 +123,42 @@ def write_marked_record(markers: dict[str, str]) -> None:
     actions.write_psychotherapy_note(
         by=alice, client=client, session=session, body=markers["psychotherapy"], note=process
     )
+    write_marked_facts(alice, client, markers)
+
+
+def write_marked_facts(alice, client, markers):
+    """The structured facts of the record: a diagnosis, a scored questionnaire, an
+    authorization (later revoked) and a disclosure under an exception."""
+    client_actions.add_diagnosis(by=alice, client=client, code=markers["diagnosis_code"])
+    measure_actions.administer(
+        by=alice, client=client, instrument_key="phq9", answers=PHQ9_ANSWERS
+    )
+    authorization = exchange_actions.create_authorization(
+        by=alice,
+        client=client,
+        scope={"diagnoses"},
+        recipient_name=markers["authorization_recipient"],
+        recipient_organisation=markers["authorization_organisation"],
+        recipient_contact=markers["authorization_contact"],
+        purpose=markers["authorization_purpose"],
+        expires_on=timezone.localdate() + timedelta(days=90),
+        signed_form=b"%PDF-1.4\n% fictional signed form\n%%EOF\n",
+        signed_form_name=markers["authorization_form_name"],
+    )
+    exchange_actions.revoke_authorization(
+        by=alice, authorization=authorization, reason=markers["authorization_revocation"]
+    )
+    basis = gate.UnderException(
+        code="treatment",
+        justification=markers["disclosure_justification"],
+        recipient_name=markers["disclosure_recipient"],
+        recipient_organisation=markers["disclosure_organisation"],
+        recipient_contact=markers["disclosure_contact"],
+    )
+    grant = gate.authorise(
+        alice, client, {"diagnoses"}, (None, None), markers["disclosure_purpose"], basis
+    )
+    gate.export_client(alice, client, grant, Disclosure.Format.FHIR_BUNDLE)
 
 
 def found_in(data: bytes, markers: dict[str, str]) -> set[str]:
@@ -214,6 +287,36 @@ def test_no_clinical_text_is_stored_in_clear(committed_db, tmp_path):
         sqlite_files_scan(tmp_path, markers)
 
 
+@pytest.mark.parametrize("model", [Diagnosis, Administration, Authorization, Disclosure])
+def test_sealed_facts_have_no_clear_column(model, cast):
+    """Codes, answers, totals, bands, flags, recipients and purposes live only in the
+    sealed `facts_ct`: the table has no other column for them, and what `facts_ct` holds
+    is a Psynote ciphertext, not the document."""
+    with connection.cursor() as cursor:
+        columns = {
+            c.name for c in connection.introspection.get_table_description(
+                cursor, model._meta.db_table)
+        }
+    facts = set(model.fact_names())
+    assert facts and not facts & columns
+    assert "facts_ct" in columns
+
+
+def test_a_stored_total_is_ciphertext(cast):
+    administration = measure_actions.administer(
+        by=cast.alice, client=cast.client, instrument_key="phq9", answers=PHQ9_ANSWERS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT facts_ct FROM measures_administration WHERE id = %s",
+            [administration.pk.hex if connection.vendor == "sqlite" else administration.pk],
+        )
+        (stored,) = cursor.fetchone()
+    stored = bytes(stored)
+    assert stored[:1] == b"\x01" and b'"total":17' not in stored
+    assert Administration.objects.get(pk=administration.pk).total == 17
+
+
 # --- associated data binds each ciphertext to its row --------------------------------------
 
 
@@ -285,3 +388,24 @@ def test_a_clients_wrapped_key_moved_to_another_client_does_not_unwrap(cast):
     Client.objects.filter(pk=cast.other_client.pk).update(wrapped_key=cast.client.wrapped_key)
     with pytest.raises(crypto.DecryptionError):
         Client.objects.get(pk=cast.other_client.pk).data_key()
+
+
+def test_sealed_facts_moved_to_another_row_do_not_open(cast):
+    first = client_actions.add_diagnosis(by=cast.alice, client=cast.client, code="F32.A")
+    second = Diagnosis.objects.get(client=cast.client, pk__lt=first.pk)  # the fixture's F41.1
+    Diagnosis.objects.filter(pk=second.pk).update(facts_ct=first.facts_ct)
+
+    with pytest.raises(crypto.DecryptionError):
+        _ = Diagnosis.objects.get(pk=second.pk).code
+    assert Diagnosis.objects.get(pk=first.pk).code == "F32.A"
+
+
+def test_sealed_facts_do_not_open_under_another_clients_key(cast):
+    administration = measure_actions.administer(
+        by=cast.alice, client=cast.client, instrument_key="phq9", answers=PHQ9_ANSWERS
+    )
+    with pytest.raises(crypto.DecryptionError):
+        crypto.open_sealed(
+            cast.other_client.data_key(), bytes(administration.facts_ct),
+            administration._facts_aad(),
+        )
