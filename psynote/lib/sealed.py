@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.db import models, transaction
+from django.db import migrations, models, transaction
 
 from psynote.lib import canonical_json, crypto
 
@@ -152,7 +152,9 @@ class SealedFacts(models.Model):
                 fields = (fields - names) | {"facts_ct"}
             kwargs["update_fields"] = fields
         writes_facts = update_fields is None or "facts_ct" in kwargs["update_fields"]
-        stale = self.__dict__.get("_facts_changed", False) or not self.facts_ct
+        # Sealed when a fact was set; a row whose facts were never set keeps an empty
+        # `facts_ct`, which reads as the defaults (an open risk alert has no resolution).
+        stale = self.__dict__.get("_facts_changed", False)
         if not (writes_facts and stale):
             super().save(*args, **kwargs)
         elif self.pk is not None:
@@ -176,3 +178,25 @@ class SealedFacts(models.Model):
         if fields is None or "facts_ct" in fields:
             self.__dict__.pop("_facts", None)
             self.__dict__.pop("_facts_changed", None)
+
+
+def forget_dropped_columns(*tables: str) -> migrations.RunPython:
+    """A migration operation for after clear columns were sealed and dropped: rewrite the
+    storage so that the dropped values do not linger in free pages (SQLite: VACUUM, then
+    the write-ahead log truncated; PostgreSQL: VACUUM FULL of `tables`, which rewrites them
+    without their dead rows). Use it in a non-atomic migration: neither engine vacuums
+    inside a transaction, and inside one (a test's) it does nothing."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        connection = schema_editor.connection
+        if connection.in_atomic_block:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("VACUUM")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            elif connection.vendor == "postgresql":
+                for table in tables:
+                    cursor.execute(f"VACUUM FULL {connection.ops.quote_name(table)}")
+
+    return migrations.RunPython(forward, migrations.RunPython.noop, elidable=True)

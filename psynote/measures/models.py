@@ -18,7 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from psynote.clients.models import Client, SealedUnderClient
-from psynote.lib import crypto, sealed
+from psynote.lib import sealed
 from psynote.measures import library, scoring
 
 SELF_REPORT_LINK_DAYS = 7
@@ -237,11 +237,15 @@ class RiskAlertQuerySet(models.QuerySet):
         return self.filter(resolved_at__isnull=True)
 
 
-class RiskAlert(models.Model):
+class RiskAlert(SealedUnderClient):
     """Raised when an administration answers a critical item (PHQ-9 item 9 above 0,
     docs/clinical-sources.md#critical-items). It stays open, on the chart and the caseload,
     and every progress note of the client needs a completed risk assessment until a
-    clinician resolves it."""
+    clinician resolves it.
+
+    How it was resolved and the clinician's note are sealed under the client's key
+    (`facts_ct`, empty while the alert is open); that it is open or resolved, when and by
+    whom stay in clear for the caseload and the note-signing rule (ADR 0002)."""
 
     class Resolution(models.TextChoices):
         ASSESSED = "assessed", "Risk assessed and documented in a progress note"
@@ -258,8 +262,8 @@ class RiskAlert(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
-    resolution_note_ct = models.BinaryField(null=True, blank=True)
+    resolution = sealed.text()  # a Resolution value once resolved
+    note = sealed.text()  # what was done, in the clinician's words
 
     objects = RiskAlertQuerySet.as_manager()
 
@@ -269,20 +273,12 @@ class RiskAlert(models.Model):
             models.Index(fields=["client", "resolved_at"], name="measures_alert_client_open")
         ]
         constraints = [
-            # Resolved means all of: when, by whom, how and a note; open means none of them.
+            # Resolved means all of: when, by whom, and the sealed resolution and note;
+            # open means none of them. `resolve_alert` checks the resolution is a known one.
             models.CheckConstraint(
-                condition=models.Q(
-                    resolved_at__isnull=True,
-                    resolved_by__isnull=True,
-                    resolution="",
-                    resolution_note_ct__isnull=True,
-                )
-                | models.Q(
-                    resolved_at__isnull=False,
-                    resolved_by__isnull=False,
-                    resolution__in=["assessed", "contacted", "referred", "entered_in_error"],
-                    resolution_note_ct__isnull=False,
-                ),
+                condition=models.Q(resolved_at__isnull=True, resolved_by__isnull=True, facts_ct=b"")
+                | models.Q(resolved_at__isnull=False, resolved_by__isnull=False)
+                & ~models.Q(facts_ct=b""),
                 name="risk_alert_resolution_fields_together",
             ),
         ]
@@ -319,16 +315,11 @@ class RiskAlert(models.Model):
             )
         return words or [f"{instrument.short_name} critical answer on {when}"]
 
-    def _aad(self) -> bytes:
-        return crypto.aad_for("measures_riskalert", self.pk, "resolution_note")
+    def get_resolution_display(self) -> str:
+        return self.Resolution(self.resolution).label if self.resolution else ""
 
     def resolution_note(self) -> str:
-        if self.resolution_note_ct is None:
-            return ""
-        key = self.client.data_key()
-        return crypto.open_sealed(key, self.resolution_note_ct, self._aad()).decode()
+        return self.note
 
     def set_resolution_note(self, text: str) -> None:
-        # The row id is in the associated data, so the alert must exist before sealing.
-        assert self.pk is not None
-        self.resolution_note_ct = crypto.seal(self.client.data_key(), text.encode(), self._aad())
+        self.note = text

@@ -20,17 +20,11 @@ that could hold them.
 """
 
 import json
-import os
-import shutil
-import sqlite3
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -41,13 +35,12 @@ from psynote.exchange import actions as exchange_actions
 from psynote.exchange import gate
 from psynote.exchange.models import Authorization, Disclosure
 from psynote.lib import crypto
-from psynote.lib.tests import triggers
+from psynote.lib.tests import at_rest, triggers
 from psynote.measures import actions as measure_actions
-from psynote.measures.models import Administration
+from psynote.measures.models import Administration, RiskAlert
 from psynote.notes import actions
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 
-ROOT = Path(settings.BASE_DIR).parent
 SECRET_PLACES = (
     "old_draft",
     "subjective",
@@ -71,6 +64,7 @@ SECRET_PLACES = (
     "disclosure_contact",
     "disclosure_purpose",
     "disclosure_justification",
+    "risk_alert_note",
 )
 
 # Coded facts chosen to occur nowhere else in the database: F63.2 and its description
@@ -130,8 +124,12 @@ def write_marked_facts(alice, client, markers):
     """The structured facts of the record: a diagnosis, a scored questionnaire, an
     authorization (later revoked) and a disclosure under an exception."""
     client_actions.add_diagnosis(by=alice, client=client, code=markers["diagnosis_code"])
-    measure_actions.administer(
+    administration = measure_actions.administer(
         by=alice, client=client, instrument_key="phq9", answers=PHQ9_ANSWERS
+    )
+    measure_actions.resolve_alert(
+        by=alice, alert=administration.risk_alert, resolution="referred",
+        note=markers["risk_alert_note"],
     )
     authorization = exchange_actions.create_authorization(
         by=alice,
@@ -161,15 +159,6 @@ def write_marked_facts(alice, client, markers):
     gate.export_client(alice, client, grant, Disclosure.Format.FHIR_BUNDLE)
 
 
-def found_in(data: bytes, markers: dict[str, str]) -> set[str]:
-    # bytea/BLOB may be shown as hex in a dump, so look for that spelling too.
-    return {
-        place
-        for place, marker in markers.items()
-        if marker.encode() in data or marker.encode().hex().encode() in data.lower()
-    }
-
-
 # --- SQLite: the raw files of a real data folder -------------------------------------------
 
 
@@ -185,73 +174,11 @@ os._exit(0)
 """
 
 
-def _run(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
-
-
 def sqlite_files_scan(tmp_path: Path, markers: dict[str, str]) -> None:
-    home = tmp_path / "data"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"PSYNOTE_HOME": str(home), "DJANGO_SETTINGS_MODULE": "psynote.settings"}
-    _run(["manage.py", "migrate", "--noinput"], env)
-    _run(["-c", _WRITER, json.dumps(markers)], env)
-
-    database, wal = home / "psynote.sqlite3", home / "psynote.sqlite3-wal"
-    assert wal.exists() and wal.stat().st_size > 0, "the writer left no WAL to examine"
-    everything = b"".join(p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file())
-    assert found_in(everything, markers) == {"control"}
-
-    with sqlite3.connect(database) as db:
-        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    assert busy == 0
-    assert found_in(database.read_bytes(), markers) == {"control"}
-
-
-# --- PostgreSQL: pg_dump and every column as text ------------------------------------------
-
-
-def _pg_dump_binary() -> str | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version_num")
-        major = int(cursor.fetchone()[0]) // 10000
-    beside_server = Path(f"/usr/lib/postgresql/{major}/bin/pg_dump")
-    return str(beside_server) if beside_server.exists() else shutil.which("pg_dump")
-
-
-def pg_dump_text() -> bytes:
-    binary = _pg_dump_binary()
-    assert binary, "pg_dump not found beside the server or on PATH"
-    connection.ensure_connection()
-    info = connection.connection.info  # where psycopg really connected, socket or TCP
-    args = [
-        binary,
-        "--no-owner",
-        "--dbname",
-        info.dbname,
-        "--host",
-        info.host,
-        "--port",
-        str(info.port),
-        "--username",
-        info.user,
-    ]
-    env = os.environ | ({"PGPASSWORD": info.password} if info.password else {})
-    done = subprocess.run(args, env=env, capture_output=True, timeout=300)
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout
-
-
-def every_column_as_text() -> bytes:
-    chunks = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT t::text FROM {connection.ops.quote_name(table)} t")
-            chunks += [row[0].encode() for row in cursor.fetchall()]
-    return b"\n".join(chunks)
+    home, env = at_rest.data_folder(tmp_path)
+    at_rest.run_python(["manage.py", "migrate", "--noinput"], env)
+    at_rest.run_python(["-c", _WRITER, json.dumps(markers)], env)
+    at_rest.assert_only_control_in_files(home, markers)
 
 
 # --- the test ------------------------------------------------------------------------------
@@ -281,13 +208,15 @@ def test_no_clinical_text_is_stored_in_clear(committed_db, tmp_path):
     markers = new_markers()
     if connection.vendor == "postgresql":
         write_marked_record(markers)
-        assert found_in(pg_dump_text(), markers) == {"control"}
-        assert found_in(every_column_as_text(), markers) == {"control"}
+        assert at_rest.found_in(at_rest.pg_dump_text(), markers) == {"control"}
+        assert at_rest.found_in(at_rest.every_column_as_text(), markers) == {"control"}
     else:
         sqlite_files_scan(tmp_path, markers)
 
 
-@pytest.mark.parametrize("model", [Diagnosis, Administration, Authorization, Disclosure])
+@pytest.mark.parametrize(
+    "model", [Diagnosis, Administration, RiskAlert, Authorization, Disclosure]
+)
 def test_sealed_facts_have_no_clear_column(model, cast):
     """Codes, answers, totals, bands, flags, recipients and purposes live only in the
     sealed `facts_ct`: the table has no other column for them, and what `facts_ct` holds
