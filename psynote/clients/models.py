@@ -19,8 +19,9 @@ class ClientQuerySet(models.QuerySet):
 
 
 class Client(models.Model):
-    """A person receiving care. Demographics are in clear; clinical text lives in the
-    notes, sealed under this client's data key (`wrapped_key`)."""
+    """A person receiving care. Demographics are in clear; clinical text and facts (notes,
+    diagnoses, scores, disclosures) are sealed under this client's data key (`wrapped_key`,
+    itself wrapped by the master key; ADR 0002)."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"

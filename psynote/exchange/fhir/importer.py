@@ -6,7 +6,9 @@ the author and signer by user number). That is why the target must be empty: in 
 install those numbers are free, and PostgreSQL's sequences are moved past them afterwards.
 
 The clinical text comes from the FHIR DocumentReferences (their canonical-JSON
-attachment) and is sealed again under this installation's master key, with new data keys.
+attachment) and is sealed again under this installation's master key, with new data keys;
+diagnoses and measure administrations come from the side file and are sealed again the
+same way (ADR 0002), each with its client's new key.
 Each signed note and addendum must hash to the hash it was exported with, else nothing is
 imported. The audit chain of the new install records, in the same transaction, one
 `note.sign`/`addendum.sign` event per signed record (marked `imported`, so that
