@@ -86,6 +86,9 @@ def a_date() -> Fact:
     )
 
 
+_FACT_NAMES: dict[type, dict[str, Fact]] = {}
+
+
 class SealedFacts(models.Model):
     """Abstract base of a model with sealed facts; subclasses say whose key seals them."""
 
@@ -103,9 +106,13 @@ class SealedFacts(models.Model):
 
     @classmethod
     def fact_names(cls) -> dict[str, Fact]:
-        found: dict[str, Fact] = {}
-        for klass in reversed(cls.__mro__):
-            found |= {n: v for n, v in vars(klass).items() if isinstance(v, Fact)}
+        """The model's sealed fields by name (found once per class: rows ask often)."""
+        found = _FACT_NAMES.get(cls)
+        if found is None:
+            found = {}
+            for klass in reversed(cls.__mro__):
+                found |= {n: v for n, v in vars(klass).items() if isinstance(v, Fact)}
+            _FACT_NAMES[cls] = found
         return found
 
     def _facts_aad(self) -> bytes:

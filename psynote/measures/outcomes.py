@@ -172,11 +172,18 @@ class Latest:
 
 
 def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
-    """client id → instrument key → Latest, in one query."""
+    """client id → instrument key → Latest, in one query. Each row opens its sealed score
+    with its client's key: the Client objects given, or ones loaded with the rows."""
+    if not isinstance(clients, QuerySet):
+        clients = list(clients)
+    known = {} if isinstance(clients, QuerySet) else {
+        client.pk: client for client in clients if isinstance(client, Client)
+    }
+    rows = Administration.objects.filter(client__in=_ids(clients))
+    if not known:
+        rows = rows.select_related("client")
     ranked = (
-        Administration.objects.filter(client__in=_ids(clients))
-        .select_related("client")
-        .annotate(
+        rows.annotate(
             rank=Window(
                 RowNumber(),
                 partition_by=[F("client_id"), F("instrument")],
@@ -188,6 +195,8 @@ def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
     )
     pairs: dict[tuple[Any, str], list[Administration]] = defaultdict(list)
     for row in ranked:
+        if row.client_id in known:
+            row.client = known[row.client_id]
         pairs[(row.client_id, row.instrument)].append(row)
     result: dict[Any, dict[str, Latest]] = defaultdict(dict)
     instruments = library.load_all()
@@ -361,7 +370,7 @@ def caseload_outcomes(
     (open risk alerts first, then by name)."""
     people = list(clients.order_by("last_name", "first_name"))
     ids = [client.pk for client in people]
-    scores = latest_scores(ids)
+    scores = latest_scores(people)
     due = due_measures(ids)
     alerts = open_alerts(ids)
     rows = [
