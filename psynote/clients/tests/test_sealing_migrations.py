@@ -1,5 +1,5 @@
 """The migrations that seal diagnoses, measure results, risk-alert resolutions,
-authorizations and disclosures (clients 0002-0004, measures 0003-0008, exchange 0003-0006):
+authorizations and disclosures (clients 0003-0005, measures 0003-0008, exchange 0003-0006):
 rows written in clear before them open through the models afterwards, the clear columns
 are gone and leave nothing behind in the stored bytes, a destroyed record's facts stay
 unreadable, and going back restores the columns."""
@@ -21,7 +21,7 @@ from psynote.lib.tests import at_rest, triggers
 from psynote.measures.models import Administration, RiskAlert
 
 BEFORE = [
-    ("clients", "0001_initial"),
+    ("clients", "0002_emergency_access"),
     ("measures", "0002_risk_alert"),
     ("exchange", "0002_disclosure_log_append_only"),
 ]

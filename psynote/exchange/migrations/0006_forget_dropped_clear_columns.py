@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     atomic = False  # neither engine vacuums inside a transaction
 
     dependencies = [
-        ("clients", "0004_diagnosis_clear_columns_dropped"),
+        ("clients", "0005_diagnosis_clear_columns_dropped"),
         ("measures", "0008_risk_alert_clear_columns_dropped"),
         ("exchange", "0005_authorization_disclosure_clear_columns_dropped"),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clients", "0003_seal_diagnoses")]
+    dependencies = [("clients", "0004_seal_diagnoses")]
 
     operations = [
         migrations.AlterField(

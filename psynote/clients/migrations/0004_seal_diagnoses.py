@@ -7,7 +7,7 @@ from psynote.clients.sealing import seal_columns
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clients", "0002_diagnosis_facts_ct")]
+    dependencies = [("clients", "0003_diagnosis_facts_ct")]
 
     operations = [
         seal_columns(
