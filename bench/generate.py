@@ -329,17 +329,22 @@ class Generator:
                     "diagnosis",
                     "",
                     client.pk,
-                    {"code": code},
+                    {},
                     ip,
                 ),
             )
         Client.objects.bulk_create(clients, batch_size=1000)
         CareTeamMember.objects.bulk_create(members, batch_size=2000)
         Diagnosis.objects.bulk_create(diagnoses, batch_size=2000)
-        # Diagnosis ids exist only now: name them in their events.
+        # Diagnosis ids exist only now: name them in their events, and seal each code and
+        # description under its client's key (the id is in the associated data).
         ids = dict(
             Diagnosis.objects.filter(client__practice=self.practice).values_list("client_id", "pk")
         )
+        for diagnosis in diagnoses:
+            diagnosis.pk = ids[diagnosis.client_id]
+            diagnosis.seal_facts()
+        Diagnosis.objects.bulk_update(diagnoses, ["facts_ct"], batch_size=1000)
         for anchor in self.anchors:
             if anchor.values["action"] == "diagnosis.add":
                 anchor.values["target_id"] = str(ids[uuid.UUID(anchor.values["client_id"])])
@@ -539,6 +544,7 @@ class Generator:
             created_at=at,
         )
         administration.apply(result)
+        administration.seal_facts()  # bulk_create skips save(), which would seal them
         self._anchor(
             at,
             _event(
@@ -548,11 +554,7 @@ class Generator:
                 "administration",
                 administration.pk,
                 client.pk,
-                {
-                    "instrument": instrument.key,
-                    "total": result.total,
-                    "source": administration.source,
-                },
+                {"source": administration.source},
                 rng.choice(IPS),
             ),
         )

@@ -167,7 +167,7 @@ def prepare_drafts(clinician: User, count: int, seed: int) -> list[ProgressNote]
             attendance="attended",
         )
         note = note_actions.start_note(by=clinician, session=session, template="soap")
-        codes = list(client.diagnoses.values_list("code", flat=True))
+        codes = [d.code for d in client.diagnoses.all()]
         # The client's signed plan has an open objective: the note rates it, as a
         # clinician's would (a note that addresses none needs a reason at signing).
         ratings = [

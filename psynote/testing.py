@@ -64,7 +64,7 @@ def make_note(session: Session, *, template: str = "soap", sections: dict | None
               sign: bool = False, **changes: Any) -> ProgressNote:
     author = session.clinician
     note = note_actions.start_note(by=author, session=session, template=template)
-    codes = list(session.client.diagnoses.values_list("code", flat=True))
+    codes = [d.code for d in session.client.diagnoses.all()]
     note = note_actions.save_draft(by=author, note=note, changes={
         "sections": sections if sections is not None else SOAP,
         "diagnosis_codes": codes, **changes})

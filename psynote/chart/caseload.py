@@ -1,5 +1,6 @@
 """The caseload: a clinician's clients with what needs doing, in a constant number of
-queries however many clients there are (every figure is a correlated subquery)."""
+queries however many clients there are (every figure is a correlated subquery, and the
+primary diagnoses, sealed under each client's key, are one more query opened in Python)."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,7 @@ def _count(queryset: QuerySet) -> Coalesce:
 
 
 def annotate(clients: QuerySet[Client]) -> QuerySet[Client]:
-    """Next and last session, notes still owed, drafts, risk and primary diagnosis."""
+    """Next and last session, notes still owed, drafts and risk."""
     today = timezone.localdate()
     sessions = Session.objects.filter(client=OuterRef("pk"))
     upcoming = sessions.filter(date__gte=today, attendance=Attendance.SCHEDULED).order_by(
@@ -47,9 +48,6 @@ def annotate(clients: QuerySet[Client]) -> QuerySet[Client]:
     )
     notes = ProgressNote.objects.filter(client=OuterRef("pk"))
     latest_signed = notes.signed().order_by("-session__date", "-session__start_time", "-signed_at")
-    primary = Diagnosis.objects.filter(
-        client=OuterRef("pk"), is_primary=True, status=Diagnosis.Status.ACTIVE
-    )
     return clients.annotate(
         next_date=Subquery(upcoming.values("date")[:1]),
         next_time=Subquery(upcoming.values("start_time")[:1]),
@@ -64,8 +62,6 @@ def annotate(clients: QuerySet[Client]) -> QuerySet[Client]:
         drafts=_count(notes.drafts()),
         at_risk=Coalesce(Subquery(latest_signed.values("risk_flagged")[:1]), Value(False)),
         open_risk_alerts=_count(RiskAlert.objects.open().filter(client=OuterRef("pk"))),
-        diagnosis_code=Subquery(primary.values("code")[:1]),
-        diagnosis_text=Subquery(primary.values("description")[:1]),
     ).order_by("last_name", "first_name")
 
 
@@ -86,6 +82,23 @@ def _labelled(clients: QuerySet[Client]) -> list[Client]:
             Attendance(client.last_attendance).label if client.last_attendance else ""
         )
     return rows
+
+
+def _with_primary_diagnoses(clients: list[Client]) -> None:
+    """Each client's active primary diagnosis, code and description (one query). They are
+    sealed, so each row is opened with its client's key, unwrapped once per client."""
+    by_id = {client.pk: client for client in clients}
+    primaries: dict[Any, Diagnosis] = {}
+    rows = Diagnosis.objects.filter(
+        client__in=list(by_id), is_primary=True, status=Diagnosis.Status.ACTIVE
+    ).order_by("pk")
+    for diagnosis in rows:
+        diagnosis.client = by_id[diagnosis.client_id]
+        primaries.setdefault(diagnosis.client_id, diagnosis)
+    for client in clients:
+        primary = primaries.get(client.pk)
+        client.diagnosis_code = primary.code if primary else None
+        client.diagnosis_text = primary.description if primary else None
 
 
 def _with_due_measures(clients: list[Client]) -> None:
@@ -128,6 +141,7 @@ def caseload_for(user: Any) -> Caseload:
         for client in supervised:
             client.supervisees = by_client.get(client.pk, [])
         result.supervised = supervised
+    _with_primary_diagnoses(result.own + result.supervised)
     _with_due_measures(result.own + result.supervised)
     _with_plan_reviews(result.own + result.supervised)
     return result

@@ -68,7 +68,7 @@ def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
             session.note_status = timeline.note_status(session)
         context |= {
             "sessions": sessions,
-            "diagnoses": client.diagnoses.select_related("added_by"),
+            "diagnoses": client.diagnoses.select_related("added_by").in_chart_order(),
             "diagnosis_form": DiagnosisForm(),
             "status_choices": DiagnosisStatusForm.base_fields["status"].choices,
             # Open risk alerts (critical answers on a measure) and the latest scores.

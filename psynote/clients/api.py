@@ -214,7 +214,7 @@ def update_client(request: HttpRequest, client_id: UUID, payload: ClientPatch) -
 
 
 @router.get("/clients/{uuid:client_id}/diagnoses", response={200: list[DiagnosisOut], **ERRORS})
-def list_diagnoses(request: HttpRequest, client_id: UUID) -> QuerySet[Diagnosis]:
+def list_diagnoses(request: HttpRequest, client_id: UUID) -> list[Diagnosis]:
     client = get_client_for(request.user, client_id, Need.CLINICAL)
     log.record_by(
         request.user,
@@ -223,7 +223,7 @@ def list_diagnoses(request: HttpRequest, client_id: UUID) -> QuerySet[Diagnosis]
         target_id=client.pk,
         client_id=client.pk,
     )
-    return client.diagnoses.select_related("added_by")
+    return client.diagnoses.select_related("added_by").in_chart_order()
 
 
 @router.post("/clients/{uuid:client_id}/diagnoses", response={201: DiagnosisOut, **ERRORS})

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from psynote.accounts.models import Practice
-from psynote.lib import crypto
+from psynote.lib import crypto, sealed
 
 # What `wrapped_key` holds once the record was destroyed under retention (records app):
 # not empty, so `ensure_key` never makes a fresh key, and it unwraps to nothing.
@@ -19,8 +19,9 @@ class ClientQuerySet(models.QuerySet):
 
 
 class Client(models.Model):
-    """A person receiving care. Demographics are in clear; clinical text lives in the
-    notes, sealed under this client's data key (`wrapped_key`)."""
+    """A person receiving care. Demographics are in clear; clinical text and facts (notes,
+    diagnoses, scores, disclosures) are sealed under this client's data key (`wrapped_key`,
+    itself wrapped by the master key; ADR 0002)."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -75,7 +76,7 @@ class Client(models.Model):
         return bytes(self.wrapped_key or b"") == SHREDDED_KEY
 
     def _key_aad(self) -> bytes:
-        return crypto.aad_for("clients_client", self.pk, "data_key")
+        return _key_aad(self.pk)
 
     def ensure_key(self) -> None:
         if not self.wrapped_key:
@@ -83,12 +84,41 @@ class Client(models.Model):
 
     def data_key(self) -> bytes:
         if not hasattr(self, "_data_key"):
-            self._data_key = crypto.unwrap(self.wrapped_key, self._key_aad())
+            if self.is_destroyed:
+                raise crypto.KeyShredded("this record was destroyed under retention")
+            self._data_key = crypto.unwrap_remembered(self.wrapped_key, self._key_aad())
         return self._data_key
 
     def save(self, *args, **kwargs) -> None:
         self.ensure_key()
         super().save(*args, **kwargs)
+
+
+def _key_aad(client_id: object) -> bytes:
+    return crypto.aad_for("clients_client", client_id, "data_key")
+
+
+def data_key_for(client_id: object) -> bytes:
+    """The data key of a client known only by id: remembered for the request once any row
+    of theirs was opened, else one query."""
+    key = crypto.remembered_key(_key_aad(client_id))
+    if key is not None:
+        return key
+    return Client.objects.only("wrapped_key").get(pk=client_id).data_key()
+
+
+class SealedUnderClient(sealed.SealedFacts):
+    """Abstract: a row of a client's record whose facts are sealed under the client's key."""
+
+    client_id: object
+
+    class Meta:
+        abstract = True
+
+    def _facts_key(self) -> bytes:
+        if type(self).client.is_cached(self):  # type: ignore[attr-defined]
+            return self.client.data_key()  # type: ignore[attr-defined]
+        return data_key_for(self.client_id)
 
 
 class CareTeamMember(models.Model):
@@ -108,8 +138,20 @@ class CareTeamMember(models.Model):
         ]
 
 
-class Diagnosis(models.Model):
-    """An ICD-10-CM diagnosis on the chart; the code is checked against the shipped table."""
+class DiagnosisQuerySet(models.QuerySet):
+    def in_chart_order(self) -> list["Diagnosis"]:
+        """Primary first, then by code: the chart's order, which the database cannot sort
+        by since the code is sealed."""
+        return sorted(self, key=lambda d: (not d.is_primary, d.code, d.pk))
+
+
+class Diagnosis(SealedUnderClient):
+    """An ICD-10-CM diagnosis on the chart; the code is checked against the shipped table.
+
+    The code, its description and the onset date are sealed under the client's key
+    (`facts_ct`); whether it is the primary diagnosis and its status stay in clear, so the
+    chart can list the active ones without opening any (ADR 0002).
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -117,16 +159,20 @@ class Diagnosis(models.Model):
         RULED_OUT = "ruled_out", "Ruled out"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="diagnoses")
-    code = models.CharField(max_length=10)
-    description = models.CharField(max_length=300)
+    code = sealed.text()
+    description = sealed.text()
     is_primary = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    onset_date = models.DateField(null=True, blank=True)
+    onset_date = sealed.a_date()
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     added_at = models.DateTimeField(default=timezone.now)
 
+    objects = DiagnosisQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-is_primary", "code"]
+        # The code is sealed, so the database orders by what it can see;
+        # `in_chart_order()` gives the chart's order (primary first, then by code).
+        ordering = ["-is_primary", "pk"]
         verbose_name_plural = "diagnoses"
 
     def __str__(self) -> str:

@@ -5,6 +5,11 @@ Scope is stored as one boolean per record kind (not a JSON list) so that the dat
 itself can refuse an authorization that mixes psychotherapy notes with anything else
 (45 CFR 164.508(a)(2): psychotherapy notes need an authorization that names them alone;
 docs/clinical-sources.md#authorization-for-psychotherapy-notes).
+
+Who receives the record and why (recipient, organisation, contact, purpose, and a
+disclosure's justification or an authorization's revocation reason) is sealed under the
+client's data key (`facts_ct`, ADR 0002); dates, scope, basis and package hash stay in
+clear for the checks and queries that need them.
 """
 
 import uuid
@@ -12,14 +17,17 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models import Q
 from django.utils import timezone
 
 from psynote.accounts.models import Practice
-from psynote.clients.models import Client
+from psynote.clients.models import Client, SealedUnderClient
 from psynote.exchange.bases import EXCEPTION_CHOICES, KINDS, RecordKind, kind_labels
-from psynote.lib import crypto
+from psynote.lib import crypto, sealed
+
+# Shown where a recipient was sealed under a key destroyed with the record (retention).
+DESTROYED = "(destroyed with the record)"
 
 _OTHER_KINDS = [kind for kind in KINDS if kind != RecordKind.PSYCHOTHERAPY_NOTES]
 
@@ -33,7 +41,7 @@ class AuthorizationQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True, expires_on__gte=today or timezone.localdate())
 
 
-class Authorization(models.Model):
+class Authorization(SealedUnderClient):
     """A client's signed authorization to disclose named parts of their record to one
     recipient, for one purpose, until an expiry date; revocable at any time."""
 
@@ -44,9 +52,9 @@ class Authorization(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="authorizations")
-    recipient_name = models.CharField(max_length=200)
-    recipient_organisation = models.CharField(max_length=200, blank=True)
-    recipient_contact = models.TextField(blank=True, help_text="Address, phone, secure email.")
+    recipient_name = sealed.text()
+    recipient_organisation = sealed.text()
+    recipient_contact = sealed.text()  # address, phone, secure email
     scope_demographics = models.BooleanField(default=False)
     scope_diagnoses = models.BooleanField(default=False)
     scope_progress_notes = models.BooleanField(default=False)
@@ -55,13 +63,13 @@ class Authorization(models.Model):
     scope_psychotherapy_notes = models.BooleanField(default=False)
     date_from = models.DateField(null=True, blank=True)
     date_to = models.DateField(null=True, blank=True)
-    purpose = models.TextField()
+    purpose = sealed.text()
     expires_on = models.DateField()
     # How the client signed: a scanned or photographed form, sealed under the client's
     # data key, or on screen (typed name and time).
     signed_form_ct = models.BinaryField(null=True, blank=True)
     signed_form_type = models.CharField(max_length=30, blank=True, choices=SignedForm.choices)
-    signed_form_name = models.CharField(max_length=200, blank=True)
+    signed_form_name = sealed.text()
     signed_form_size = models.PositiveIntegerField(null=True, blank=True)
     signed_on_screen_name = models.CharField(max_length=200, blank=True)
     signed_on_screen_at = models.DateTimeField(null=True, blank=True)
@@ -69,7 +77,7 @@ class Authorization(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    revocation_reason = models.TextField(blank=True)
+    revocation_reason = sealed.text()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -117,7 +125,7 @@ class Authorization(models.Model):
                 name="authorization_signed_one_way",
             ),
             models.CheckConstraint(
-                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True, revocation_reason="")
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
                 | Q(revoked_at__isnull=False, revoked_by__isnull=False),
                 name="authorization_revocation_fields_together",
             ),
@@ -140,9 +148,7 @@ class Authorization(models.Model):
 
     @property
     def recipient_display(self) -> str:
-        if self.recipient_organisation:
-            return f"{self.recipient_name}, {self.recipient_organisation}"
-        return self.recipient_name
+        return _recipient(self)
 
     @property
     def is_revoked(self) -> bool:
@@ -167,7 +173,13 @@ class Authorization(models.Model):
         return crypto.open_sealed(self.client.data_key(), self.signed_form_ct, self._form_aad())
 
 
-class Disclosure(models.Model):
+def _recipient(row: Any) -> str:
+    if row.recipient_organisation:
+        return f"{row.recipient_name}, {row.recipient_organisation}"
+    return row.recipient_name or (DESTROYED if row.facts_shredded else "")
+
+
+class Disclosure(SealedUnderClient):
     """One disclosure, as it happened. Append-only (a trigger refuses UPDATE and DELETE):
     the log is the evidence for the accounting of disclosures (45 CFR 164.528;
     docs/clinical-sources.md#accounting-of-disclosures)."""
@@ -185,20 +197,20 @@ class Disclosure(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disclosures")
     disclosed_at = models.DateTimeField(default=timezone.now)
-    recipient_name = models.CharField(max_length=200)
-    recipient_organisation = models.CharField(max_length=200, blank=True)
-    recipient_contact = models.TextField(blank=True)
+    recipient_name = sealed.text()
+    recipient_organisation = sealed.text()
+    recipient_contact = sealed.text()
     scope = models.JSONField(help_text="Record kinds disclosed.")
     date_from = models.DateField(null=True, blank=True)
     date_to = models.DateField(null=True, blank=True)
     record_ids = models.JSONField(default=dict, help_text="Record kind → ids disclosed.")
     record_count = models.PositiveIntegerField(default=0)
-    purpose = models.TextField()
+    purpose = sealed.text()
     authorization = models.ForeignKey(
         Authorization, on_delete=models.PROTECT, null=True, blank=True, related_name="disclosures"
     )
     exception = models.CharField(max_length=40, blank=True, choices=EXCEPTION_CHOICES)
-    justification = models.TextField(blank=True)
+    justification = sealed.text()
     format = models.CharField(max_length=20, choices=Format.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     package_name = models.CharField(max_length=200)
@@ -210,9 +222,11 @@ class Disclosure(models.Model):
         ordering = ["-disclosed_at"]
         indexes = [models.Index(fields=["client", "disclosed_at"])]
         constraints = [
+            # One basis: an authorization or an exception. The justification an exception
+            # needs is sealed, so `save` checks that part.
             models.CheckConstraint(
-                condition=Q(authorization__isnull=False, exception="", justification="")
-                | (Q(authorization__isnull=True) & ~Q(exception="") & ~Q(justification="")),
+                condition=Q(authorization__isnull=False, exception="")
+                | (Q(authorization__isnull=True) & ~Q(exception="")),
                 name="disclosure_basis_one_way",
             ),
             models.CheckConstraint(
@@ -226,9 +240,17 @@ class Disclosure(models.Model):
 
     @property
     def recipient_display(self) -> str:
-        if self.recipient_organisation:
-            return f"{self.recipient_name}, {self.recipient_organisation}"
-        return self.recipient_name
+        return _recipient(self)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # What the check constraint said before the justification was sealed: an exception
+        # needs one, an authorization none. Refused the same way, before any write.
+        if bool(self.justification.strip()) != (self.authorization_id is None):
+            raise IntegrityError(
+                "disclosure_basis_one_way: a disclosure under an exception needs a "
+                "justification, and one under an authorization has none"
+            )
+        super().save(*args, **kwargs)
 
     @property
     def basis_display(self) -> str:

@@ -280,7 +280,7 @@ def client_html(
 ) -> str:
     """The record as one HTML document for print; psychotherapy notes are never in it."""
     scope = frozenset(scope) - {PSYCHOTHERAPY}
-    diagnoses = list(client.diagnoses.order_by("-is_primary", "code", "pk"))
+    diagnoses = client.diagnoses.in_chart_order()
     described = {d.code: d.description for d in diagnoses}
     part2 = gate.is_part2(client)
     context = {

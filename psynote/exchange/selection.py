@@ -47,9 +47,9 @@ def addenda(notes: QuerySet[ProgressNote]) -> QuerySet[Addendum]:
 
 
 def measures(client: Client, date_range: DateRange) -> QuerySet[Administration]:
+    # Through the client, so every row opens its sealed scores with the client's own key.
     return (
-        Administration.objects.filter(client=client)
-        .filter(_within("administered_at__date", date_range))
+        client.administrations.filter(_within("administered_at__date", date_range))
         .order_by("administered_at")
     )
 

@@ -8,11 +8,15 @@ ciphertext copied onto another row or field fails to open.
 
 import base64
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 
 from psynote.lib import keyfiles
 
@@ -22,6 +26,10 @@ _NONCE_BYTES = 12
 
 class DecryptionError(Exception):
     """The ciphertext was altered, moved to another row, or sealed under another key."""
+
+
+class KeyShredded(DecryptionError):
+    """The data key was destroyed on purpose (retention): nothing sealed under it opens."""
 
 
 def new_key() -> bytes:
@@ -87,3 +95,56 @@ def wrap(data_key: bytes, aad: bytes) -> bytes:
 
 def unwrap(wrapped: bytes, aad: bytes) -> bytes:
     return open_sealed(master_key(), wrapped, aad)
+
+
+# --- unwrapped data keys, remembered for one request ------------------------------------
+#
+# A list page opens many rows of the same few clients; unwrapping each client's key once
+# per request instead of once per row keeps that cheap. The keys live only as long as the
+# request (or a `keys_cached()` block in a command): never in a process-wide cache.
+
+_remembered: ContextVar[dict[bytes, tuple[bytes, bytes]] | None] = ContextVar(
+    "psynote_unwrapped_keys", default=None
+)
+
+
+@contextmanager
+def keys_cached() -> Iterator[None]:
+    """Remember unwrapped data keys inside this block (web requests do so on their own)."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def unwrap_remembered(wrapped: bytes, aad: bytes) -> bytes:
+    """`unwrap`, once per key and request: a wrapped key stored under `aad` is opened the
+    first time and remembered (with the wrapped bytes it came from) until the request ends."""
+    remembered = _remembered.get()
+    wrapped = bytes(wrapped)
+    if remembered is not None and (hit := remembered.get(aad)) is not None and hit[0] == wrapped:
+        return hit[1]
+    key = unwrap(wrapped, aad)
+    if remembered is not None:
+        remembered[aad] = (wrapped, key)
+    return key
+
+
+def remembered_key(aad: bytes) -> bytes | None:
+    """The key unwrapped from `aad` earlier in this request, if any."""
+    remembered = _remembered.get()
+    hit = remembered.get(aad) if remembered is not None else None
+    return hit[1] if hit is not None else None
+
+
+def _request_begins(**_: object) -> None:
+    _remembered.set({})
+
+
+def _request_ends(**_: object) -> None:
+    _remembered.set(None)
+
+
+request_started.connect(_request_begins, dispatch_uid="psynote.crypto.keys")
+request_finished.connect(_request_ends, dispatch_uid="psynote.crypto.keys")

@@ -1,8 +1,10 @@
 """Administrations of standard measures, self-report links and schedules.
 
 The instrument itself is data (`library`), so these rows name it by key and keep no
-copy of its wording. Answers are numbers keyed by item number; the only free text is a
-risk alert's resolution note, sealed under the client's data key like a progress note.
+copy of its wording. Answers are numbers keyed by item number. What a client answered and
+how it scored (answers, total, band, flags) is sealed under the client's data key, as is a
+risk alert's resolution note; the instrument key and the time stay in clear, so rows are
+selected by client, instrument and date in SQL and read in Python (ADR 0002).
 """
 
 import hashlib
@@ -15,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from psynote.clients.models import Client
-from psynote.lib import crypto
+from psynote.clients.models import Client, SealedUnderClient
+from psynote.lib import sealed
 from psynote.measures import library, scoring
 
 SELF_REPORT_LINK_DAYS = 7
@@ -37,8 +39,9 @@ class AdministrationQuerySet(models.QuerySet):
         return self.order_by("administered_at", "created_at")
 
 
-class Administration(models.Model):
-    """One completed questionnaire, scored when it was stored."""
+class Administration(SealedUnderClient):
+    """One completed questionnaire, scored when it was stored. The answers and the result
+    (total, band, flags) are one document sealed into `facts_ct`."""
 
     class Source(models.TextChoices):
         IN_SESSION = "in_session", "In session"
@@ -49,12 +52,12 @@ class Administration(models.Model):
     instrument = models.CharField(max_length=32)
     administered_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.IN_SESSION)
-    answers = models.JSONField(help_text="Item number → answer value, numbers only.")
-    total = models.PositiveIntegerField()
-    band = models.CharField(max_length=50, blank=True)
-    flags = models.JSONField(
-        default=dict, blank=True, help_text="Screens, critical items, percentage, prorating."
-    )
+    # Item number → answer value, numbers only.
+    answers = sealed.json_value()
+    total = sealed.integer()
+    band = sealed.text()
+    # Screens, critical items, percentage, prorating.
+    flags = sealed.json_value()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -234,11 +237,15 @@ class RiskAlertQuerySet(models.QuerySet):
         return self.filter(resolved_at__isnull=True)
 
 
-class RiskAlert(models.Model):
+class RiskAlert(SealedUnderClient):
     """Raised when an administration answers a critical item (PHQ-9 item 9 above 0,
     docs/clinical-sources.md#critical-items). It stays open, on the chart and the caseload,
     and every progress note of the client needs a completed risk assessment until a
-    clinician resolves it."""
+    clinician resolves it.
+
+    How it was resolved and the clinician's note are sealed under the client's key
+    (`facts_ct`, empty while the alert is open); that it is open or resolved, when and by
+    whom stay in clear for the caseload and the note-signing rule (ADR 0002)."""
 
     class Resolution(models.TextChoices):
         ASSESSED = "assessed", "Risk assessed and documented in a progress note"
@@ -255,8 +262,8 @@ class RiskAlert(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
-    resolution_note_ct = models.BinaryField(null=True, blank=True)
+    resolution = sealed.text()  # a Resolution value once resolved
+    note = sealed.text()  # what was done, in the clinician's words
 
     objects = RiskAlertQuerySet.as_manager()
 
@@ -266,20 +273,12 @@ class RiskAlert(models.Model):
             models.Index(fields=["client", "resolved_at"], name="measures_alert_client_open")
         ]
         constraints = [
-            # Resolved means all of: when, by whom, how and a note; open means none of them.
+            # Resolved means all of: when, by whom, and the sealed resolution and note;
+            # open means none of them. `resolve_alert` checks the resolution is a known one.
             models.CheckConstraint(
-                condition=models.Q(
-                    resolved_at__isnull=True,
-                    resolved_by__isnull=True,
-                    resolution="",
-                    resolution_note_ct__isnull=True,
-                )
-                | models.Q(
-                    resolved_at__isnull=False,
-                    resolved_by__isnull=False,
-                    resolution__in=["assessed", "contacted", "referred", "entered_in_error"],
-                    resolution_note_ct__isnull=False,
-                ),
+                condition=models.Q(resolved_at__isnull=True, resolved_by__isnull=True, facts_ct=b"")
+                | models.Q(resolved_at__isnull=False, resolved_by__isnull=False)
+                & ~models.Q(facts_ct=b""),
                 name="risk_alert_resolution_fields_together",
             ),
         ]
@@ -295,6 +294,11 @@ class RiskAlert(models.Model):
         """What raised the alert, in words: e.g. "PHQ-9 item 9 was answered above 0 (2,
         More than half the days) on 2026-11-28". Needs `administration` loaded."""
         administration = self.administration
+        if not Administration.client.is_cached(administration) and RiskAlert.client.is_cached(
+            self
+        ):
+            # Same client: its answers open with the key this alert's client already has.
+            administration.client = self.client
         instrument = administration.definition
         when = timezone.localdate(administration.administered_at).isoformat()
         words = []
@@ -311,16 +315,11 @@ class RiskAlert(models.Model):
             )
         return words or [f"{instrument.short_name} critical answer on {when}"]
 
-    def _aad(self) -> bytes:
-        return crypto.aad_for("measures_riskalert", self.pk, "resolution_note")
+    def get_resolution_display(self) -> str:
+        return self.Resolution(self.resolution).label if self.resolution else ""
 
     def resolution_note(self) -> str:
-        if self.resolution_note_ct is None:
-            return ""
-        key = self.client.data_key()
-        return crypto.open_sealed(key, self.resolution_note_ct, self._aad()).decode()
+        return self.note
 
     def set_resolution_note(self, text: str) -> None:
-        # The row id is in the associated data, so the alert must exist before sealing.
-        assert self.pk is not None
-        self.resolution_note_ct = crypto.seal(self.client.data_key(), text.encode(), self._aad())
+        self.note = text

@@ -2,8 +2,13 @@
 their change from baseline, the latest scores across a caseload, and what is due.
 
 Every function here answers in a fixed number of queries however many clients or
-administrations there are (a window function picks the latest two scores per client and
-instrument), so a caseload of 150 clients costs what a caseload of 1 does.
+administrations there are (a window function picks the latest two administrations per
+client and instrument), so a caseload of 150 clients costs what a caseload of 1 does.
+
+Scores are sealed under each client's key (ADR 0002): SQL selects rows by client,
+instrument and date only, and every total, band or percentage is read, compared and
+sorted here in Python. Rows come with their client, whose key is unwrapped once per
+request however many rows it opens.
 """
 
 from collections import defaultdict
@@ -167,10 +172,18 @@ class Latest:
 
 
 def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
-    """client id → instrument key → Latest, in one query."""
+    """client id → instrument key → Latest, in one query. Each row opens its sealed score
+    with its client's key: the Client objects given, or ones loaded with the rows."""
+    if not isinstance(clients, QuerySet):
+        clients = list(clients)
+    known = {} if isinstance(clients, QuerySet) else {
+        client.pk: client for client in clients if isinstance(client, Client)
+    }
+    rows = Administration.objects.filter(client__in=_ids(clients))
+    if not known:
+        rows = rows.select_related("client")
     ranked = (
-        Administration.objects.filter(client__in=_ids(clients))
-        .annotate(
+        rows.annotate(
             rank=Window(
                 RowNumber(),
                 partition_by=[F("client_id"), F("instrument")],
@@ -182,6 +195,8 @@ def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
     )
     pairs: dict[tuple[Any, str], list[Administration]] = defaultdict(list)
     for row in ranked:
+        if row.client_id in known:
+            row.client = known[row.client_id]
         pairs[(row.client_id, row.instrument)].append(row)
     result: dict[Any, dict[str, Latest]] = defaultdict(dict)
     instruments = library.load_all()
@@ -195,7 +210,7 @@ def open_alerts(clients: ClientIds) -> dict[Any, list[RiskAlert]]:
     alerts = (
         RiskAlert.objects.open()
         .filter(client__in=_ids(clients))
-        .select_related("administration")
+        .select_related("administration__client")
         .order_by("opened_at")
     )
     result: dict[Any, list[RiskAlert]] = defaultdict(list)
@@ -355,7 +370,7 @@ def caseload_outcomes(
     (open risk alerts first, then by name)."""
     people = list(clients.order_by("last_name", "first_name"))
     ids = [client.pk for client in people]
-    scores = latest_scores(ids)
+    scores = latest_scores(people)
     due = due_measures(ids)
     alerts = open_alerts(ids)
     rows = [

@@ -21,7 +21,8 @@ MAX_ADDENDUM = 50_000
 
 def _chart_codes(note_or_client: Any) -> set[str]:
     client = getattr(note_or_client, "client", note_or_client)
-    return set(client.diagnoses.exclude(status="ruled_out").values_list("code", flat=True))
+    # Codes are sealed (ADR 0002): opened here, not selected by the database.
+    return {d.code for d in client.diagnoses.exclude(status="ruled_out")}
 
 
 @transaction.atomic

@@ -42,7 +42,6 @@ from psynote.exchange.fhir.measures import observation, questionnaire_response
 from psynote.exchange.fhir.people import patient, practitioner, practitioner_role
 from psynote.exchange.fhir.scope import RECORD_SCOPE, SCOPES, DateRange, check_scope, in_range
 from psynote.exchange.fhir.validation import FhirValidationError, validated
-from psynote.measures.models import Administration
 from psynote.notes.models import ProgressNote, PsychotherapyNote
 
 __all__ = [
@@ -88,7 +87,8 @@ def _signed_notes(client: Client, date_range: DateRange):  # type: ignore[no-unt
 
 
 def _administrations(client: Client, date_range: DateRange):  # type: ignore[no-untyped-def]
-    rows = Administration.objects.filter(client=client).order_by("administered_at", "id")
+    # Through the client, so every row opens its sealed answers with the client's own key.
+    rows = client.administrations.order_by("administered_at", "id")
     return [a for a in rows if in_range(timezone.localdate(a.administered_at), date_range)] \
         if any(date_range) else rows
 

@@ -26,10 +26,9 @@ def authorizations(client: Client) -> list[Any]:
 
     An authorization naming psychotherapy notes is left out: its existence says that
     psychotherapy notes exist, and they never enter FHIR resources (45 CFR 164.501,
-    164.508(a)(2))."""
-    from psynote.exchange.models import Authorization
-
-    return list(Authorization.objects.filter(client=client, scope_psychotherapy_notes=False)
+    164.508(a)(2)). Fetched through the client, whose key opens their sealed recipient
+    and purpose."""
+    return list(client.authorizations.filter(scope_psychotherapy_notes=False)
                 .order_by("created_at", "id"))
 
 

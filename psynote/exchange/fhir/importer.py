@@ -6,7 +6,9 @@ the author and signer by user number). That is why the target must be empty: in 
 install those numbers are free, and PostgreSQL's sequences are moved past them afterwards.
 
 The clinical text comes from the FHIR DocumentReferences (their canonical-JSON
-attachment) and is sealed again under this installation's master key, with new data keys.
+attachment) and is sealed again under this installation's master key, with new data keys;
+diagnoses and measure administrations come from the side file and are sealed again the
+same way (ADR 0002), each with its client's new key.
 Each signed note and addendum must hash to the hash it was exported with, else nothing is
 imported. The audit chain of the new install records, in the same transaction, one
 `note.sign`/`addendum.sign` event per signed record (marked `imported`, so that
@@ -133,6 +135,14 @@ def _chain_signing(practice: Any, action: str, target_type: str, target_id: obje
                target_id=target_id, client_id=client.pk, detail={**detail, "imported": True})
 
 
+def _of_client(row: Any, client: Client | None) -> Any:
+    """A diagnosis or administration of the client just imported is sealed with that
+    client's new key (held in memory) instead of looking the key up again per row."""
+    if client is not None and row.client_id == client.pk:
+        row.client = client
+    return row
+
+
 def _reset_sequences() -> None:
     statements = connection.ops.sequence_reset_sql(no_style(), [Practice, User, Diagnosis])
     with connection.cursor() as cursor:
@@ -182,7 +192,7 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
         elif kind == "care_team":
             CareTeamMember(**data).save(force_insert=True)
         elif kind == "diagnosis":
-            Diagnosis(**data).save(force_insert=True)
+            _of_client(Diagnosis(**data), client).save(force_insert=True)
         elif kind == "session":
             Session(**data).save(force_insert=True)
         elif kind == "note":
@@ -213,7 +223,7 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
             _chain_signing(practice, "addendum.sign", "addendum", addendum.pk, client, {
                 "note": str(note.pk), "content_hash": addendum.content_hash})
         elif kind == "administration":
-            Administration(**data).save(force_insert=True)
+            _of_client(Administration(**data), client).save(force_insert=True)
     if practice is None:
         raise ImportRefused(f"{record.FILENAME} names no practice.")
     for user_id, supervisor_id in supervisors.items():

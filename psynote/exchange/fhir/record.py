@@ -11,6 +11,11 @@ addenda and measure administrations. The clinical text (note content and addenda
 only in the FHIR DocumentReferences. Password hashes never leave: imported users must be
 given new passwords.
 
+Diagnoses and administrations carry their sealed facts (code, description, onset date;
+answers, total, band, flags) opened, as columns: the package is signed, and they are in
+its FHIR Conditions and Observations as well. On import they are sealed again under the
+new installation's keys.
+
 `canonical_record` is the same rows plus the opened clinical text, sorted: two installs
 hold the same record exactly when their canonical records are equal.
 """
@@ -24,6 +29,7 @@ from django.db import models
 
 from psynote.accounts.models import Practice, User
 from psynote.clients.models import CareTeamMember, Client, Diagnosis
+from psynote.lib.sealed import SealedFacts
 from psynote.measures.models import Administration
 from psynote.notes.models import Addendum, ProgressNote
 from psynote.visits.models import Session
@@ -76,10 +82,14 @@ def row(kind: str, obj: models.Model) -> dict[str, Any]:
 def values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """A side-file row back into model field values (each field parses its own text)."""
     model, columns = KINDS[kind]
+    sealed = model.fact_names() if issubclass(model, SealedFacts) else {}
     result = {}
     for column in columns:
-        field = model._meta.get_field(column.removesuffix("_id") if column != "id" else "id")
         value = data[column]
+        if column in sealed:  # a sealed fact parses its own value when it is set
+            result[column] = value
+            continue
+        field = model._meta.get_field(column.removesuffix("_id") if column != "id" else "id")
         result[column] = value if value is None or isinstance(field, models.JSONField) \
             else field.to_python(value)
     return result

@@ -139,7 +139,7 @@ def test_the_disclosure_log_is_append_only(record):
         by=record.alice,
     )
     with pytest.raises(DatabaseError), transaction.atomic():
-        Disclosure.objects.filter(pk=disclosure.pk).update(purpose="changed")
+        Disclosure.objects.filter(pk=disclosure.pk).update(package_name="changed")
     with pytest.raises(DatabaseError), transaction.atomic():
         Disclosure.objects.filter(pk=disclosure.pk).delete()
 

@@ -85,7 +85,7 @@ def test_resolving_an_alert_seals_the_note_and_audits_without_it(cast):
     )
     alert.refresh_from_db()
     assert not alert.is_open and alert.resolved_by == cast.alice
-    assert b"Passive" not in bytes(alert.resolution_note_ct)
+    assert b"Passive" not in bytes(alert.facts_ct)
     assert alert.resolution_note().startswith("Passive ideation")
     event = AuditEvent.objects.get(action="risk_alert.resolve")
     assert "Passive" not in event.detail

@@ -1,9 +1,12 @@
-"""Clinical free text never reaches the database in clear (ADR 0002, envelope encryption).
+"""Clinical content never reaches the database in clear (ADR 0002, envelope encryption).
 
 A record is written with a unique marker word in every free-text place (sections, mental
 status, risk block, late-entry reason, addendum, psychotherapy note, text overwritten in a
-draft, and an emergency access's reason and review comment), then the stored bytes are
-searched for those words:
+draft, and an emergency access's reason and review comment; an authorization's recipient,
+purpose, revocation reason and form name; a disclosure's recipient, purpose and
+justification; a risk alert's resolution note), and with coded facts that occur nowhere
+else (a diagnosis's code and description, a questionnaire's answers, band and critical
+item), then the stored bytes are searched for those words:
 
 - SQLite: a real data folder, written by a separate process the way the server writes it
   (WAL mode), so both the database file and its -wal file can be read raw, before and
@@ -12,33 +15,35 @@ searched for those words:
   column of every table cast to text.
 
 A control marker is written where clear text is expected (the client's address), so that a
-search that finds nothing is known to be able to find something.
+search that finds nothing is known to be able to find something. Totals are numbers no
+search can find: `test_sealed_facts_have_no_clear_column` shows there is no column left
+that could hold them.
 """
 
 import json
-import os
-import shutil
-import sqlite3
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from psynote import testing as t
 from psynote.accounts.models import Role
+from psynote.clients import actions as client_actions
 from psynote.clients import emergency
+from psynote.clients.models import Diagnosis
+from psynote.exchange import actions as exchange_actions
+from psynote.exchange import gate
+from psynote.exchange.models import Authorization, Disclosure
 from psynote.lib import crypto
-from psynote.lib.tests import triggers
+from psynote.lib.tests import at_rest, triggers
+from psynote.measures import actions as measure_actions
+from psynote.measures.models import Administration, RiskAlert
 from psynote.notes import actions
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 
-ROOT = Path(settings.BASE_DIR).parent
 SECRET_PLACES = (
     "old_draft",
     "subjective",
@@ -53,11 +58,37 @@ SECRET_PLACES = (
     "old_psychotherapy",
     "emergency_reason",
     "emergency_review",
+    "authorization_recipient",
+    "authorization_organisation",
+    "authorization_contact",
+    "authorization_purpose",
+    "authorization_revocation",
+    "authorization_form_name",
+    "disclosure_recipient",
+    "disclosure_organisation",
+    "disclosure_contact",
+    "disclosure_purpose",
+    "disclosure_justification",
+    "risk_alert_note",
 )
+
+# Coded facts chosen to occur nowhere else in the database: F63.2 and its description
+# from the shipped ICD-10-CM table, PHQ-9 answers in both JSON spellings the engines
+# store (compact and Python's default), the band those answers score to (17), and the
+# flag a positive item 9 raises.
+PHQ9_ANSWERS = {1: 3, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2, 8: 1, 9: 1}
+CODED = {
+    "diagnosis_code": "F63.2",
+    "diagnosis_description": "Kleptomania",
+    "answers_compact": '"1":3,"2":2,"3":2,"4":2',
+    "answers_spaced": '"1": 3, "2": 2, "3": 2, "4": 2',
+    "band": "Moderately severe",
+    "critical_item": "critical_items",
+}
 
 
 def new_markers() -> dict[str, str]:
-    return {place: f"ZEBRA{uuid4().hex}" for place in (*SECRET_PLACES, "control")}
+    return {place: f"ZEBRA{uuid4().hex}" for place in (*SECRET_PLACES, "control")} | CODED
 
 
 def write_marked_record(markers: dict[str, str]) -> None:
@@ -98,15 +129,46 @@ def write_marked_record(markers: dict[str, str]) -> None:
     grant = emergency.break_glass(by=colleague, client=client, reason=markers["emergency_reason"])
     emergency.review_emergency_access(by=officer, grant=grant, review="not_appropriate",
                                       comment=markers["emergency_review"])
+    write_marked_facts(alice, client, markers)
 
 
-def found_in(data: bytes, markers: dict[str, str]) -> set[str]:
-    # bytea/BLOB may be shown as hex in a dump, so look for that spelling too.
-    return {
-        place
-        for place, marker in markers.items()
-        if marker.encode() in data or marker.encode().hex().encode() in data.lower()
-    }
+def write_marked_facts(alice, client, markers):
+    """The structured facts of the record: a diagnosis, a scored questionnaire, an
+    authorization (later revoked) and a disclosure under an exception."""
+    client_actions.add_diagnosis(by=alice, client=client, code=markers["diagnosis_code"])
+    administration = measure_actions.administer(
+        by=alice, client=client, instrument_key="phq9", answers=PHQ9_ANSWERS
+    )
+    measure_actions.resolve_alert(
+        by=alice, alert=administration.risk_alert, resolution="referred",
+        note=markers["risk_alert_note"],
+    )
+    authorization = exchange_actions.create_authorization(
+        by=alice,
+        client=client,
+        scope={"diagnoses"},
+        recipient_name=markers["authorization_recipient"],
+        recipient_organisation=markers["authorization_organisation"],
+        recipient_contact=markers["authorization_contact"],
+        purpose=markers["authorization_purpose"],
+        expires_on=timezone.localdate() + timedelta(days=90),
+        signed_form=b"%PDF-1.4\n% fictional signed form\n%%EOF\n",
+        signed_form_name=markers["authorization_form_name"],
+    )
+    exchange_actions.revoke_authorization(
+        by=alice, authorization=authorization, reason=markers["authorization_revocation"]
+    )
+    basis = gate.UnderException(
+        code="treatment",
+        justification=markers["disclosure_justification"],
+        recipient_name=markers["disclosure_recipient"],
+        recipient_organisation=markers["disclosure_organisation"],
+        recipient_contact=markers["disclosure_contact"],
+    )
+    grant = gate.authorise(
+        alice, client, {"diagnoses"}, (None, None), markers["disclosure_purpose"], basis
+    )
+    gate.export_client(alice, client, grant, Disclosure.Format.FHIR_BUNDLE)
 
 
 # --- SQLite: the raw files of a real data folder -------------------------------------------
@@ -124,73 +186,11 @@ os._exit(0)
 """
 
 
-def _run(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
-
-
 def sqlite_files_scan(tmp_path: Path, markers: dict[str, str]) -> None:
-    home = tmp_path / "data"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"PSYNOTE_HOME": str(home), "DJANGO_SETTINGS_MODULE": "psynote.settings"}
-    _run(["manage.py", "migrate", "--noinput"], env)
-    _run(["-c", _WRITER, json.dumps(markers)], env)
-
-    database, wal = home / "psynote.sqlite3", home / "psynote.sqlite3-wal"
-    assert wal.exists() and wal.stat().st_size > 0, "the writer left no WAL to examine"
-    everything = b"".join(p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file())
-    assert found_in(everything, markers) == {"control"}
-
-    with sqlite3.connect(database) as db:
-        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    assert busy == 0
-    assert found_in(database.read_bytes(), markers) == {"control"}
-
-
-# --- PostgreSQL: pg_dump and every column as text ------------------------------------------
-
-
-def _pg_dump_binary() -> str | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version_num")
-        major = int(cursor.fetchone()[0]) // 10000
-    beside_server = Path(f"/usr/lib/postgresql/{major}/bin/pg_dump")
-    return str(beside_server) if beside_server.exists() else shutil.which("pg_dump")
-
-
-def pg_dump_text() -> bytes:
-    binary = _pg_dump_binary()
-    assert binary, "pg_dump not found beside the server or on PATH"
-    connection.ensure_connection()
-    info = connection.connection.info  # where psycopg really connected, socket or TCP
-    args = [
-        binary,
-        "--no-owner",
-        "--dbname",
-        info.dbname,
-        "--host",
-        info.host,
-        "--port",
-        str(info.port),
-        "--username",
-        info.user,
-    ]
-    env = os.environ | ({"PGPASSWORD": info.password} if info.password else {})
-    done = subprocess.run(args, env=env, capture_output=True, timeout=300)
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout
-
-
-def every_column_as_text() -> bytes:
-    chunks = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT t::text FROM {connection.ops.quote_name(table)} t")
-            chunks += [row[0].encode() for row in cursor.fetchall()]
-    return b"\n".join(chunks)
+    home, env = at_rest.data_folder(tmp_path)
+    at_rest.run_python(["manage.py", "migrate", "--noinput"], env)
+    at_rest.run_python(["-c", _WRITER, json.dumps(markers)], env)
+    at_rest.assert_only_control_in_files(home, markers)
 
 
 # --- the test ------------------------------------------------------------------------------
@@ -220,10 +220,42 @@ def test_no_clinical_text_is_stored_in_clear(committed_db, tmp_path):
     markers = new_markers()
     if connection.vendor == "postgresql":
         write_marked_record(markers)
-        assert found_in(pg_dump_text(), markers) == {"control"}
-        assert found_in(every_column_as_text(), markers) == {"control"}
+        assert at_rest.found_in(at_rest.pg_dump_text(), markers) == {"control"}
+        assert at_rest.found_in(at_rest.every_column_as_text(), markers) == {"control"}
     else:
         sqlite_files_scan(tmp_path, markers)
+
+
+@pytest.mark.parametrize(
+    "model", [Diagnosis, Administration, RiskAlert, Authorization, Disclosure]
+)
+def test_sealed_facts_have_no_clear_column(model, cast):
+    """Codes, answers, totals, bands, flags, recipients and purposes live only in the
+    sealed `facts_ct`: the table has no other column for them, and what `facts_ct` holds
+    is a Psynote ciphertext, not the document."""
+    with connection.cursor() as cursor:
+        columns = {
+            c.name for c in connection.introspection.get_table_description(
+                cursor, model._meta.db_table)
+        }
+    facts = set(model.fact_names())
+    assert facts and not facts & columns
+    assert "facts_ct" in columns
+
+
+def test_a_stored_total_is_ciphertext(cast):
+    administration = measure_actions.administer(
+        by=cast.alice, client=cast.client, instrument_key="phq9", answers=PHQ9_ANSWERS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT facts_ct FROM measures_administration WHERE id = %s",
+            [administration.pk.hex if connection.vendor == "sqlite" else administration.pk],
+        )
+        (stored,) = cursor.fetchone()
+    stored = bytes(stored)
+    assert stored[:1] == b"\x01" and b'"total":17' not in stored
+    assert Administration.objects.get(pk=administration.pk).total == 17
 
 
 # --- associated data binds each ciphertext to its row --------------------------------------
@@ -297,3 +329,24 @@ def test_a_clients_wrapped_key_moved_to_another_client_does_not_unwrap(cast):
     Client.objects.filter(pk=cast.other_client.pk).update(wrapped_key=cast.client.wrapped_key)
     with pytest.raises(crypto.DecryptionError):
         Client.objects.get(pk=cast.other_client.pk).data_key()
+
+
+def test_sealed_facts_moved_to_another_row_do_not_open(cast):
+    first = client_actions.add_diagnosis(by=cast.alice, client=cast.client, code="F32.A")
+    second = Diagnosis.objects.get(client=cast.client, pk__lt=first.pk)  # the fixture's F41.1
+    Diagnosis.objects.filter(pk=second.pk).update(facts_ct=first.facts_ct)
+
+    with pytest.raises(crypto.DecryptionError):
+        _ = Diagnosis.objects.get(pk=second.pk).code
+    assert Diagnosis.objects.get(pk=first.pk).code == "F32.A"
+
+
+def test_sealed_facts_do_not_open_under_another_clients_key(cast):
+    administration = measure_actions.administer(
+        by=cast.alice, client=cast.client, instrument_key="phq9", answers=PHQ9_ANSWERS
+    )
+    with pytest.raises(crypto.DecryptionError):
+        crypto.open_sealed(
+            cast.other_client.data_key(), bytes(administration.facts_ct),
+            administration._facts_aad(),
+        )

@@ -10,7 +10,7 @@ def signed_note_on(client, clinician, day: date, text: str = "Client reports fic
     """A signed progress note for a session on `day` (late entry if long ago)."""
     session = t.make_session(client, clinician, day=day)
     note = note_actions.start_note(by=clinician, session=session, template="soap")
-    codes = list(client.diagnoses.values_list("code", flat=True))
+    codes = [d.code for d in client.diagnoses.all()]
     note = note_actions.save_draft(
         by=clinician,
         note=note,
