@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from psynote.audit import log
 
@@ -28,13 +29,18 @@ class IdleLogoutMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             last = request.session.get("last_activity", now)
+            # A page asking how long is left (accounts.idle) is not activity, and gets its
+            # answer (401 once signed out), not the login page.
+            asking = request.path == reverse("session_status")
             if now - last > settings.IDLE_TIMEOUT_MINUTES * 60:
                 log.record_by(request.user, "logout.idle", target_type="user",
                               target_id=request.user.username)
                 logout(request)
                 if not request.path.startswith("/api/"):
                     messages.info(request, "You were logged out after a period of inactivity.")
-                    return redirect_to_login(request.get_full_path())
-            elif now - last >= TOUCH_SECONDS or "last_activity" not in request.session:
+                    if not asking:
+                        return redirect_to_login(request.get_full_path())
+            elif not asking and (now - last >= TOUCH_SECONDS
+                                 or "last_activity" not in request.session):
                 request.session["last_activity"] = now  # saves the session, renewing its age
         return self.get_response(request)
