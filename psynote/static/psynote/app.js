@@ -41,6 +41,7 @@ function sessionKeeper() {
   const buttons = { stay: part("stay"), login: part("login"), check: part("check") };
   let deadline = Date.now() + Number(body.dataset.idleLeft || timeout) * 1000;
   let lastInput = 0;
+  let renewedAt = 0; // when this page last renewed the session itself
   let warning = false;
   let signedOut = false;
   let unsaved = false; // text on this page that a save or a submit could not deliver
@@ -102,6 +103,7 @@ function sessionKeeper() {
     if (answer.status === 403 && await status()) answer = await post(); // a token from before a new sign-in
     if (answer.signedOut) { wentOut(); return null; }
     if (!answer.ok) return null;
+    renewedAt = Date.now();
     sync(answer.data);
     if (warning) { announce("You are still signed in."); hide(); }
     schedule();
@@ -116,7 +118,8 @@ function sessionKeeper() {
     if (!await status()) return;
     if (deadline - Date.now() > (warnBefore + 2) * 1000) return schedule(); // renewed elsewhere
     // Typing since the server last saw activity is activity: renew instead of warning.
-    if (lastInput > deadline - timeout * 1000) return void keepAlive();
+    // (A second's slack: the server's clock reaches the page rounded down.)
+    if (lastInput > Math.max(deadline - timeout * 1000 + 1000, renewedAt)) return void keepAlive();
     warning = true;
     const at = new Date(deadline).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     show(
@@ -229,12 +232,18 @@ function guardLongText(session, form) {
 // plainly (and to screen readers, through its role=status text) whether the server has it.
 function autosave(session, form) {
   const status = form.querySelector(".autosave-status");
-  const say = (text) => { if (status) status.textContent = text; };
+  // Only changes are written: a live region may read out even the same words again.
+  const say = (text) => { if (status && status.textContent !== text) status.textContent = text; };
   let timer = null;
   let dirty = false;
   let saving = false;
+  const signedOut = () => {
+    if (session) session.setUnsaved(true);
+    say("Not saved: you are signed out. What you typed is still here.");
+  };
   const save = async () => {
-    if (!dirty || saving || (session && session.isSignedOut())) return;
+    if (!dirty || saving) return;
+    if (session && session.isSignedOut()) return signedOut(); // saved once signed in again
     dirty = false;
     saving = true;
     say("Saving…");
@@ -252,8 +261,8 @@ function autosave(session, form) {
     }
     if (answer.signedOut) {
       dirty = true;
-      if (session) { session.setUnsaved(true); session.wentOut(); }
-      say("Not saved: you are signed out. What you typed is still here.");
+      signedOut();
+      if (session) session.wentOut();
     } else if (answer.offline || answer.status >= 500) {
       dirty = true;
       if (session) session.setUnsaved(true);
