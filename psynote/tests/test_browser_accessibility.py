@@ -57,7 +57,7 @@ client = Administration.objects.filter(client_id=measured).first().client
 signed_plan = PlanVersion.objects.signed().filter(plan__client=client).last()
 plan_actions.start_version(by=user, client=client)
 tokens = [measure_actions.create_self_report_link(by=user, client=client,
-                                                  instrument_key="phq9")[1] for _ in range(3)]
+                                                  instrument_key="phq9")[1] for _ in range(4)]
 authorization = exchange_actions.create_authorization(
     by=user, client=client, recipient_name="Dr Rowan Fictional", purpose="Continuing care",
     expires_on=date(2099, 1, 1), scope={"diagnoses"}, signed_form=b"%PDF-1.4\\n%%EOF\\n")
@@ -73,6 +73,7 @@ urls = {
     "session_edit": reverse("session_edit", kwargs={"session_id": waiting.pk}),
     "note_edit": reverse("note_edit", kwargs={"note_id": draft.pk}),
     "note_draft": reverse("note_detail", kwargs={"note_id": draft.pk}),
+    "note_sign": reverse("note_sign", kwargs={"note_id": draft.pk}),
     "note_sign_missing": reverse("note_sign", kwargs={"note_id": empty.pk}),
     "note_signed": reverse("note_detail", kwargs={"note_id": amended.pk}),
     "psychotherapy_notes": reverse("psychotherapy_note_list",
@@ -87,6 +88,7 @@ urls = {
     "self_report": reverse("self_report", kwargs={"token": tokens[0]}),
     "self_report_errors": reverse("self_report", kwargs={"token": tokens[1]}),
     "self_report_done": reverse("self_report", kwargs={"token": tokens[2]}),
+    "self_report_used": reverse("self_report", kwargs={"token": tokens[3]}),
     "authorizations": reverse("authorization_list", kwargs=c),
     "authorization_new": reverse("authorization_new", kwargs=c),
     "authorization": reverse("authorization_detail",
@@ -172,12 +174,27 @@ def _login_error(page: Any, urls: dict) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
-def _self_report_done(page: Any, urls: dict) -> None:
-    page.goto(urls["self_report_done"])
+def _answer(page: Any, url: str) -> None:
+    page.goto(url)
     for question in page.locator("fieldset.question").all():
         question.get_by_role("radio").first.check()
     page.get_by_role("button", name="Send my answers").click()
     page.get_by_role("heading", name="Thank you").wait_for()
+
+
+def _self_report_done(page: Any, urls: dict) -> None:
+    _answer(page, urls["self_report_done"])
+
+
+def _self_report_used(page: Any, urls: dict) -> None:
+    _answer(page, urls["self_report_used"])
+    page.goto(urls["self_report_used"])
+
+
+def _user_edit(page: Any, urls: dict) -> None:
+    page.goto("/users/")
+    page.locator("main table a").first.click()
+    page.get_by_role("button", name="Save").wait_for()
 
 
 def _addendum_error(page: Any, urls: dict) -> None:
@@ -211,6 +228,7 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "self-report": ("anonymous", _go("self_report")),
     "self-report with errors": ("anonymous", _errors("self_report_errors", "Send my answers")),
     "self-report sent": ("anonymous", _self_report_done),
+    "self-report link used": ("anonymous", _self_report_used),
     "caseload": ("clinician", _path("/caseload/")),
     "caseload outcomes": ("clinician", _path("/caseload/outcomes/")),
     "clients": ("clinician", _path("/clients/")),
@@ -226,6 +244,7 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "edit session": ("clinician", _go("session_edit")),
     "note editor": ("clinician", _go("note_edit")),
     "draft note": ("clinician", _go("note_draft")),
+    "sign page": ("clinician", _go("note_sign")),
     "sign page listing what is missing": ("clinician", _go("note_sign_missing")),
     "signed note with an addendum": ("clinician", _go("note_signed")),
     "addendum with errors": ("clinician", _addendum_error),
@@ -252,6 +271,7 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "requests overview": ("clinician", _path("/records/")),
     "export signing key": ("clinician", _path("/practice-key/")),
     "my account": ("clinician", _path("/account/")),
+    "password change with errors": ("clinician", _errors("/account/", "Change password")),
     "signed in again": ("clinician", _path("/session/signed-in/")),
     "audit log": ("privacy", _path("/audit/")),
     "audit log verified": ("privacy", _audit_verified),
@@ -259,6 +279,7 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "retention": ("privacy", _path("/records/retention/")),
     "users": ("admin", _path("/users/")),
     "new user with errors": ("admin", _errors("/users/new/", "Add user")),
+    "edit a user": ("admin", _user_edit),
     "care team": ("admin", _go("care_team")),
     "front desk's clients": ("frontdesk", _path("/clients/")),
     "note editor, signed out": ("clinician:signs out", _signed_out_notice),
