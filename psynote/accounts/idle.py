@@ -3,7 +3,7 @@
 A page asks how long its session has left without renewing it, renews it when the user
 chooses to stay signed in, and learns that the user has signed in again in another tab.
 `psynote/static/psynote/app.js` uses these so that text typed while the session ran out
-is never taken as saved: see docs/accessibility-and-sessions.md.
+is never taken as saved: see docs/accessibility.md.
 """
 
 import time
