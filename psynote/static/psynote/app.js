@@ -25,11 +25,12 @@ const csrfInputs = () => document.querySelectorAll("input[name=csrfmiddlewaretok
 
 // The session's idle clock (accounts/idle.py): a warning before the idle logout, and once
 // signed out, a way back that keeps what was typed. Nothing typed is written to browser
-// storage: it stays in the page until the server has it.
+// storage: it stays in the page until the server has it (docs/accessibility.md).
 function sessionKeeper() {
   const body = document.body;
   const statusUrl = body.dataset.sessionStatusUrl;
   if (!statusUrl) return null; // not signed in: the login page, the client's questionnaire
+  const me = body.dataset.username;
   const timeout = Number(body.dataset.idleTimeout) || 900;
   // A minute's warning; half the time when the timeout is a minute.
   const warnBefore = Math.min(60, timeout / 2);
@@ -44,31 +45,41 @@ function sessionKeeper() {
   let renewedAt = 0; // when this page last renewed the session itself
   let warning = false;
   let signedOut = false;
+  let back = false; // signed in again, and nothing saved since
   let unsaved = false; // text on this page that a save or a submit could not deliver
   let timer = null;
   let poll = null;
   let renewing = null;
   const whenBack = [];
 
-  const show = (text, shown = []) => {
-    message.textContent = text;
-    Object.entries(buttons).forEach(([name, button]) => { button.hidden = !shown.includes(name); });
-    notice.hidden = false;
+  const announce = (text) => {
     // Cleared first, so that the same words are announced again.
     announcer.textContent = "";
     setTimeout(() => { announcer.textContent = text; }, 50);
   };
-  const hide = () => { notice.hidden = true; warning = false; };
+  const show = (text, shown = []) => {
+    message.textContent = text;
+    Object.entries(buttons).forEach(([name, button]) => { button.hidden = !shown.includes(name); });
+    notice.hidden = false;
+    announce(text);
+  };
+  const hide = () => {
+    // Focus on a button about to vanish would fall to the page's start: keep it near.
+    if (notice.contains(document.activeElement)) document.getElementById("main").focus();
+    notice.hidden = true;
+    warning = false;
+  };
 
   const sync = (data) => {
     deadline = Date.now() + data.seconds_left * 1000;
     if (data.csrf_token) csrfInputs().forEach((input) => { input.value = data.csrf_token; });
   };
 
-  const schedule = () => {
+  const schedule = (delay) => {
     clearTimeout(timer);
     if (signedOut) return;
-    const at = warning ? deadline + 1000 : deadline - warnBefore * 1000;
+    const at = delay !== undefined ? Date.now() + delay
+      : warning ? deadline + 1000 : deadline - warnBefore * 1000;
     timer = setTimeout(warning ? atDeadline : atWarning, Math.max(0, at - Date.now()));
   };
 
@@ -76,6 +87,7 @@ function sessionKeeper() {
     if (signedOut) return;
     signedOut = true;
     warning = false;
+    back = false;
     clearTimeout(timer);
     show(
       `You are signed out: after ${minutes} minute${minutes === 1 ? "" : "s"} without activity, ` +
@@ -83,15 +95,34 @@ function sessionKeeper() {
       "NOT saved. Sign in again in a new tab, then come back to this one to save it.",
       ["login", "check"],
     );
-    poll = setInterval(() => { if (document.visibilityState === "visible") comeBack(); }, 5000);
+    poll = setInterval(() => { if (document.visibilityState === "visible") status(); }, 5000);
+  };
+  const cameBack = () => {
+    signedOut = false;
+    back = true;
+    clearInterval(poll);
+    show(unsaved ? "Signed in again. Saving what you typed…" : "Signed in again.");
+    schedule();
+    whenBack.forEach((callback) => callback());
   };
 
-  // Quietly: asking is not activity and does not renew the session.
+  // Quietly: asking is not activity and does not renew the session. The answer, or null
+  // when signed out (or signed in as someone else) or the server cannot be reached.
   const status = async () => {
     const answer = await ask(statusUrl);
     if (answer.signedOut) { wentOut(); return null; }
-    if (!answer.ok) return answer.offline ? null : { seconds_left: timeout };
+    if (!answer.ok) return null;
+    if (answer.data.username !== me) {
+      wentOut();
+      show(
+        `This tab is ${me}'s, but ${answer.data.username} is signed in now. What you typed is ` +
+        `still here, not saved. Sign in as ${me} to save it.`,
+        ["login", "check"],
+      );
+      return null;
+    }
     sync(answer.data);
+    if (signedOut) cameBack();
     return answer.data;
   };
 
@@ -100,12 +131,13 @@ function sessionKeeper() {
       method: "POST", headers: { "X-CSRFToken": csrfInputs()[0]?.value || "" },
     });
     let answer = await post();
-    if (answer.status === 403 && await status()) answer = await post(); // a token from before a new sign-in
+    // Refused for a token from before a sign-in elsewhere: take the new one and try again.
+    if (answer.status === 403 && await status()) answer = await post();
     if (answer.signedOut) { wentOut(); return null; }
     if (!answer.ok) return null;
     renewedAt = Date.now();
     sync(answer.data);
-    if (warning) { announce("You are still signed in."); hide(); }
+    if (warning) { hide(); announce("You are still signed in."); }
     schedule();
     return answer.data;
   };
@@ -115,66 +147,40 @@ function sessionKeeper() {
   };
 
   const atWarning = async () => {
-    if (!await status()) return;
+    if (!await status()) return schedule(10000); // unreachable: ask again soon
     if (deadline - Date.now() > (warnBefore + 2) * 1000) return schedule(); // renewed elsewhere
-    // Typing since the server last saw activity is activity: renew instead of warning.
+    // A key or click since the server last saw activity is activity: renew, do not warn.
     // (A second's slack: the server's clock reaches the page rounded down.)
     if (lastInput > Math.max(deadline - timeout * 1000 + 1000, renewedAt)) return void keepAlive();
     warning = true;
     const at = new Date(deadline).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const when = warnBefore >= 60 ? "in about a minute" : `in ${warnBefore} seconds`;
     show(
-      `You will be signed out at ${at}, ${warnBefore >= 60 ? "in about a minute" : `in ${warnBefore} seconds`}, ` +
-      "to protect your clients' records. Stay signed in, or keep typing.",
+      `You will be signed out at ${at}, ${when}, to protect your clients' records. ` +
+      "Stay signed in, or keep typing.",
       ["stay"],
     );
     schedule();
   };
   const atDeadline = async () => {
-    if (!await status()) return;
+    if (!await status()) return schedule(5000);
     if (deadline - Date.now() > warnBefore * 1000) hide();
     schedule();
   };
 
-  const comeBack = async () => {
-    if (!signedOut) return true;
-    const answer = await ask(statusUrl);
-    if (!answer.ok || !answer.data.signed_in) return false;
-    if (answer.data.username !== body.dataset.username) {
-      show(
-        `This tab belongs to ${body.dataset.username}, but ${answer.data.username} is signed in ` +
-        `now. What you typed is still here, not saved. Sign in as ${body.dataset.username} to save it.`,
-        ["login", "check"],
-      );
-      return false;
-    }
-    signedOut = false;
-    clearInterval(poll);
-    sync(answer.data);
-    schedule();
-    show(unsaved ? "Signed in again. Saving what you typed…" : "Signed in again.");
-    whenBack.forEach((callback) => callback());
-    return true;
-  };
-
-  const announce = (text) => {
-    announcer.textContent = "";
-    setTimeout(() => { announcer.textContent = text; }, 50);
-  };
-
-  const active = () => {
-    lastInput = Date.now();
-    if (warning) keepAlive();
-  };
   ["keydown", "input", "pointerdown"].forEach((type) => {
-    document.addEventListener(type, active, { capture: true, passive: true });
+    document.addEventListener(type, () => {
+      lastInput = Date.now();
+      if (warning) keepAlive();
+    }, { capture: true, passive: true });
   });
   buttons.stay.addEventListener("click", () => keepAlive());
   buttons.check.addEventListener("click", async () => {
-    if (!await comeBack()) announce("Still signed out. Sign in again in the other tab first.");
+    if (!await status()) announce("Still signed out. Sign in again in the other tab first.");
   });
-  window.addEventListener("focus", () => comeBack());
+  window.addEventListener("focus", () => { if (signedOut) status(); });
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible") signedOut ? comeBack() : status().then(schedule);
+    if (document.visibilityState === "visible") status().then(() => schedule());
   });
   window.addEventListener("beforeunload", (event) => {
     if (unsaved) { event.preventDefault(); event.returnValue = ""; }
@@ -187,7 +193,11 @@ function sessionKeeper() {
     status,
     onBack: (callback) => whenBack.push(callback),
     setUnsaved: (value) => { unsaved = value; },
-    saved: (text) => { unsaved = false; if (!signedOut && !warning && !notice.hidden) show(text); },
+    saved: (text) => {
+      unsaved = false;
+      if (back && !signedOut && !warning) show(text);
+      back = false;
+    },
     // Before a form posts long text: signed in, with enough time left for the post.
     readyToSend: async () => {
       const data = await status();
@@ -251,7 +261,8 @@ function autosave(session, form) {
     let answer = await post();
     if (answer.status === 403 && session) {
       // Refused for its token (a sign-in elsewhere renews it) or for being signed out.
-      answer = await session.status() ? await post() : { signedOut: true };
+      if (await session.status()) answer = await post();
+      else answer = session.isSignedOut() ? { signedOut: true } : { offline: true };
     }
     saving = false;
     if (answer.ok && answer.data.ok) {
