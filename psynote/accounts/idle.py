@@ -16,6 +16,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from psynote.accounts import sessions
+
 
 def seconds_left(request: HttpRequest) -> int:
     """Whole seconds until the idle logout, from the activity the middleware recorded."""
@@ -54,6 +56,7 @@ def session_keep_alive(request: HttpRequest) -> JsonResponse:
     minute, so this sets it outright)."""
     if request.user.is_authenticated:
         request.session["last_activity"] = time.time()
+        sessions.touch(request)  # what the user's list of sessions shows
     return _state(request)
 
 

@@ -35,6 +35,19 @@ __all__ = [
 ]
 
 
+def connection_problem(database: dict, error: Exception) -> str:
+    """One sentence, with the fix, for a database that refuses or cannot be reached."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    user = database.get("USER") or "(your OS user)"
+    if "peer authentication failed" in text.lower():
+        return (f"PostgreSQL refused user {user} (peer authentication): run psynote as the OS "
+                f"user {user} (e.g. `sudo -u {user} ...`), or put a password in DATABASE_URL "
+                f"(postgresql://{user}:PASSWORD@localhost/{database.get('NAME')}).")
+    if "password authentication failed" in text.lower():
+        return f"PostgreSQL refused the password for user {user}: check DATABASE_URL."
+    return f"The database cannot be used ({text}): check DATABASE_URL and that the server runs."
+
+
 def build_parser() -> argparse.ArgumentParser:
     from psynote.accounts.models import Role
 
@@ -114,10 +127,26 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     args = build_parser().parse_args(argv)
+    from django.conf import settings
+    from django.db import OperationalError
+
+    from psynote.lib import database_record
     from psynote.lib.crypto import MasterKeyMissing
 
+    database = settings.DATABASES["default"]
+    # First line, on stderr so that output meant for scripts stays clean.
+    print(f"psynote: database {database_record.label(database_record.describe(database))}",
+          file=sys.stderr)
     try:
+        if args.command != "init":
+            database_record.check(settings.HOME, database)
         return args.func(args)
+    except database_record.WrongDatabase as error:
+        print(f"psynote {args.command}: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        print(f"psynote {args.command}: {connection_problem(database, error)}", file=sys.stderr)
+        return 2
     except Refused as refusal:
         print(f"psynote {args.command}: {refusal}", file=sys.stderr)
         return refusal.status

@@ -12,13 +12,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from psynote.clients.models import Client
 
     users, clients = User.objects.count(), Client.objects.count()
-    if users or clients:
-        if args.if_empty and Practice.objects.filter(name=demo.PRACTICE_NAME).exists():
-            say("The demo practice is loaded already.")
-            say(demo.logins_table())
-            return 0
-        message = (f"The database already holds {users} user(s) and {clients} client(s); "
-                   "the demo is only loaded into an empty installation.")
+    other = Practice.objects.exclude(name=demo.PRACTICE_NAME).order_by("pk").first()
+    if other is None and Practice.objects.filter(name=demo.PRACTICE_NAME).exists():
+        say("The demo practice is loaded already.")
+        say(demo.logins_table())
+        return 0
+    if other is not None or users or clients:
+        # Demo users share a published password: never beside a real practice's users.
+        holds = (f"the practice {other.name!r}" if other is not None
+                 else f"{users} user(s) and {clients} client(s)")
+        message = (f"This installation holds {holds}; the fictional demo (whose users share a "
+                   "published password) is only loaded into an empty installation. Use "
+                   "another PSYNOTE_HOME to try it.")
         if args.if_empty:
             say(message + " Nothing to do.")
             return 0

@@ -47,7 +47,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     from psynote.accounts.models import Practice
     from psynote.audit import log
-    from psynote.lib import crypto
+    from psynote.lib import crypto, database_record
 
     home = Path(settings.HOME)
     home.mkdir(parents=True, exist_ok=True)
@@ -71,8 +71,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     else:
         say("Master key: " + ("from PSYNOTE_MASTER_KEY" if key_from_env else str(key_file)))
 
+    database_record.check(home, settings.DATABASES["default"])
     call_command("migrate", interactive=False, verbosity=0)
-    say("Database: migrations applied.")
+    database_record.write(home, settings.DATABASES["default"])
+    say("Database: migrations applied "
+        f"({database_record.label(database_record.describe(settings.DATABASES['default']))}; "
+        f"recorded in {home / database_record.FILENAME}).")
     check_master_key_opens_data()
 
     if not Practice.objects.exists() and not args.practice_name:
@@ -92,7 +96,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     _ensure_export_keys()
     call_command("collectstatic", interactive=False, verbosity=0)
     say(f"Static files collected in {settings.STATIC_ROOT}.")
-    say("Ready. Next: `psynote createuser ...` or `psynote demo`, then `psynote serve`.")
+    if Practice.objects.exists():
+        say("Ready. Next: `psynote createuser ...`, then `psynote serve`.")
+    else:
+        say("Ready. Next: `psynote init --practice-name NAME` and `psynote createuser ...`, "
+            "or `psynote demo` for the fictional demo; then `psynote serve`.")
     return 0
 
 

@@ -43,8 +43,15 @@ def cmd_createuser(args: argparse.Namespace) -> int:
         if supervisor is None:
             raise Refused(f"No user {args.supervisor!r} in {practice.name}.", status=1)
         fields["supervisor"] = supervisor
-    if User.objects.filter(username=args.username).exists():
-        raise Refused(f"The username {args.username!r} is taken.", status=1)
+    existing = User.objects.filter(username=args.username).first()
+    if existing is not None:
+        if existing.practice_id == practice.pk and existing.role == args.role:
+            # Safe to repeat: the same user exists; its password is left as it is.
+            say(f"{existing.username} exists already in {practice.name} as "
+                f"{existing.get_role_display().lower()}; nothing to do (password unchanged).")
+            return 0
+        raise Refused(f"The username {args.username!r} is taken (in {existing.practice} as "
+                      f"{existing.get_role_display().lower()}).", status=1)
     password = _new_password(args)
     try:
         user = actions.create_user(by=None, practice=practice, username=args.username,

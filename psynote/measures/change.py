@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from psynote.measures import library
-from psynote.measures.library import Instrument
+from psynote.measures.instrument import Instrument
 
 Z = 1.96
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from psynote.measures.library import Cutoff, Instrument
+from psynote.measures.instrument import Cutoff, Instrument
 
 Answers = Mapping[int | str, int | None]
 

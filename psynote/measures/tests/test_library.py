@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from psynote.measures import library
-from psynote.measures.library import InstrumentDataError
+from psynote.measures.instrument_file import InstrumentDataError
 
 SHIPPED = ("phq9", "phq2", "gad7", "gad2", "pcl5", "auditc", "who5")
 
