@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 
 from psynote.lib.tests import accessibility, browser
@@ -99,14 +100,23 @@ urls = {
 }
 logins = {"clinician": user.username, "privacy": login_of(Role.PRIVACY),
           "admin": login_of(Role.ADMIN), "frontdesk": login_of(Role.FRONT_DESK)}
+# Their roles sign in with a second factor: an authenticator the test holds the key of.
+from django.utils import timezone
+from psynote.accounts import mfa
+from psynote.accounts.models import TotpDevice
+for role in ("privacy", "admin"):
+    someone = User.objects.get(username=logins[role])
+    TotpDevice.objects.create(user=someone, secret_sealed=mfa.seal_secret(someone.pk, TOTP),
+                              confirmed_at=timezone.now())
 open(OUT, "w").write(json.dumps({"urls": urls, "logins": logins, "password": PASSWORD}))
 """
+TOTP = pyotp.random_base32()  # privacy officer's and admin's authenticator key
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     out = tmp_path_factory.mktemp("accessibility") / "demo.json"
-    with browser.serve(f"OUT = {str(out)!r}\n{SETUP}") as url:
+    with browser.serve(f"OUT = {str(out)!r}\nTOTP = {TOTP!r}\n{SETUP}") as url:
         yield {"base": url, **json.loads(Path(out).read_text())}
 
 
@@ -130,18 +140,42 @@ def pages(chromium: Any, demo: dict[str, Any]) -> Iterator[dict[str, Any]]:
             page = context.new_page()
             page.set_default_timeout(10_000)
             page.on("dialog", lambda dialog: dialog.accept())
-            if role != "anonymous":
+            if not role.startswith("anonymous"):
                 page.goto("/login/")
                 page.get_by_label("Username").fill(demo["logins"][role.split(":")[0]])
                 page.get_by_label("Password").fill(demo["password"])
                 page.get_by_role("button", name="Log in").click()
-                page.get_by_role("button", name="Log out").wait_for()
+                if role in ("privacy", "admin"):
+                    _second_factor(page)
+                page.get_by_role("banner").get_by_role("button", name="Log out").wait_for()
             opened[role] = page
         return opened[role]
 
     yield page_for  # type: ignore[misc]
     for context in contexts:
         context.close()
+
+
+def _second_factor(page: Any, code: str | None = None) -> None:
+    page.get_by_label("Code", exact=True).fill(code or pyotp.TOTP(TOTP).now())
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _code_step(wrong: bool) -> Callable[[Any, dict], None]:
+    """The privacy officer's second step of signing in (a fresh page: signed out)."""
+
+    def reach(page: Any, urls: dict) -> None:
+        page.context.clear_cookies()
+        page.goto("/login/")
+        page.get_by_label("Username").fill(urls["_logins"]["privacy"])
+        page.get_by_label("Password").fill(urls["_password"])
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_label("Code", exact=True).wait_for()
+        if wrong:
+            with page.expect_navigation():
+                _second_factor(page, "000000")
+
+    return reach
 
 
 def _submit_without_checks(page: Any, button: str) -> None:
@@ -213,8 +247,9 @@ def _signed_out_notice(page: Any, urls: dict) -> None:
     page.goto(urls["note_edit"])
     other = page.context.new_page()
     other.goto("/account/")
-    other.get_by_role("button", name="Log out").click()
+    other.get_by_role("banner").get_by_role("button", name="Log out").click()
     other.close()
+    page.bring_to_front()
     page.get_by_label(re.compile("^Subjective|^Data|^Behavior|^Goal")).first.press_sequentially(
         " More."
     )
@@ -229,6 +264,8 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "self-report with errors": ("anonymous", _errors("self_report_errors", "Send my answers")),
     "self-report sent": ("anonymous", _self_report_done),
     "self-report link used": ("anonymous", _self_report_used),
+    "two-factor code": ("anonymous:code", _code_step(wrong=False)),
+    "two-factor code with an error": ("anonymous:code", _code_step(wrong=True)),
     "caseload": ("clinician", _path("/caseload/")),
     "caseload outcomes": ("clinician", _path("/caseload/outcomes/")),
     "clients": ("clinician", _path("/clients/")),
@@ -272,6 +309,9 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "export signing key": ("clinician", _path("/practice-key/")),
     "my account": ("clinician", _path("/account/")),
     "password change with errors": ("clinician", _errors("/account/", "Change password")),
+    "set up two-factor sign-in": ("clinician", _path("/account/two-factor/")),
+    "set up two-factor sign-in with errors": (
+        "clinician", _errors("/account/two-factor/", "Turn on two-factor sign-in")),
     "signed in again": ("clinician", _path("/session/signed-in/")),
     "audit log": ("privacy", _path("/audit/")),
     "audit log verified": ("privacy", _audit_verified),
@@ -281,6 +321,7 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "new user with errors": ("admin", _errors("/users/new/", "Add user")),
     "edit a user": ("admin", _user_edit),
     "care team": ("admin", _go("care_team")),
+    "practice security": ("admin", _path("/practice/security/")),
     "front desk's clients": ("frontdesk", _path("/clients/")),
     "note editor, signed out": ("clinician:signs out", _signed_out_notice),
 }
@@ -290,7 +331,7 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
 def test_page_state_meets_wcag_21_aa(state: str, pages: Any, demo: dict[str, Any]) -> None:
     role, reach = STATES[state]
     page = pages(role)
-    reach(page, demo["urls"])
+    reach(page, {**demo["urls"], "_logins": demo["logins"], "_password": demo["password"]})
     assert page.locator("main h1, main [role=alert], main .session-notice").count() > 0, page.url
     found = accessibility.problems(page)
     assert not found, f"{state} ({page.url}):\n{json.dumps(found, indent=1)}"

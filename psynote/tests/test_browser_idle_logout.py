@@ -88,7 +88,7 @@ def _sign_in_again(page) -> None:  # type: ignore[no-untyped-def]
 def _sign_out_elsewhere(context) -> None:  # type: ignore[no-untyped-def]
     other = context.new_page()
     other.goto("/account/")
-    other.get_by_role("button", name="Log out").click()
+    other.get_by_role("banner").get_by_role("button", name="Log out").click()
     other.close()
 
 

@@ -60,7 +60,11 @@ def axe_violations(page: Any) -> list[dict]:
 def _settle(page: Any, size: dict) -> None:
     page.set_viewport_size(size)
     # Two frames: the resize event has run (app.js names the table boxes that now scroll).
-    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    # A page in the background gets no frames: a timer ends the wait all the same.
+    page.evaluate(
+        "() => new Promise((r) => { requestAnimationFrame(() => requestAnimationFrame(r));"
+        " setTimeout(r, 500); })"
+    )
 
 
 def missing_references(page: Any) -> list[str]:
