@@ -313,10 +313,12 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "set up two-factor sign-in with errors": (
         "clinician", _errors("/account/two-factor/", "Turn on two-factor sign-in")),
     "signed in again": ("clinician", _path("/session/signed-in/")),
+    "emergency access search": ("clinician", _path("/emergency-access/search/")),
     "audit log": ("privacy", _path("/audit/")),
     "audit log verified": ("privacy", _audit_verified),
     "disclosure log": ("privacy", _path("/disclosures/")),
     "retention": ("privacy", _path("/records/retention/")),
+    "emergency access list": ("privacy", _path("/emergency-access/")),
     "users": ("admin", _path("/users/")),
     "new user with errors": ("admin", _errors("/users/new/", "Add user")),
     "edit a user": ("admin", _user_edit),
