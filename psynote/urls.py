@@ -1,10 +1,14 @@
 from django.urls import include, path
 
+from psynote.accounts import idle
 from psynote.accounts import views as account_views
 
 urlpatterns = [
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
+    path("session/status/", idle.session_status, name="session_status"),
+    path("session/keep-alive/", idle.session_keep_alive, name="session_keep_alive"),
+    path("session/signed-in/", idle.signed_in_again, name="signed_in_again"),
     path("", include("psynote.accounts.urls")),
     path("", include("psynote.chart.urls")),
     path("", include("psynote.clients.urls")),

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from psynote.accounts.idle import seconds_left
 from psynote.accounts.models import Role
 
 
@@ -13,4 +14,6 @@ def role_flags(request: HttpRequest) -> dict[str, object]:
         "is_front_desk": role == Role.FRONT_DESK,
         "is_privacy": role == Role.PRIVACY,
         "idle_timeout_seconds": settings.IDLE_TIMEOUT_MINUTES * 60,
+        # The page's idle clock starts from what the server recorded, not from page load.
+        "idle_seconds_left": seconds_left(request) if user.is_authenticated else None,
     }

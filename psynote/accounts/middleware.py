@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from psynote.accounts import sessions
 from psynote.audit import log
@@ -48,14 +49,19 @@ class IdleLogoutMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             last = request.session.get("last_activity", now)
+            # A page asking how long is left (accounts.idle) is not activity, and gets its
+            # answer (401 once signed out), not the login page.
+            asking = request.path == reverse("session_status")
             if now - last > settings.IDLE_TIMEOUT_MINUTES * 60:
                 log.record_by(request.user, "logout.idle", target_type="user",
                               target_id=request.user.username)
                 logout(request)
                 if not request.path.startswith("/api/"):
                     messages.info(request, "You were logged out after a period of inactivity.")
-                    return redirect_to_login(request.get_full_path())
-            elif now - last >= TOUCH_SECONDS or "last_activity" not in request.session:
+                    if not asking:
+                        return redirect_to_login(request.get_full_path())
+            elif not asking and (now - last >= TOUCH_SECONDS
+                                 or "last_activity" not in request.session):
                 request.session["last_activity"] = now  # saves the session, renewing its age
                 sessions.touch(request)  # what the user's list of sessions shows
         return self.get_response(request)
@@ -65,8 +71,11 @@ class AccountGateMiddleware:
     """Until a one-time password is changed, or a required second factor set up, the user
     reaches only that page and logging out (ADR 0007). Session API calls get a 403."""
 
-    CHANGE_PASSWORD = ("password_choose", {"password_choose", "password_change", "logout"})
-    ENROL_MFA = ("mfa_setup", {"mfa_setup", "logout"})
+    # The page's idle clock (accounts.idle) keeps working on the one page left open.
+    IDLE_CLOCK = {"session_status", "session_keep_alive"}
+    CHANGE_PASSWORD = ("password_choose",
+                       {"password_choose", "password_change", "logout", *IDLE_CLOCK})
+    ENROL_MFA = ("mfa_setup", {"mfa_setup", "logout", *IDLE_CLOCK})
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -52,6 +52,10 @@ CLINICIANS = ("alice", "bob", "sam")
 PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "login": ("GET", EVERYONE),
     "logout": ("POST", dict.fromkeys(ROLES, ANY)),
+    # The page's idle clock (accounts.idle): about the caller's own session only.
+    "session_status": ("GET", SIGNED_IN),
+    "session_keep_alive": ("POST", SIGNED_IN),
+    "signed_in_again": ("GET", SIGNED_IN),
     "home": ("GET", SIGNED_IN),
     "user_list": ("GET", only("ada")),
     "user_new": ("GET", only("ada")),

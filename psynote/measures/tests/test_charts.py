@@ -119,3 +119,69 @@ def test_two_charts_on_one_page_do_not_share_ids():
     a = parse(trend_chart(library.get("phq9"), SERIES))
     b = parse(trend_chart(library.get("gad7"), SERIES[:3]))
     assert a.find(f"{NS}title").get("id") != b.find(f"{NS}title").get("id")
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _text_box(text: ET.Element) -> tuple[float, float, float, float]:
+    """Roughly where a label's glyphs are: wide enough for its characters, one size high."""
+    size = float(text.get("font-size"))
+    x, y = float(text.get("x")), float(text.get("y"))
+    width = len(text.text or "") * size * 0.6
+    left = {"end": x - width, "middle": x - width / 2}.get(text.get("text-anchor"), x)
+    return left, y - size, left + width, y
+
+
+@pytest.mark.parametrize("key", sorted(library.load_all()))
+def test_every_chart_text_has_4_5_to_1_contrast_on_what_is_behind_it(key):
+    """WCAG 2.1 SC 1.4.3: the labels are small, so 4.5:1 against white and every band or
+    area they overlap."""
+    instrument = library.get(key)
+    low, high = instrument.reported_range
+    series = [(when, min(max(value, low), high)) for when, value in SERIES]
+    root = parse(trend_chart(instrument, series))
+    rects = [
+        (float(r.get("x")), float(r.get("y")), float(r.get("x")) + float(r.get("width")),
+         float(r.get("y")) + float(r.get("height")), r.get("fill"))
+        for r in root.iter(f"{NS}rect")
+    ]
+    checked = 0
+    for text in root.iter(f"{NS}text"):
+        if text.get("transform"):  # the rotated axis title sits left of the plot, on white
+            assert _contrast(text.get("fill"), "#ffffff") >= 4.5
+            continue
+        left, top, right, bottom = _text_box(text)
+        behind = ["#ffffff"] + [
+            fill for x0, y0, x1, y1, fill in rects
+            if left < x1 and x0 < right and top < y1 and y0 < bottom
+        ]
+        for fill in behind:
+            ratio = _contrast(text.get("fill"), fill)
+            assert ratio >= 4.5, f"{text.text!r} in {text.get('fill')} on {fill}: {ratio:.2f}"
+        checked += 1
+    assert checked > 5
+
+
+def test_chart_dates_are_the_practices_days(settings):
+    """01:30 UTC on 6 January is still 5 January in New York: the chart says so, as the
+    tables beside it do."""
+    from datetime import UTC
+
+    settings.TIME_ZONE = "America/New_York"
+    points = [(datetime(2026, 1, 6, 1, 30, tzinfo=UTC), 12),
+              (datetime(2026, 2, 3, 15, 0, tzinfo=UTC), 8)]  # fmt: skip
+    root = parse(trend_chart(library.get("phq9"), points))
+    labels = texts(root)
+    assert "Jan 5, 2026" in labels and "Jan 6, 2026" not in labels
+    tips = [c.find(f"{NS}title").text for c in root.iter(f"{NS}circle")]
+    assert tips[0].startswith("Jan 5, 2026: 12")
+    assert "12 on Jan 5, 2026" in root.find(f"{NS}desc").text

@@ -238,6 +238,9 @@ def test_the_outcome_view_lists_latest_score_trend_due_and_alerts(cast, login):
     high_row, low_row = _row(html, "Highscore"), _row(html, "Lowscore")
     assert "<strong>19</strong>" in high_row and "↑" in high_row and "trend-worse" in high_row
     assert "up 7 from 12 (worse)" in high_row
+    # Better or worse in words on screen, not by colour alone (WCAG 2.1 SC 1.4.1).
+    assert '<span aria-hidden="true">↑ worse</span>' in high_row
+    assert '<span aria-hidden="true">↓ better</span>' in low_row
     assert "<strong>4</strong>" in low_row and "↓" in low_row and "trend-better" in low_row
     assert "GAD-7 due" in low_row
     assert "1 open" in _row(html, "Fictional")

@@ -21,6 +21,15 @@ def test_sign_page_lists_what_is_missing(cast, login):
     assert "Objective is empty" in page and "Plan is empty" in page
     assert "choose at least one diagnosis" in page
     assert "Reason for late entry" not in page
+    # Nothing to sign with while the list stands: the way on is back to the draft.
+    assert "Sign and lock" not in page and "<form method=\"post\" class=\"card\"" not in page
+    assert f'href="/notes/{note.pk}/edit/">Back to the draft' in page
+
+
+def test_sign_page_of_a_complete_note_offers_sign_and_lock(cast, login):
+    note = t.make_note(t.make_session(cast.client, cast.alice))
+    page = login(cast.alice).get(f"/notes/{note.pk}/sign/").content.decode()
+    assert "Every required part is filled in" in page and "Sign and lock" in page
 
 
 def test_signing_an_incomplete_note_is_refused_with_its_problems(cast, login):

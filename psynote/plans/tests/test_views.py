@@ -329,3 +329,12 @@ def test_state_changes_need_post(cast, login, draft):
     for action in ("new", "sign", "discard"):
         response = login(cast.alice).get(f"/clients/{cast.client.pk}/plan/{action}/")
         assert response.status_code == 405
+
+
+def test_the_editor_offers_no_signing_while_it_lists_what_is_missing(cast, login, draft):
+    page = login(cast.alice).get(f"/clients/{cast.client.pk}/plan/edit/").content.decode()
+    assert "Missing before this version can be signed" in page
+    assert "Sign version 1" not in page and "/plan/sign/" not in page
+    actions.save_structure(by=cast.alice, version=draft, structure=t.plan_structure(cast.client))
+    page = login(cast.alice).get(f"/clients/{cast.client.pk}/plan/edit/").content.decode()
+    assert "Ready to sign" in page and "Sign version 1" in page
