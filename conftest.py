@@ -43,3 +43,13 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _psychotherapy_keys_closed():
+    """No author's psychotherapy-note key stays open from one test into the next
+    (psynote.testing.open_psychotherapy_notes opens one for the rest of a test)."""
+    yield
+    from psynote.notes import keyring
+
+    keyring.forget_all()

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After both: its logout.idle event needs the request's IP, and its notice a message.
     "psynote.accounts.middleware.IdleLogoutMiddleware",
+    # The signed-in author's psychotherapy-note key, for this request only (ADR 0009).
+    "psynote.notes.keyring.PsychotherapyKeyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -114,8 +116,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2id cost of the key derived from a clinician's password to seal their
+# psychotherapy-note key (ADR 0009): RFC 9106's second recommended option.
+PSYCHOTHERAPY_KDF = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
 if config.boolean("PSYNOTE_FAST_HASHER", False):  # tests only: Argon2 costs ~145 ms a login
     PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
+    PSYCHOTHERAPY_KDF = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
