@@ -24,14 +24,26 @@ def make_practice(name: str = "Fictional Test Practice") -> Practice:
     return Practice.objects.create(name=name)
 
 
-def make_user(practice: Practice, username: str, role: str = Role.CLINICIAN, **fields: Any
-              ) -> User:
+def make_user(practice: Practice, username: str, role: str = Role.CLINICIAN, *,
+              password: str = PASSWORD, **fields: Any) -> User:
     fields.setdefault("first_name", username.capitalize())
     fields.setdefault("last_name", "Testperson")
     if role in (Role.CLINICIAN, Role.SUPERVISOR):
         fields.setdefault("credentials", "PhD")
     return account_actions.create_user(by=None, practice=practice, username=username,
-                                       password=PASSWORD, role=role, **fields)
+                                       password=password, role=role, **fields)
+
+
+def user_form(user: User, *, password: str = "") -> dict[str, str]:
+    """What the admin's user page posts for `user` unchanged, with `password` as a reset."""
+    data = {
+        "first_name": user.first_name, "last_name": user.last_name, "email": user.email,
+        "role": user.role, "credentials": user.credentials,
+        "licence_number": user.licence_number, "licence_state": user.licence_state,
+        "supervisor": str(user.supervisor_id or ""), "password1": password,
+        "password2": password,
+    }
+    return data | ({"is_active": "on"} if user.is_active else {})
 
 
 def open_psychotherapy_notes(user: User, browser: Any = None, *,

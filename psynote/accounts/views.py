@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from psynote.accounts import actions, throttle
 from psynote.accounts.access import get_practice_user_for, get_token_for, require_role
 from psynote.accounts.forms import TokenForm, UserForm
 from psynote.accounts.models import Role, User
+from psynote.accounts.signals import password_set
 from psynote.audit import log
 from psynote.audit.context import current_ip
 
@@ -114,13 +116,17 @@ def user_new(request: HttpRequest) -> HttpResponse:
     form = UserForm(request.POST or None, practice=practice, initial={"is_active": True})
     if request.method == "POST" and form.is_valid():
         try:
-            user = actions.create_user(
-                by=request.user,
-                practice=practice,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password1"],
-                **form.profile(),
-            )
+            with transaction.atomic():
+                user = actions.create_user(
+                    by=request.user,
+                    practice=practice,
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password1"],
+                    **form.profile(),
+                )
+                password_set.send(sender=User, user=user,
+                                  raw_password=form.cleaned_data["password1"],
+                                  old_raw_password=None, by_admin=True)
         except ValidationError as error:
             _show_errors(form, error)
         else:
@@ -139,12 +145,18 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     form = UserForm(request.POST or None, instance=target, practice=request.user.practice)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_user(
-                by=request.user,
-                user=target,
-                password=form.cleaned_data["password1"],
-                **form.profile(),
-            )
+            with transaction.atomic():
+                actions.update_user(
+                    by=request.user,
+                    user=target,
+                    password=form.cleaned_data["password1"],
+                    **form.profile(),
+                )
+                if form.cleaned_data["password1"]:
+                    password_set.send(sender=User, user=target,
+                                      raw_password=form.cleaned_data["password1"],
+                                      old_raw_password=None,
+                                      by_admin=target.pk != request.user.pk)
         except ValidationError as error:
             _show_errors(form, error)
         else:
@@ -190,7 +202,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST)
     if form.is_valid():
         try:
-            actions.change_password(by=request.user, password=form.cleaned_data["new_password1"])
+            with transaction.atomic():
+                actions.change_password(by=request.user,
+                                        password=form.cleaned_data["new_password1"])
+                password_set.send(sender=User, user=request.user,
+                                  raw_password=form.cleaned_data["new_password1"],
+                                  old_raw_password=form.cleaned_data["old_password"],
+                                  by_admin=False)
         except ValidationError as error:
             _show_errors(form, error)
         else:

@@ -80,6 +80,7 @@ def write_marked_record(markers: dict[str, str]) -> None:
     )
     note = actions.sign_note(by=alice, note=note, late_reason=markers["late_reason"])
     actions.add_addendum(by=alice, note=note, body=markers["addendum"])
+    t.open_psychotherapy_notes(alice)
     process = actions.write_psychotherapy_note(
         by=alice, client=client, session=session, body=markers["old_psychotherapy"]
     )
