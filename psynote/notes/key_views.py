@@ -24,7 +24,7 @@ from psynote.audit.context import current_ip
 from psynote.notes import keyring, psychotherapy_keys
 
 STEPS = ("open", "recover", "new_recovery_key")
-WRONG_PASSWORD = "That is not your current password."
+NOT_CURRENT = "That is not your current password."
 LOCKED = "Too many failed attempts. Wait and try again."
 NOW_SEALED = (
     "Your password does not open your psychotherapy notes: it is not the password they "
@@ -120,7 +120,7 @@ def psychotherapy_key(request: HttpRequest) -> HttpResponse:
             outcome, status = [LOCKED], 429
         elif not password or not user.check_password(password):
             _failed(request, "password again")
-            outcome, status = [WRONG_PASSWORD], 400
+            outcome, status = [NOT_CURRENT], 400
         elif step == "open":
             outcome = _open(request, password, next_url)
         elif step == "recover":
