@@ -4,7 +4,7 @@ link_n = SHA-256(link_{n-1} || payload_n), with link_0 = 32 zero bytes, and payl
 event as canonical JSON (sorted keys, no spaces, UTF-8): exactly the bytes stored in the
 event's `payload` column. The other columns are generated from the payload by the
 database, so verification reads and hashes one column and re-serialises nothing
-(DESIGN.md: hashing is cheap, re-serialising is not).
+(hashing is cheap, re-serialising is not: docs/benchmarks.md#hashing-versus-re-serialising).
 """
 
 import hashlib

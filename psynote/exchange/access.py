@@ -3,8 +3,8 @@
 Clinicians on the client's care team create authorizations and disclose (Need
 WRITE_CLINICAL); a supervisor reads their supervisees' clients' authorizations and
 accounting but does not disclose. The privacy officer reads every client's
-authorizations, disclosure log and accounting in their practice (DESIGN.md: the privacy
-officer reads the audit log and the disclosure log), but never the record itself and
+authorizations, disclosure log and accounting in their practice (the privacy officer
+reads the audit log and the disclosure log; ADR 0006), but never the record itself and
 never discloses. Admin and front desk see none of it: an authorization says who a client
 is being treated for what, and by whom. Anything else is a 404, audited.
 """

@@ -1,4 +1,5 @@
-"""The accounting of disclosures (45 CFR 164.528, DOMAIN.md §1.5).
+"""The accounting of disclosures (45 CFR 164.528;
+docs/clinical-sources.md#accounting-of-disclosures).
 
 A client may ask for the disclosures made in the 6 years before their request. Left out,
 as the rule exempts them: disclosures under the client's authorization, and those under

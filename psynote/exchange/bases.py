@@ -3,11 +3,13 @@
 The record kinds are what an authorization or a disclosure names. The exceptions are the
 fixed list a clinician chooses from when there is no authorization; each says whether it
 appears in the client's accounting of disclosures and whether it can carry psychotherapy
-notes. Sources: DOMAIN.md §1.2 (the exceptions for psychotherapy notes, 164.508(a)(2)) and
-§1.5 (what the accounting leaves out, 164.528). Anything not on §1.5's exempt list is
-accounted for: listing a disclosure that could have been left out harms nobody, leaving
-out one that belonged there breaks the rule. Citations are given only where DOMAIN.md
-gives them; the practice's privacy officer should confirm the list against the rule.
+notes. Sources: 45 CFR 164.508(a)(2) (the exceptions for psychotherapy notes,
+docs/clinical-sources.md#authorization-for-psychotherapy-notes) and 45 CFR 164.528 (what
+the accounting leaves out, docs/clinical-sources.md#accounting-of-disclosures). Anything not
+on 164.528's exempt list is accounted for: listing a disclosure that could have been
+left out harms nobody, leaving out one that belonged there breaks the rule. Citations
+are given only where our sources give them; the practice's privacy officer should
+confirm the list against the rule.
 """
 
 from dataclasses import dataclass
@@ -38,14 +40,14 @@ class DisclosureException:
     code: str
     label: str
     citation: str
-    accountable: bool  # appears in the accounting of disclosures (§1.5)
-    psychotherapy_notes: bool  # may carry psychotherapy notes without an authorization (§1.2)
+    accountable: bool  # appears in the accounting of disclosures (164.528)
+    psychotherapy_notes: bool  # may carry psychotherapy notes unauthorised (164.508(a)(2))
 
 
 EXCEPTIONS: dict[str, DisclosureException] = {
     e.code: e
     for e in (
-        # Exempt from the accounting (§1.5): TPO, to the individual, persons involved in
+        # Exempt from the accounting (164.528): TPO, to the individual, persons involved in
         # care, national security, custody, limited data set.
         DisclosureException(
             "treatment",
@@ -89,7 +91,7 @@ EXCEPTIONS: dict[str, DisclosureException] = {
         DisclosureException(
             "limited_data_set", "Limited data set", "", accountable=False, psychotherapy_notes=False
         ),
-        # Accounted for. Those §1.2 names may carry psychotherapy notes.
+        # Accounted for. Those 164.508(a)(2) names may carry psychotherapy notes.
         DisclosureException(
             "required_by_law",
             "Required by law",

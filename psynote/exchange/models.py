@@ -3,7 +3,8 @@ practice's export-signing key.
 
 Scope is stored as one boolean per record kind (not a JSON list) so that the database
 itself can refuse an authorization that mixes psychotherapy notes with anything else
-(DOMAIN.md §1.2: psychotherapy notes need an authorization that names them alone).
+(45 CFR 164.508(a)(2): psychotherapy notes need an authorization that names them alone;
+docs/clinical-sources.md#authorization-for-psychotherapy-notes).
 """
 
 import uuid
@@ -168,7 +169,8 @@ class Authorization(models.Model):
 
 class Disclosure(models.Model):
     """One disclosure, as it happened. Append-only (a trigger refuses UPDATE and DELETE):
-    the log is the evidence for the accounting of disclosures (DOMAIN.md §1.5)."""
+    the log is the evidence for the accounting of disclosures (45 CFR 164.528;
+    docs/clinical-sources.md#accounting-of-disclosures)."""
 
     class Format(models.TextChoices):
         FHIR_BUNDLE = "fhir-bundle", "FHIR R4 Bundle (JSON)"
@@ -245,7 +247,8 @@ class Disclosure(models.Model):
 
 class RecordFlag(models.Model):
     """Marks a client's record as containing substance-use-disorder records under
-    42 CFR Part 2, so every disclosure carries the Part 2 notice (DOMAIN.md §1.9)."""
+    42 CFR Part 2, so every disclosure carries the Part 2 notice (42 CFR 2.32(a);
+    docs/clinical-sources.md#42-cfr-part-2-notice)."""
 
     client = models.OneToOneField(
         Client, on_delete=models.PROTECT, primary_key=True, related_name="record_flag"

@@ -1,5 +1,6 @@
 """Change over time: the Jacobson–Truax reliable change index and the NHS Talking
-Therapies outcome classes (DOMAIN.md §5).
+Therapies outcome classes (docs/clinical-sources.md#reliable-change,
+docs/clinical-sources.md#nhs-talking-therapies).
 
 RCI (Jacobson & Truax 1991, with the Christensen & Mendoza 1986 √2):
     S_diff = SD · √2 · √(1 − r),  RC = (x₂ − x₁) / S_diff,  reliable if |RC| > 1.96.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from psynote.measures import library
-from psynote.measures.library import Instrument
+from psynote.measures.instrument import Instrument
 
 Z = 1.96
 
@@ -170,15 +171,17 @@ def talking_therapies(
     """Classify a course of treatment from its first and last PHQ-9 and GAD-7 totals.
 
     Each argument is (first total, last total), or None when that measure was not
-    recorded at both ends. Thresholds come from the instrument files. Per DOMAIN.md §5:
+    recorded at both ends. Thresholds come from the instrument files. The rules
+    (docs/clinical-sources.md#nhs-talking-therapies):
 
     - Caseness: PHQ-9 ≥ 10 or GAD-7 ≥ 8 (either measure above its cut-off).
     - Recovery: a case at the start and not a case at the end.
     - Reliable improvement: PHQ-9 falls by ≥ 6 and/or GAD-7 by ≥ 4.
     - Reliable recovery: recovered and reliably improved.
 
-    Documented assumptions, because DOMAIN.md marks the two-measure combination and the
-    deterioration rule ⚠ (to be checked against the NHS Talking Therapies Manual):
+    Documented assumptions, because the two-measure combination and the deterioration
+    rule come from secondary sources only (to be checked against the NHS Talking
+    Therapies Manual):
 
     - Reliable improvement needs at least one measure to improve by its threshold and
       neither to deteriorate by its threshold.
@@ -187,8 +190,8 @@ def talking_therapies(
     - One measure improving while the other deteriorates counts as neither; `mixed` says so.
     - With only one measure paired, caseness and change use that measure alone.
 
-    Whether the course counts as "finished treatment" (≥ 2 attended treatment sessions,
-    DOMAIN.md §5) is for the caller to decide before including it in a recovery rate.
+    Whether the course counts as "finished treatment" (≥ 2 attended treatment sessions)
+    is for the caller to decide before including it in a recovery rate.
     """
     measures = tuple(
         _measure_change(library.get(key), *pair)

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from psynote.measures import change
-from psynote.measures.library import Instrument
+from psynote.measures.instrument import Instrument
 
 # Lightest (least severe) to darkest; chosen to stay distinguishable in greyscale print.
 BAND_FILLS = ("#e3f1e4", "#f4f1d0", "#fbe2bf", "#f8cdb8", "#f2b6b6")

@@ -236,8 +236,9 @@ class RiskAlertQuerySet(models.QuerySet):
 
 class RiskAlert(models.Model):
     """Raised when an administration answers a critical item (PHQ-9 item 9 above 0,
-    DOMAIN.md §5). It stays open, on the chart and the caseload, and every progress note
-    of the client needs a completed risk assessment until a clinician resolves it."""
+    docs/clinical-sources.md#critical-items). It stays open, on the chart and the caseload,
+    and every progress note of the client needs a completed risk assessment until a
+    clinician resolves it."""
 
     class Resolution(models.TextChoices):
         ASSESSED = "assessed", "Risk assessed and documented in a progress note"

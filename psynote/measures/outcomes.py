@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from psynote.clients.models import Client
 from psynote.measures import change, charts, library
-from psynote.measures.library import Instrument
+from psynote.measures.instrument import Instrument
 from psynote.measures.models import Administration, MeasureSchedule, RiskAlert
 from psynote.visits.models import Session
 

@@ -6,7 +6,9 @@ have, a non-number, or more missing answers than the instrument's stated rule al
 raises `ScoringError` with a sentence a clinician can act on.
 
 Facts (bands, cut-offs, critical items, the PCL-5 cluster rule) come from the instrument
-file, which cites DOMAIN.md §5; this module only applies them.
+file, which cites their published sources (summarised in
+docs/clinical-sources.md#instrument-scoring-bands-and-cut-offs); this module only
+applies them.
 """
 
 from collections.abc import Mapping
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from psynote.measures.library import Cutoff, Instrument
+from psynote.measures.instrument import Cutoff, Instrument
 
 Answers = Mapping[int | str, int | None]
 

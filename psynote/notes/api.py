@@ -1,15 +1,15 @@
 """API routes for progress notes, addenda and psychotherapy notes.
 
-The same rules as the note pages (`notes.views`): the author edits and signs their own
-draft; whoever may read the client's record reads the note; a clinician on the care team
-adds addenda under a signed note. Psychotherapy notes are their author's alone: they
-appear in no route but their own, and another user gets a 404 (or an empty list). Their
-text opens only with the author's own secret, in the author's signed-in browser session
-(ADR 0009): called with an API token, reading, writing or editing one answers 403 with a
-sentence saying so; the list (dates, no text) still answers.
+The same rules as the note pages (`notes.views`, `notes.psychotherapy_views`): the author
+edits and signs their own draft; whoever may read the client's record reads the note; a
+clinician on the care team adds addenda under a signed note. Psychotherapy notes are their
+author's alone: they appear in no route but their own, and another user gets a 404 (or an
+empty list). Their text opens only with the author's own secret, in the author's signed-in
+browser session (ADR 0009): called with an API token, reading, writing or editing one
+answers 403 with a sentence saying so; the list (dates, no text) still answers.
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -17,11 +17,12 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import ConfigDict, Field, create_model
+from pydantic import Field
 
 from psynote.api import ERRORS, Conflict, ErrorOut, InputSchema, PageOut, PageParams, page
 from psynote.audit import log
 from psynote.clients.access import Need, get_client_for
+from psynote.lib.clock import OptionalLocalTime
 from psynote.notes import actions, keyring
 from psynote.notes.access import (
     get_note_for,
@@ -29,81 +30,16 @@ from psynote.notes.access import (
     notes_for,
     psychotherapy_notes_for,
 )
-from psynote.notes.content import MAX_TEXT, OBJECTIVE_RATINGS
+from psynote.notes.changes import NoteChanges, changes_from_api
+from psynote.notes.content import MAX_TEXT
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
-from psynote.notes.templates import (
-    HI_CHOICES,
-    INTERVENTIONS,
-    MSE_FIELDS,
-    RISK_LEVELS,
-    RISK_TEXT_FIELDS,
-    SI_CHOICES,
-    TEMPLATES,
-    empty_content,
-)
+from psynote.notes.templates import TEMPLATES, empty_content
 from psynote.visits.access import get_session_for
 
 router = Router(tags=["notes"])
 
 TemplateKey = StrEnum("TemplateKey", {key: key for key in TEMPLATES})  # type: ignore[misc]
 AddendumKind = StrEnum("AddendumKind", {v: v for v in Addendum.Kind.values})  # type: ignore[misc]
-Si = StrEnum("Si", {key: key for key, _ in SI_CHOICES})  # type: ignore[misc]
-Hi = StrEnum("Hi", {key: key for key, _ in HI_CHOICES})  # type: ignore[misc]
-Rating = StrEnum("Rating", {key: key for key, _ in OBJECTIVE_RATINGS})  # type: ignore[misc]
-RiskLevel = StrEnum("RiskLevel", {"blank": "", **{k: k for k, _ in RISK_LEVELS}})  # type: ignore[misc]
-
-_STRICT = ConfigDict(extra="forbid", use_enum_values=True)
-
-
-def _text() -> Any:
-    return (str, Field(None, max_length=MAX_TEXT))
-
-
-# Partial blocks: a field left out keeps its stored value (save_draft merges).
-MseChanges = create_model(  # type: ignore[call-overload]
-    "MseChanges", __config__=_STRICT, **{key: _text() for key, _ in MSE_FIELDS}
-)
-RiskChanges = create_model(  # type: ignore[call-overload]
-    "RiskChanges",
-    __config__=_STRICT,
-    flagged=(bool, None),
-    si=(Si, None),
-    hi=(Hi, None),
-    level=(RiskLevel, None),
-    **{key: _text() for key, _ in RISK_TEXT_FIELDS},
-)
-
-
-class ObjectiveRating(InputSchema):
-    objective_key: str = Field(max_length=64, description="An open objective of the plan "
-                               "in force: GET /clients/{id}/objectives")
-    rating: Rating  # type: ignore[valid-type]
-    comment: str = Field("", max_length=MAX_TEXT)
-
-
-class NoteChanges(InputSchema):
-    """A partial update of a draft; what is left out stays as it is."""
-
-    sections: dict[str, str] = Field(
-        None, description="Section key → text; the keys are the template's sections"
-    )
-    mse: MseChanges = None  # type: ignore[valid-type]
-    risk: RiskChanges = None  # type: ignore[valid-type]
-    interventions: list[str] = Field(
-        None,
-        max_length=len(INTERVENTIONS),
-        description="Names from: " + ", ".join(key for key, _ in INTERVENTIONS),
-    )
-    interventions_other: str = Field(None, max_length=MAX_TEXT)
-    diagnosis_codes: list[str] = Field(
-        None, max_length=100, description="ICD-10-CM codes on this client's chart"
-    )
-    objectives: list[ObjectiveRating] = Field(
-        None, max_length=200, description="Progress on treatment-plan objectives (replaces)"
-    )
-    no_objective_reason: str = Field(
-        None, max_length=MAX_TEXT, description="Why the session addressed no objective"
-    )
 
 
 class NoteStart(InputSchema):
@@ -130,8 +66,8 @@ class AddendumIn(InputSchema):
 class SessionBrief(Schema):
     id: UUID
     date: date
-    start_time: time | None
-    end_time: time | None
+    start_time: OptionalLocalTime
+    end_time: OptionalLocalTime
     service: str
     modality: str
     attendance: str
@@ -292,9 +228,7 @@ def update_note(request: HttpRequest, note_id: UUID, changes: NoteChanges) -> Pr
     """Save the author's draft; a signed note answers 409 (write an addendum)."""
     note = get_note_for(request.user, note_id, write=True)
     _refuse_if_signed(note)
-    actions.save_draft(
-        by=request.user, note=note, changes=changes.model_dump(mode="json", exclude_unset=True)
-    )
+    actions.save_draft(by=request.user, note=note, changes=changes_from_api(changes))
     return _shown(note, request.user)
 
 

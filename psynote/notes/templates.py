@@ -1,4 +1,5 @@
-"""Progress-note templates (DOMAIN.md §3) and the structured blocks every note carries.
+"""Progress-note templates (docs/clinical-sources.md#note-formats) and the structured
+blocks every note carries.
 
 A template is data: its sections, in order, each with a prompt. Adding a template means
 adding an entry here; the form, the signing check and the display follow from it.
@@ -72,7 +73,7 @@ TEMPLATES: dict[str, Template] = {
     )
 }
 
-# Mental status exam domains (DOMAIN.md §3).
+# Mental status exam domains (docs/clinical-sources.md#mental-status-exam).
 MSE_FIELDS: tuple[tuple[str, str], ...] = (
     ("appearance", "Appearance"),
     ("behavior", "Behavior"),
@@ -88,7 +89,7 @@ MSE_FIELDS: tuple[tuple[str, str], ...] = (
     ("judgment", "Judgment"),
 )
 
-# Risk assessment fields, after SAFE-T (DOMAIN.md §3).
+# Risk assessment fields, after SAFE-T (docs/clinical-sources.md#risk-assessment-safe-t).
 SI_CHOICES = (("none", "None"), ("passive", "Passive"), ("active", "Active"))
 HI_CHOICES = (("none", "None"), ("present", "Present"))
 RISK_LEVELS = (("low", "Low"), ("moderate", "Moderate"), ("high", "High"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from psynote.notes import key_views, views
+from psynote.notes import key_views, psychotherapy_views, views
 
 urlpatterns = [
     path("sessions/<uuid:session_id>/note/", views.note_start, name="note_start"),
@@ -11,12 +11,12 @@ urlpatterns = [
     path("notes/<uuid:note_id>/addenda/", views.addendum_add, name="addendum_add"),
     path(
         "clients/<uuid:client_id>/psychotherapy-notes/",
-        views.psychotherapy_note_list,
+        psychotherapy_views.psychotherapy_note_list,
         name="psychotherapy_note_list",
     ),
     path(
         "psychotherapy-notes/<uuid:pnote_id>/",
-        views.psychotherapy_note_detail,
+        psychotherapy_views.psychotherapy_note_detail,
         name="psychotherapy_note_detail",
     ),
     path("psychotherapy-key/", key_views.psychotherapy_key, name="psychotherapy_key"),

@@ -1,4 +1,4 @@
-"""Progress-note and psychotherapy-note pages.
+"""Progress-note pages: starting, editing, signing and reading a note, and its addenda.
 
 Every object comes through an access function (404 + audit for anything out of reach),
 every write goes through `notes.actions`, and every page that shows clinical content
@@ -13,6 +13,8 @@ Who may do what on a progress note:
   a signed note: corrections and later information often come from a colleague who saw
   the client next. A supervisor reading a supervisee's client is not on that care team,
   so they read but do not write.
+
+Psychotherapy notes, the author's alone, have their own pages (`psychotherapy_views`).
 """
 
 from datetime import date, time
@@ -21,7 +23,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,12 +34,8 @@ from psynote.clients.access import Need, can, get_client_for
 from psynote.clients.models import Diagnosis
 from psynote.measures.outcomes import open_alerts as open_risk_alerts
 from psynote.notes import actions
-from psynote.notes.access import (
-    get_note_for,
-    get_psychotherapy_note_for,
-    notes_for,
-    psychotherapy_notes_for,
-)
+from psynote.notes.access import get_note_for, notes_for
+from psynote.notes.changes import changes_from_form, shown_content
 from psynote.notes.content import OBJECTIVE_RATINGS, completeness_problems, risk_is_flagged
 from psynote.notes.models import Addendum, ProgressNote
 from psynote.notes.templates import (
@@ -51,16 +49,10 @@ from psynote.notes.templates import (
     empty_content,
 )
 from psynote.plans.queries import active_objectives
-from psynote.visits.access import get_session_for, sessions_for
+from psynote.visits.access import get_session_for
 from psynote.visits.models import Session
 
 LOCKED_MESSAGE = "This note is signed and locked; add an addendum"
-
-# Form field names: one prefix per content block, so a partial post (autosave of a
-# half-loaded page, an older tab) changes only the fields it carries.
-_BLOCK_PREFIXES = (("section_", "sections"), ("mse_", "mse"), ("risk_", "risk"))
-_TRUE = {"1", "on", "true", "yes"}
-_FALSE = {"0", "", "off", "false", "no"}
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -71,71 +63,6 @@ def _audit_view(user: Any, note: ProgressNote) -> None:
     log.record_by(
         user, "note.view", target_type="progress_note", target_id=note.pk, client_id=note.client_id
     )
-
-
-# --- reading the editor form ------------------------------------------------------------
-
-
-def changes_from_form(post: QueryDict) -> tuple[dict[str, Any], list[str]]:
-    """The `changes` dict for save_draft, and problems the form itself shows.
-
-    Checkbox groups come with a hidden empty twin in the page, so "present but nothing
-    ticked" (clear the list) differs from "not sent" (leave it alone).
-    """
-    changes: dict[str, Any] = {}
-    problems: list[str] = []
-    for name in post:
-        for prefix, block in _BLOCK_PREFIXES:
-            if name.startswith(prefix):
-                changes.setdefault(block, {})[name[len(prefix) :]] = post.get(name, "")
-    risk = changes.get("risk", {})
-    if "flagged" in risk:
-        value = str(risk["flagged"]).strip().lower()
-        if value in _TRUE:
-            risk["flagged"] = True
-        elif value in _FALSE:
-            risk["flagged"] = False
-        else:
-            problems.append("“Risk concerns this session” must be ticked or not")
-            del risk["flagged"]
-    for name in ("interventions", "diagnosis_codes"):
-        if name in post:
-            changes[name] = [value for value in post.getlist(name) if value]
-    if "interventions_other" in post:
-        changes["interventions_other"] = post.get("interventions_other", "")
-    # Treatment-plan objectives: one rating select and comment per open objective; the
-    # hidden marker tells "none rated" (clear the list) from "block not on the page".
-    if "objectives_shown" in post:
-        rated = []
-        for name in post:
-            if name.startswith("objective_rating_"):
-                key = name[len("objective_rating_") :]
-                rating = post.get(name, "").strip()
-                comment = post.get(f"objective_comment_{key}", "")
-                if rating:
-                    rated.append({"objective_key": key, "rating": rating, "comment": comment})
-                elif comment.strip():
-                    problems.append("Choose how the client progressed on each objective you "
-                                    "commented on (or clear the comment)")
-        changes["objectives"] = rated
-    if "no_objective_reason" in post:
-        changes["no_objective_reason"] = post.get("no_objective_reason", "")
-    return changes, problems
-
-
-def _shown_content(content: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """What the clinician typed laid over the stored draft, to re-show a refused form."""
-    shown = {
-        key: dict(value) if isinstance(value, dict) else value for key, value in content.items()
-    }
-    for _, block in _BLOCK_PREFIXES:
-        if isinstance(changes.get(block), dict):
-            shown[block] = {**shown.get(block, {}), **changes[block]}
-    for key in ("interventions", "interventions_other", "diagnosis_codes", "objectives",
-                "no_objective_reason"):
-        if key in changes:
-            shown[key] = changes[key]
-    return shown
 
 
 # --- what the pages show -----------------------------------------------------------------
@@ -376,7 +303,7 @@ def note_edit(request: HttpRequest, note_id: Any) -> HttpResponse:
                 return redirect("note_sign", note_id=note.pk)
             messages.success(request, "Draft saved.")
             return redirect("note_edit", note_id=note.pk)
-        content = _shown_content(content, changes)
+        content = shown_content(content, changes)
     _audit_view(request.user, note)
     context = _editor_context(note, content) | {"errors": errors}
     return render(request, "notes/note_edit.html", context, status=400 if errors else 200)
@@ -472,96 +399,3 @@ def addendum_add(request: HttpRequest, note_id: Any) -> HttpResponse:
         )
     messages.success(request, "Addendum signed and added.")
     return redirect("note_detail", note_id=note.pk)
-
-
-# --- psychotherapy notes -----------------------------------------------------------------
-
-
-def _pick_session(sessions: Any, value: str) -> Session | None:
-    try:
-        return sessions.filter(pk=value).first()
-    except (ValidationError, ValueError):
-        return None
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def psychotherapy_note_list(request: HttpRequest, client_id: Any) -> HttpResponse:
-    client = get_client_for(request.user, client_id, Need.WRITE_CLINICAL)
-    sessions = sessions_for(request.user, Need.WRITE_CLINICAL).filter(client=client)
-    errors: list[str] = []
-    body = session_value = ""
-    if request.method == "POST":
-        body = request.POST.get("body", "")
-        session_value = request.POST.get("session", "").strip()
-        session = _pick_session(sessions, session_value) if session_value else None
-        if session_value and session is None:
-            errors = ["Choose one of this client's sessions, or none."]
-        else:
-            try:
-                actions.write_psychotherapy_note(
-                    by=request.user, client=client, body=body, session=session
-                )
-            except ValidationError as error:
-                errors = _errors(error)
-            else:
-                messages.success(request, "Psychotherapy note saved. Only you can read it.")
-                return redirect("psychotherapy_note_list", client_id=client.pk)
-    notes = (
-        psychotherapy_notes_for(request.user)
-        .filter(client=client)
-        .select_related("session", "author")
-    )
-    log.record_by(
-        request.user,
-        "psychotherapy_note.list",
-        target_type="client",
-        target_id=client.pk,
-        client_id=client.pk,
-    )
-    context = {
-        "client": client,
-        "notes": notes,
-        "sessions": sessions.order_by("-date", "-start_time"),
-        "errors": errors,
-        "body": body,
-        "session_value": session_value,
-    }
-    return render(
-        request, "notes/psychotherapy_note_list.html", context, status=400 if errors else 200
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def psychotherapy_note_detail(request: HttpRequest, pnote_id: Any) -> HttpResponse:
-    note = get_psychotherapy_note_for(request.user, pnote_id)
-    errors: list[str] = []
-    body = None
-    if request.method == "POST":
-        body = request.POST.get("body", "")
-        try:
-            actions.write_psychotherapy_note(
-                by=request.user, client=note.client, body=body, note=note
-            )
-        except ValidationError as error:
-            errors = _errors(error)
-        else:
-            messages.success(request, "Psychotherapy note saved.")
-            return redirect("psychotherapy_note_detail", pnote_id=note.pk)
-    log.record_by(
-        request.user,
-        "psychotherapy_note.view",
-        target_type="psychotherapy_note",
-        target_id=note.pk,
-        client_id=note.client_id,
-    )
-    context = {
-        "note": note,
-        "client": note.client,
-        "body": note.body() if body is None else body,
-        "errors": errors,
-    }
-    return render(
-        request, "notes/psychotherapy_note_detail.html", context, status=400 if errors else 200
-    )

@@ -17,11 +17,12 @@ from psynote.audit import log
 from psynote.plans import actions, queries
 from psynote.plans.access import get_plan_for, get_version_for
 from psynote.plans.models import PlanVersion
+from psynote.plans.structure import MAX_ITEMS, MAX_TEXT
 
 router = Router(tags=["treatment plans"])
 
-_TEXT = actions.MAX_TEXT
-_ITEMS = actions.MAX_ITEMS
+_TEXT = MAX_TEXT
+_ITEMS = MAX_ITEMS
 ObjectiveStatus = Literal["not_started", "in_progress", "achieved", "revised", "discontinued"]
 Method = Literal["", "signed_paper", "signed_screen", "verbal"]
 

@@ -1,41 +1,38 @@
-"""Client rights and the record's life. Each action is one transaction with its audit
-event; refusals are ValidationErrors with a message for the person at the screen."""
+"""Client rights: requests for access (45 CFR 164.524) and for amendment (45 CFR 164.526).
+Each action is one transaction with its audit event; refusals are ValidationErrors with a
+message for the person at the screen. Legal holds and destruction: retention_actions."""
 
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 
-from psynote.accounts.models import Role
 from psynote.audit import log
 from psynote.clients.access import Need, can
-from psynote.clients.models import SHREDDED_KEY, Client
+from psynote.clients.models import Client
 from psynote.exchange import gate
 from psynote.exchange import package as packages
 from psynote.exchange.bases import KINDS, PSYCHOTHERAPY
 from psynote.exchange.models import Disclosure
 from psynote.notes import actions as note_actions
-from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
+from psynote.notes.models import Addendum, ProgressNote
 from psynote.records.models import (
     ACCESS_DAYS,
     AMENDMENT_DAYS,
     AMENDMENT_EXTENSION_DAYS,
     AccessRequest,
     AmendmentRequest,
-    Destruction,
-    LegalHold,
 )
-from psynote.records.retention import retention_status
 
 MAX_TEXT = 20_000
-# The designated record set: everything but psychotherapy notes (DOMAIN.md §1.3).
+# The designated record set (45 CFR 164.501) as the right of access reaches it
+# (164.524(a)(1)): everything but psychotherapy notes.
 RECORD_SET = frozenset(KINDS) - {PSYCHOTHERAPY}
 
 
-def _text(value: str, what: str) -> str:
+def required_text(value: str, what: str) -> str:
     value = (value or "").strip()
     if not value:
         raise ValidationError(f"{what} is empty")
@@ -44,12 +41,12 @@ def _text(value: str, what: str) -> str:
     return value
 
 
-def _not_destroyed(client: Client) -> None:
+def refuse_if_destroyed(client: Client) -> None:
     if client.is_destroyed:
         raise ValidationError("this client's record was destroyed under the retention policy")
 
 
-def _event(
+def audit_event(
     by: Any, action: str, target_type: str, target_id: object, client: Client, **detail: Any
 ) -> None:
     log.record_by(
@@ -62,7 +59,7 @@ def _event(
 
 @transaction.atomic
 def record_access_request(*, by: Any, client: Client, requested_on: date) -> AccessRequest:
-    _not_destroyed(client)
+    refuse_if_destroyed(client)
     if requested_on > timezone.localdate():
         raise ValidationError("the request date is in the future")
     request = AccessRequest.objects.create(
@@ -71,7 +68,7 @@ def record_access_request(*, by: Any, client: Client, requested_on: date) -> Acc
         due_on=requested_on + timedelta(days=ACCESS_DAYS),
         recorded_by=by,
     )
-    _event(
+    audit_event(
         by,
         "access_request.create",
         "access_request",
@@ -90,7 +87,7 @@ def produce_access(
     client = request.client
     if request.status != AccessRequest.Status.OPEN:
         raise ValidationError("this request is not open")
-    _not_destroyed(client)
+    refuse_if_destroyed(client)
     basis = gate.UnderException(
         code="to_individual",
         justification=f"Right of access request of {request.requested_on}",
@@ -116,7 +113,7 @@ def produce_access(
             locked.disclosure = disclosure
             locked.produced_by, locked.produced_at = by, timezone.now()
             locked.save()
-            _event(
+            audit_event(
                 by,
                 "access_request.produce",
                 "access_request",
@@ -137,8 +134,8 @@ def produce_access(
 def record_amendment_request(
     *, by: Any, client: Client, requested_on: date, request: str, note: ProgressNote | None = None
 ) -> AmendmentRequest:
-    _not_destroyed(client)
-    text = _text(request, "what the client asks to amend, and why,")
+    refuse_if_destroyed(client)
+    text = required_text(request, "what the client asks to amend, and why,")
     if requested_on > timezone.localdate():
         raise ValidationError("the request date is in the future")
     if note is not None and note.client_id != client.pk:
@@ -152,7 +149,7 @@ def record_amendment_request(
     )
     amendment.set_text("request", text)
     amendment.save()
-    _event(
+    audit_event(
         by,
         "amendment_request.create",
         "amendment_request",
@@ -168,7 +165,7 @@ def _open_amendment(amendment: AmendmentRequest) -> AmendmentRequest:
     locked = (
         AmendmentRequest.objects.select_for_update().select_related("client").get(pk=amendment.pk)
     )
-    _not_destroyed(locked.client)
+    refuse_if_destroyed(locked.client)
     if locked.status != AmendmentRequest.Status.OPEN:
         raise ValidationError("this request has been decided already")
     return locked
@@ -181,7 +178,8 @@ def _clinician(by: Any, client: Client) -> None:
 
 @transaction.atomic
 def extend_amendment(*, by: Any, amendment: AmendmentRequest, notice_on: date) -> AmendmentRequest:
-    """The one extension (≤30 days), with written notice inside the first 60 (§1.4)."""
+    """The one extension (≤30 days), with written notice inside the first 60 (45 CFR
+    164.526(b)(2))."""
     amendment = _open_amendment(amendment)
     if amendment.extended_to is not None:
         raise ValidationError(
@@ -197,7 +195,7 @@ def extend_amendment(*, by: Any, amendment: AmendmentRequest, notice_on: date) -
     amendment.extension_notice_on = notice_on
     amendment.extended_to = amendment.due_on + timedelta(days=AMENDMENT_EXTENSION_DAYS)
     amendment.save()
-    _event(
+    audit_event(
         by,
         "amendment_request.extend",
         "amendment_request",
@@ -214,7 +212,8 @@ def accept_amendment(
     *, by: Any, amendment: AmendmentRequest, body: str, note: ProgressNote | None = None
 ) -> AmendmentRequest:
     """Append the amendment as a correction addendum under the note (the request's, or
-    `note`): signed content is never edited (§1.4: append and link)."""
+    `note`): signed content is never edited; the amendment is appended and linked
+    (45 CFR 164.526(c)(1))."""
     amendment = _open_amendment(amendment)
     _clinician(by, amendment.client)
     if note is not None:
@@ -223,7 +222,7 @@ def accept_amendment(
         amendment.note = note
     if amendment.note is None:
         raise ValidationError("name the progress note the amendment goes under")
-    text = _text(body, "the amendment")
+    text = required_text(body, "the amendment")
     addendum = note_actions.add_addendum(
         by=by,
         note=amendment.note,
@@ -234,7 +233,7 @@ def accept_amendment(
     amendment.addendum = addendum
     amendment.decided_by, amendment.decided_at = by, timezone.now()
     amendment.save()
-    _event(
+    audit_event(
         by,
         "amendment_request.accept",
         "amendment_request",
@@ -255,11 +254,11 @@ def deny_amendment(
     if reason not in AmendmentRequest.DenialReason.values:
         raise ValidationError("choose a reason for the denial from the list (45 CFR 164.526)")
     amendment.denial_reason = reason
-    amendment.set_text("denial", _text(explanation, "the written denial"))
+    amendment.set_text("denial", required_text(explanation, "the written denial"))
     amendment.status = AmendmentRequest.Status.DENIED
     amendment.decided_by, amendment.decided_at = by, timezone.now()
     amendment.save()
-    _event(
+    audit_event(
         by,
         "amendment_request.deny",
         "amendment_request",
@@ -276,15 +275,15 @@ def add_disagreement(*, by: Any, amendment: AmendmentRequest, statement: str) ->
     amendment = (
         AmendmentRequest.objects.select_for_update().select_related("client").get(pk=amendment.pk)
     )
-    _not_destroyed(amendment.client)
+    refuse_if_destroyed(amendment.client)
     if amendment.status != AmendmentRequest.Status.DENIED:
         raise ValidationError("a statement of disagreement answers a denial")
     if amendment.disagreement_at is not None:
         raise ValidationError("the statement of disagreement is recorded already")
-    amendment.set_text("disagreement", _text(statement, "the statement of disagreement"))
+    amendment.set_text("disagreement", required_text(statement, "the statement of disagreement"))
     amendment.disagreement_at = timezone.now()
     amendment.save()
-    _event(
+    audit_event(
         by, "amendment_request.disagreement", "amendment_request", amendment.pk, amendment.client
     )
     return amendment
@@ -295,168 +294,16 @@ def add_rebuttal(*, by: Any, amendment: AmendmentRequest, rebuttal: str) -> Amen
     amendment = (
         AmendmentRequest.objects.select_for_update().select_related("client").get(pk=amendment.pk)
     )
-    _not_destroyed(amendment.client)
+    refuse_if_destroyed(amendment.client)
     _clinician(by, amendment.client)
     if amendment.disagreement_at is None:
         raise ValidationError("a rebuttal answers the client's statement of disagreement")
     if amendment.rebuttal_at is not None:
         raise ValidationError("the rebuttal is recorded already")
-    amendment.set_text("rebuttal", _text(rebuttal, "the rebuttal"))
+    amendment.set_text("rebuttal", required_text(rebuttal, "the rebuttal"))
     amendment.rebuttal_at = timezone.now()
     amendment.save()
-    _event(by, "amendment_request.rebuttal", "amendment_request", amendment.pk, amendment.client)
+    audit_event(
+        by, "amendment_request.rebuttal", "amendment_request", amendment.pk, amendment.client
+    )
     return amendment
-
-
-# --- legal hold -----------------------------------------------------------------------
-
-_RECORD_KEEPERS = (Role.PRIVACY, Role.ADMIN)
-
-
-def _keeper(by: Any, client: Client) -> None:
-    if by.role not in _RECORD_KEEPERS or by.practice_id != client.practice_id:
-        raise ValidationError("only the privacy officer or a practice admin does this")
-
-
-@transaction.atomic
-def place_hold(*, by: Any, client: Client, reason: str) -> LegalHold:
-    _keeper(by, client)
-    _not_destroyed(client)
-    hold = LegalHold.objects.create(client=client, reason=_text(reason, "the reason"), placed_by=by)
-    _event(by, "legal_hold.place", "legal_hold", hold.pk, client)
-    return hold
-
-
-@transaction.atomic
-def release_hold(*, by: Any, hold: LegalHold) -> LegalHold:
-    hold = LegalHold.objects.select_for_update().select_related("client").get(pk=hold.pk)
-    _keeper(by, hold.client)
-    if hold.released_at is not None:
-        raise ValidationError("this hold was released already")
-    hold.released_by, hold.released_at = by, timezone.now()
-    hold.save()
-    _event(by, "legal_hold.release", "legal_hold", hold.pk, hold.client)
-    return hold
-
-
-# --- destruction ----------------------------------------------------------------------
-
-
-def _destroyable(client: Client, today: date) -> Any:
-    _not_destroyed(client)
-    status = retention_status(client)
-    if status.on_hold:
-        raise ValidationError(
-            "a legal hold is on this client's record: nothing is destroyed "
-            "until the hold is released"
-        )
-    if status.destroy_after > today:
-        raise ValidationError(
-            f"the retention period runs until "
-            f"{status.destroy_after:%Y-%m-%d}; the record is not due yet"
-        )
-    return status
-
-
-@transaction.atomic
-def request_destruction(*, by: Any, client: Client) -> Destruction:
-    _keeper(by, client)
-    client = Client.objects.select_for_update().get(pk=client.pk)
-    status = _destroyable(client, timezone.localdate())
-    if Destruction.objects.filter(client=client, status=Destruction.Status.PENDING).exists():
-        raise ValidationError("a destruction of this record is waiting for confirmation already")
-    destruction = Destruction.objects.create(
-        client=client,
-        last_service_on=status.last_service,
-        due_on=status.destroy_after,
-        requested_by=by,
-    )
-    _event(
-        by,
-        "destruction.request",
-        "destruction",
-        destruction.pk,
-        client,
-        last_service=str(status.last_service),
-        due_on=str(status.destroy_after),
-    )
-    return destruction
-
-
-@transaction.atomic
-def cancel_destruction(*, by: Any, destruction: Destruction) -> Destruction:
-    destruction = Destruction.objects.select_for_update().get(pk=destruction.pk)
-    _keeper(by, destruction.client)
-    if destruction.status != Destruction.Status.PENDING:
-        raise ValidationError("only a pending destruction can be cancelled")
-    destruction.status = Destruction.Status.CANCELLED
-    destruction.save()
-    _event(by, "destruction.cancel", "destruction", destruction.pk, destruction.client)
-    return destruction
-
-
-@transaction.atomic
-def confirm_destruction(*, by: Any, destruction: Destruction) -> Destruction:
-    """The second person confirms; the client's data key is shredded, so every ciphertext
-    under it can never be opened again. Signed notes stay as unreadable ciphertext (their
-    triggers forbid deletion); drafts and psychotherapy notes are deleted."""
-    destruction = (
-        Destruction.objects.select_for_update()
-        .select_related("requested_by")
-        .get(pk=destruction.pk)
-    )
-    client = Client.objects.select_for_update().get(pk=destruction.client_id)
-    _keeper(by, client)
-    if destruction.status != Destruction.Status.PENDING:
-        raise ValidationError("this destruction is not waiting for confirmation")
-    if by.pk == destruction.requested_by_id:
-        raise ValidationError("a second person must confirm: you requested this destruction")
-    if {by.role, destruction.requested_by.role} != set(_RECORD_KEEPERS):
-        raise ValidationError("destruction needs both a privacy officer and a practice admin")
-    _destroyable(client, timezone.localdate())
-    drafts = ProgressNote.objects.drafts().filter(client=client)
-    draft_count = 0
-    for draft in drafts:
-        try:
-            with transaction.atomic():
-                draft.delete()
-            draft_count += 1
-        except ProtectedError:
-            pass  # still linked from elsewhere: left as ciphertext that nothing opens
-    psychotherapy = PsychotherapyNote.objects.filter(client=client)
-    psychotherapy_count = psychotherapy.count()
-    # Under the author's own key, not the client's: blank them as well as deleting.
-    psychotherapy.update(body_ct=b"")
-    psychotherapy.delete()
-    counts = {
-        "signed_progress_notes": ProgressNote.objects.signed().filter(client=client).count(),
-        "addenda": Addendum.objects.filter(note__client=client).count(),
-        "drafts_deleted": draft_count,
-        "psychotherapy_notes_deleted": psychotherapy_count,
-        "sessions": client.sessions.count(),
-    }
-    # update(), not save(): Client.save() would make a fresh key for an empty one.
-    Client.objects.filter(pk=client.pk).update(
-        wrapped_key=SHREDDED_KEY,
-        phone="",
-        email="",
-        address="",
-        emergency_contact="",
-        status=Client.Status.DISCHARGED,
-    )
-    destruction.status = Destruction.Status.DONE
-    destruction.confirmed_by, destruction.confirmed_at = by, timezone.now()
-    destruction.counts = counts
-    destruction.save()
-    _event(
-        by,
-        "destruction.confirm",
-        "destruction",
-        destruction.pk,
-        client,
-        requested_by=str(destruction.requested_by_id),
-        counts=counts,
-        last_service=str(destruction.last_service_on),
-        due_on=str(destruction.due_on),
-    )
-    return destruction

@@ -1,5 +1,6 @@
-"""The client's rights over the record and the record's life: access and amendment
-requests (DOMAIN.md §1.3, §1.4), the retention policy, legal holds and destructions (§2).
+"""The client's rights over the record and the record's life: access requests (45 CFR
+164.524), amendment requests (45 CFR 164.526), the retention policy, legal holds and
+destructions.
 
 No clinical text is stored here in clear: what a client asks to amend, and why, is
 sealed under the client's data key like the rest of the record.
@@ -16,13 +17,36 @@ from psynote.accounts.models import Practice
 from psynote.clients.models import Client
 from psynote.lib import crypto
 
-ACCESS_DAYS = 30  # issue 4: "due date (30 days)"; DOMAIN.md open items: recheck 164.524
-AMENDMENT_DAYS = 60  # DOMAIN.md §1.4
-AMENDMENT_EXTENSION_DAYS = 30  # DOMAIN.md §1.4: one extension of at most 30 days
+# 45 CFR 164.524(b)(2): act on a request for access within 30 days of receiving it.
+ACCESS_DAYS = 30
+# 45 CFR 164.526(b)(2): act on a request for amendment within 60 days, with one extension
+# of at most 30 days, given in writing inside the first 60.
+AMENDMENT_DAYS = 60
+AMENDMENT_EXTENSION_DAYS = 30
+
+
+def _set_together(first: str, second: str, name: str) -> models.CheckConstraint:
+    """Both fields empty or both filled: a decision has its time and its person, an
+    extension its new date and its notice."""
+    return models.CheckConstraint(
+        condition=(
+            models.Q(**{f"{first}__isnull": True, f"{second}__isnull": True})
+            | models.Q(**{f"{first}__isnull": False, f"{second}__isnull": False})
+        ),
+        name=name,
+    )
+
+
+def _decided_by() -> models.ForeignKey:
+    """Who made a decision about a request or the record, once someone has."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
 
 class RetentionPolicy(models.Model):
-    """A practice's retention rule. Without a row the APA default applies (DOMAIN.md §2):
+    """A practice's retention rule. Without a row the default of the APA Record Keeping
+    Guidelines applies (American Psychological Association, 2007, Am Psychol 62(9):993-1004):
     7 years after the last service, or 3 years after a minor reaches majority (18),
     whichever is later. State law may ask for longer: set it here."""
 
@@ -35,50 +59,58 @@ class RetentionPolicy(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
 
-class AccessRequest(models.Model):
-    """A client's request to inspect or copy their record (right of access)."""
+class RightsRequest(models.Model):
+    """What every request under a client's rights carries: when it came in, when it is
+    due, who recorded it. Each kind adds its client link, statuses and decision fields."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_on = models.DateField()
+    due_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["due_on"]
+
+    @property
+    def deadline(self) -> date:
+        return self.due_on
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        # Every kind's Status starts at OPEN ("open").
+        return self.status == self.Status.OPEN and (today or timezone.localdate()) > self.deadline
+
+
+class AccessRequest(RightsRequest):
+    """A client's request to inspect or copy their record (right of access, 45 CFR
+    164.524), due 30 days after it came in."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         PRODUCED = "produced", "Produced"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="access_requests")
-    requested_on = models.DateField()
-    due_on = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(default=timezone.now)
     # The export through the disclosure gate (basis: to the individual).
     disclosure = models.ForeignKey(
         "exchange.Disclosure", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    produced_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    produced_by = _decided_by()
     produced_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["due_on"]
+    class Meta(RightsRequest.Meta):
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(produced_at__isnull=True, produced_by__isnull=True)
-                    | models.Q(produced_at__isnull=False, produced_by__isnull=False)
-                ),
-                name="access_request_produced_pair",
-            ),
+            _set_together("produced_at", "produced_by", name="access_request_produced_pair"),
         ]
 
-    def is_overdue(self, today: date | None = None) -> bool:
-        return self.status == self.Status.OPEN and (today or timezone.localdate()) > self.due_on
 
-
-class AmendmentRequest(models.Model):
-    """A client's request to amend their record, and everything said about it, linked."""
+class AmendmentRequest(RightsRequest):
+    """A client's request to amend their record (45 CFR 164.526), and everything said
+    about it, linked."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -86,7 +118,7 @@ class AmendmentRequest(models.Model):
         DENIED = "denied", "Denied"
 
     class DenialReason(models.TextChoices):
-        # DOMAIN.md §1.4 (45 CFR 164.526(a)(2)): the only grounds for denial.
+        # 45 CFR 164.526(a)(2): the only grounds for denial.
         NOT_CREATED_HERE = (
             "not_created_here",
             ("Not created by this practice (and the originator is available to act on it)"),
@@ -98,7 +130,6 @@ class AmendmentRequest(models.Model):
         )
         ACCURATE = "accurate", "The record is accurate and complete"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="amendment_requests")
     note = models.ForeignKey(
         "notes.ProgressNote",
@@ -108,19 +139,11 @@ class AmendmentRequest(models.Model):
         related_name="+",
         help_text="The note to amend.",
     )
-    requested_on = models.DateField()
-    due_on = models.DateField()
     extended_to = models.DateField(null=True, blank=True)
     extension_notice_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     request_ct = models.BinaryField()  # what to amend and why, sealed
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    decided_by = _decided_by()
     decided_at = models.DateTimeField(null=True, blank=True)
     addendum = models.ForeignKey(
         "notes.Addendum", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -132,31 +155,15 @@ class AmendmentRequest(models.Model):
     rebuttal_ct = models.BinaryField(default=b"")  # the practice's rebuttal
     rebuttal_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["due_on"]
+    class Meta(RightsRequest.Meta):
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(extended_to__isnull=True, extension_notice_on__isnull=True)
-                    | models.Q(extended_to__isnull=False, extension_notice_on__isnull=False)
-                ),
-                name="amendment_extension_pair",
-            ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(decided_at__isnull=True, decided_by__isnull=True)
-                    | models.Q(decided_at__isnull=False, decided_by__isnull=False)
-                ),
-                name="amendment_decided_pair",
-            ),
+            _set_together("extended_to", "extension_notice_on", name="amendment_extension_pair"),
+            _set_together("decided_at", "decided_by", name="amendment_decided_pair"),
         ]
 
     @property
     def deadline(self) -> date:
         return self.extended_to or self.due_on
-
-    def is_overdue(self, today: date | None = None) -> bool:
-        return self.status == self.Status.OPEN and (today or timezone.localdate()) > self.deadline
 
     def _seal(self, field: str, text: str) -> bytes:
         aad = crypto.aad_for("records_amendmentrequest", self.pk, field)
@@ -177,8 +184,10 @@ class AmendmentRequest(models.Model):
 
 
 class LegalHold(models.Model):
-    """Litigation or investigation reasonably anticipated (DOMAIN.md §2): while any hold on
-    the client is unreleased, nothing of the record is destroyed."""
+    """A legal hold: the duty to preserve records starts once litigation or an
+    investigation is reasonably anticipated, not only when it is filed, and suspends
+    routine destruction. While any hold on the client is unreleased, nothing of the
+    record is destroyed."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="legal_holds")
     reason = models.TextField()
@@ -186,21 +195,13 @@ class LegalHold(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     placed_at = models.DateTimeField(default=timezone.now)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    released_by = _decided_by()
     released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-placed_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(released_at__isnull=True, released_by__isnull=True)
-                    | models.Q(released_at__isnull=False, released_by__isnull=False)
-                ),
-                name="legal_hold_released_pair",
-            ),
+            _set_together("released_at", "released_by", name="legal_hold_released_pair"),
         ]
 
     @property
@@ -226,22 +227,14 @@ class Destruction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(default=timezone.now)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    confirmed_by = _decided_by()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     counts = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-requested_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(confirmed_at__isnull=True, confirmed_by__isnull=True)
-                    | models.Q(confirmed_at__isnull=False, confirmed_by__isnull=False)
-                ),
-                name="destruction_confirmed_pair",
-            ),
+            _set_together("confirmed_at", "confirmed_by", name="destruction_confirmed_pair"),
             models.CheckConstraint(
                 condition=~models.Q(confirmed_by=models.F("requested_by")),
                 name="destruction_two_people",

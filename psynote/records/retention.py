@@ -1,4 +1,5 @@
-"""When a client's record may be destroyed (DOMAIN.md §2, APA Record Keeping Guidelines):
+"""When a client's record may be destroyed (APA Record Keeping Guidelines;
+docs/clinical-sources.md#record-retention):
 N years after the last service, or M years after a minor reaches majority, whichever is
 later. Pure date arithmetic here; the practice's numbers come from its RetentionPolicy.
 

@@ -16,7 +16,7 @@ from psynote.audit import log
 from psynote.clients.access import Need, can, deny
 from psynote.clients.models import Client
 from psynote.notes.models import ProgressNote
-from psynote.records import actions
+from psynote.records import actions, retention_actions
 from psynote.records.access import (
     get_access_request_for,
     get_amendment_for,
@@ -300,7 +300,9 @@ def retention(request: HttpRequest) -> HttpResponse:
 def legal_hold_place(request: HttpRequest, client_id: object) -> HttpResponse:
     client = get_client_for_keeper(request.user, client_id)
     try:
-        actions.place_hold(by=request.user, client=client, reason=request.POST.get("reason", ""))
+        retention_actions.place_hold(
+            by=request.user, client=client, reason=request.POST.get("reason", "")
+        )
     except ValidationError as error:
         return _retention_page(request, error.messages, status=400)
     messages.success(request, f"Legal hold placed on {client.display_name}'s record.")
@@ -314,7 +316,7 @@ def legal_hold_release(request: HttpRequest, hold_id: object) -> HttpResponse:
     try:
         if request.POST.get("confirm") != "release":
             raise ValidationError("tick the box to confirm the hold is released")
-        actions.release_hold(by=request.user, hold=hold)
+        retention_actions.release_hold(by=request.user, hold=hold)
     except ValidationError as error:
         return _retention_page(request, error.messages, status=400)
     messages.success(request, "Legal hold released.")
@@ -326,7 +328,7 @@ def legal_hold_release(request: HttpRequest, hold_id: object) -> HttpResponse:
 def destruction_request(request: HttpRequest, client_id: object) -> HttpResponse:
     client = get_client_for_keeper(request.user, client_id)
     try:
-        actions.request_destruction(by=request.user, client=client)
+        retention_actions.request_destruction(by=request.user, client=client)
     except ValidationError as error:
         return _retention_page(request, error.messages, status=400)
     messages.success(request, "Destruction requested: a second person must confirm it.")
@@ -340,9 +342,9 @@ def destruction_decide(request: HttpRequest, destruction_id: object) -> HttpResp
     decision = request.POST.get("decision", "")
     try:
         if decision == "cancel":
-            actions.cancel_destruction(by=request.user, destruction=destruction)
+            retention_actions.cancel_destruction(by=request.user, destruction=destruction)
         elif decision == "confirm" and request.POST.get("confirm") == "destroy":
-            actions.confirm_destruction(by=request.user, destruction=destruction)
+            retention_actions.confirm_destruction(by=request.user, destruction=destruction)
         else:
             raise ValidationError(
                 'to destroy the record, type "destroy" and confirm; or cancel the request'

@@ -27,6 +27,7 @@ from psynote.exchange import actions as exchange_actions
 from psynote.measures import actions as measure_actions
 from psynote.notes import actions as note_actions
 from psynote.records import actions as record_actions
+from psynote.records import retention_actions
 from psynote.records.models import Destruction
 
 ALLOW, DENY, HIDE, ANY = "allow", "deny", "hide", "any"
@@ -280,7 +281,7 @@ def records(cast):
         by=alice, client=cast.client, requested_on=date(2026, 1, 5))
     amendment = record_actions.record_amendment_request(
         by=alice, client=cast.client, requested_on=date(2026, 1, 5), request="Fictional.")
-    hold = record_actions.place_hold(by=cast.pria, client=cast.client, reason="Fictional.")
+    hold = retention_actions.place_hold(by=cast.pria, client=cast.client, reason="Fictional.")
     destruction = Destruction.objects.create(
         client=cast.client, last_service_on=date(2026, 1, 5), due_on=date(2033, 1, 5),
         requested_by=cast.pria)

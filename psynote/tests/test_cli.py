@@ -304,3 +304,62 @@ def test_the_command_offers_each_subcommand(capsys):
     out = capsys.readouterr().out
     for name in ("init", "demo", "createuser", "verify", "serve", "manage"):
         assert name in out
+
+
+def test_serve_writes_no_gunicorn_control_socket_outside_the_data_folder(monkeypatch):
+    """gunicorn would create ~/.gunicorn/gunicorn.ctl; psynote serve turns it off."""
+    import os
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda _path, argv: seen.append(list(argv)))
+    cli.main(["serve", "--bind", "127.0.0.1:8999"])
+    assert seen and "--no-control-socket" in seen[0]
+
+
+def test_demo_is_refused_beside_a_practice_init_created(db, capsys):
+    """`psynote init --practice-name` then `psynote demo` must not add seven demo users with
+    a published password beside the real practice."""
+    Practice.objects.create(name="Real Practice (fictional)")
+    assert cli.main(["demo"]) == 1
+    assert "Real Practice (fictional)" in capsys.readouterr().err
+    assert not User.objects.exists()
+    assert cli.main(["demo", "--if-empty"]) == 0
+    assert not User.objects.exists()
+
+
+def test_demo_on_a_demo_installation_has_nothing_to_do(db, capsys):
+    assert cli.main(["demo"]) == 0
+    users = User.objects.count()
+    assert cli.main(["demo"]) == 0
+    assert "loaded already" in capsys.readouterr().out
+    assert User.objects.count() == users
+
+
+def test_every_command_names_its_database_first(cast, capsys):
+    cli.main(["verify"])
+    assert capsys.readouterr().err.startswith("psynote: database ")
+
+
+def test_a_command_refuses_a_data_folder_initialised_for_another_database(cast, capsys):
+    from django.conf import settings
+
+    from psynote.lib import database_record
+
+    path = settings.HOME / database_record.FILENAME
+    path.write_text('{"engine": "postgresql", "target": "psynote@/run/postgresql/psynote"}')
+    try:
+        assert cli.main(["verify"]) == 2
+        error = capsys.readouterr().err
+        assert "belongs to PostgreSQL" in error and "Traceback" not in error
+    finally:
+        path.unlink()
+
+
+def test_createuser_repeated_for_the_same_user_has_nothing_to_do(cast, capsys, monkeypatch):
+    monkeypatch.setenv("PSYNOTE_NEW_PASSWORD", "a fictional long passphrase 42")
+    before = User.objects.get(username="alice").password
+    assert cli.main(["createuser", "--username", "alice", "--role", "clinician"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert User.objects.get(username="alice").password == before
+    assert cli.main(["createuser", "--username", "alice", "--role", "admin"]) == 1
+    assert "taken" in capsys.readouterr().err

@@ -25,6 +25,7 @@ from psynote.api import (
 )
 from psynote.audit import log
 from psynote.clients.access import Need, get_client_for
+from psynote.lib.clock import OptionalLocalTime
 from psynote.visits import actions, cpt
 from psynote.visits.access import (
     default_attendance,
@@ -57,8 +58,8 @@ class SessionOut(Schema):
     clinician_id: int
     clinician_name: str
     date: date
-    start_time: time | None
-    end_time: time | None
+    start_time: OptionalLocalTime
+    end_time: OptionalLocalTime
     minutes: int | None
     service: str
     modality: str
@@ -95,8 +96,8 @@ class _SessionFields(InputSchema):
 
 class SessionIn(_SessionFields):
     date: date
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: OptionalLocalTime = None
+    end_time: OptionalLocalTime = None
     service: Service = cpt.PSYCHOTHERAPY  # type: ignore[valid-type]
     modality: Modality = Session.Modality.IN_PERSON  # type: ignore[valid-type]
     place: Place = Session.Place.OFFICE  # type: ignore[valid-type]
@@ -116,8 +117,8 @@ class SessionIn(_SessionFields):
 
 class SessionPatch(_SessionFields):
     date: date = None  # type: ignore[assignment]
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: OptionalLocalTime = None
+    end_time: OptionalLocalTime = None
     service: Service = None  # type: ignore[valid-type]
     modality: Modality = None  # type: ignore[valid-type]
     place: Place = None  # type: ignore[valid-type]

@@ -1,4 +1,5 @@
-"""CPT code suggestion from the service and its face-to-face minutes (DOMAIN.md §4).
+"""CPT code suggestion from the service and its face-to-face minutes
+(docs/clinical-sources.md#cpt-psychotherapy-codes).
 
 Only face-to-face or live-video time counts; one code is picked, codes are never added
 up. Codes only: CPT descriptors are AMA-copyrighted, so the labels here are our own.
@@ -26,7 +27,8 @@ SERVICES = [
     (DIAGNOSTIC_EVALUATION, "Diagnostic evaluation (intake)"),
 ]
 
-# Interactive complexity (+90785) may accompany these codes only.
+# Interactive complexity (+90785) may accompany these codes only
+# (docs/clinical-sources.md#interactive-complexity).
 INTERACTIVE_COMPLEXITY_WITH = {"90791", "90792", "90832", "90834", "90837",
                                "+90833", "+90836", "+90838", "90853"}
 

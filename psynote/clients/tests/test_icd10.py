@@ -1,4 +1,5 @@
-"""The shipped ICD-10-CM table (DOMAIN.md §7) and the diagnosis action that relies on it."""
+"""The shipped ICD-10-CM table (docs/clinical-sources.md#icd-10-cm) and the diagnosis
+action that relies on it."""
 
 import importlib.util
 import re

@@ -1,11 +1,13 @@
-"""Bulk-Data-style NDJSON (DOMAIN.md §6.4): one resource type per file, one resource per
-line, and a manifest {transactionTime, requiresAccessToken, output[{type, url}], error[]}.
+"""Bulk-Data-style NDJSON: one resource type per file, one resource per line, and a
+manifest {transactionTime, requiresAccessToken, output[{type, url}], error[]}
+(docs/clinical-sources.md#bulk-data-ndjson).
 
 `practice_bulk` streams the practice client by client (`.iterator()`), writing each
 resource as soon as it is built: memory stays flat however many clients there are.
-Psychotherapy notes never go into a practice export (DOMAIN.md §1.1: default exports omit
-them). Beside the FHIR files it writes the side file (`record.py`) that lets another
-Psynote rebuild the record exactly; the manifest names it under `extension`.
+Psychotherapy notes never go into a practice export (default exports omit them:
+docs/clinical-sources.md#psychotherapy-notes). Beside the FHIR files it writes the side
+file (`record.py`) that lets another Psynote rebuild the record exactly; the manifest
+names it under `extension`.
 """
 
 import hashlib

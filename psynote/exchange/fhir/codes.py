@@ -2,9 +2,9 @@
 
 Clinical codes come from the shipped tables only: ICD-10-CM from
 `psynote.clients.icd10.codes()`, LOINC for measures from the instrument files
-(`psynote.measures.instruments/*.json`, DOMAIN.md §6.1), LOINC note types from DOMAIN.md
-§6.2. A code that is not in its table raises `CodeError`: an export never carries a code
-we cannot vouch for.
+(`psynote.measures.instruments/*.json`, docs/clinical-sources.md#loinc-codes-for-measures),
+LOINC note types from docs/clinical-sources.md#loinc-note-types. A code that is not in its
+table raises `CodeError`: an export never carries a code we cannot vouch for.
 """
 
 from functools import cache
@@ -18,7 +18,7 @@ class CodeError(ValueError):
 
 
 LOINC = "http://loinc.org"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"  # DOMAIN.md §6.3
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"  # docs/clinical-sources.md#icd-10-cm
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
@@ -49,14 +49,15 @@ CONTENT_HASH_SYSTEM = f"{LOCAL}:signed-content-sha256"
 CONTENT_HASH_EXTENSION = f"{LOCAL}:fhir:StructureDefinition:signed-content-sha256"
 DOCUMENT_TYPE_LOCAL = f"{LOCAL}:document-type"
 
-# DOMAIN.md §6.2. Psynote's progress notes are the notes of a mental-health practice, so
-# they carry the mental-health progress-note code 34904-3, which is both a C-CDA
-# progress-note variant and the progress-note code of the US Behavioral Health Profiles'
-# Mental Health Clinical Notes value set (11506-3 is its general parent in US Core).
+# docs/clinical-sources.md#loinc-note-types. Psynote's progress notes are the notes of a
+# mental-health practice, so they carry the mental-health progress-note code 34904-3,
+# which is both a C-CDA progress-note variant and the progress-note code of the US
+# Behavioral Health Profiles' Mental Health Clinical Notes value set (11506-3 is its
+# general parent in US Core).
 PROGRESS_NOTE_TYPE = ("34904-3", "Mental health Progress note")
 CLINICAL_NOTE_CATEGORY = ("clinical-note", "Clinical Note")
 
-# Psychotherapy notes have no LOINC type in DOMAIN.md, so they get a local type that no
+# Psychotherapy notes have no LOINC note type, so they get a local type that no
 # receiver can mistake for a progress note, and the HL7 sensitivity label for them:
 # PSYTHPN (psychotherapy note information sensitivity, v3-ActCode, in the HL7 value set
 # v3-ActInformationSensitivityPolicy; used by the SHIFT security-labelling value sets).
@@ -64,8 +65,8 @@ PSYCHOTHERAPY_NOTE_TYPE = ("psychotherapy-note", "Psychotherapy note (45 CFR 164
 PSYCHOTHERAPY_SECURITY = {"system": V3_ACT_CODE, "code": "PSYTHPN",
                           "display": "psychotherapy note information sensitivity"}
 
-# Encounter.class (v3-ActCode): AMB ambulatory, VR virtual (DOMAIN.md §6.3: "virtual
-# class for telehealth").
+# Encounter.class (v3-ActCode): AMB ambulatory, VR virtual for telehealth
+# (docs/clinical-sources.md#fhir-r4-mapping).
 ENCOUNTER_CLASS = {
     "in_person": ("AMB", "ambulatory"),
     "video": ("VR", "virtual"),
@@ -105,13 +106,13 @@ def _loinc_codes() -> set[str]:
     return known
 
 
-# Consent (DOMAIN.md §6.3: "Authorization ... Consent"). Codes from the FHIR R4 value sets
-# bound to Consent: category (example binding, hl7.org/fhir/R4/valueset-consent-category:
-# LOINC 64292-6 Release of information consent), scope (required: consentscope
-# patient-privacy), policyRule (extensible: consentpolicycodes hipaa-auth), provision
-# action (example: consentaction disclose), actor role (extensible, security-role-type:
-# v3-ParticipationType IRCP information recipient) and provision class (extensible:
-# FHIR resource types).
+# Consent for an authorization (docs/clinical-sources.md#fhir-r4-mapping). Codes from
+# the FHIR R4 value sets bound to Consent: category (example binding,
+# hl7.org/fhir/R4/valueset-consent-category: LOINC 64292-6 Release of information
+# consent), scope (required: consentscope patient-privacy), policyRule (extensible:
+# consentpolicycodes hipaa-auth), provision action (example: consentaction disclose),
+# actor role (extensible, security-role-type: v3-ParticipationType IRCP information
+# recipient) and provision class (extensible: FHIR resource types).
 CONSENT_CATEGORY = ("64292-6", "Release of information consent")
 CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 CONSENT_POLICY = "http://terminology.hl7.org/CodeSystem/consentpolicycodes"
@@ -123,10 +124,11 @@ RESOURCE_TYPES = "http://hl7.org/fhir/resource-types"
 CONSENT_STATUS = {"active": "active", "expired": "inactive", "revoked": "inactive"}
 PURPOSE_EXTENSION = f"{LOCAL}:fhir:StructureDefinition:disclosure-purpose"
 
-# CarePlan / Goal (DOMAIN.md §6.3 "Treatment plan / goals"). R4 required bindings:
-# CarePlan.status (draft|active|on-hold|revoked|completed|entered-in-error|unknown),
-# CarePlan.intent (plan), Goal.lifecycleStatus, Goal.achievementStatus (goal-achievement,
-# preferred binding).
+# CarePlan / Goal for the treatment plan (docs/clinical-sources.md#fhir-r4-mapping). R4
+# required bindings: CarePlan.status
+# (draft|active|on-hold|revoked|completed|entered-in-error|unknown), CarePlan.intent
+# (plan), Goal.lifecycleStatus, Goal.achievementStatus (goal-achievement, preferred
+# binding).
 CAREPLAN_STATUS = {"in_force": "active", "superseded": "revoked", "draft": "draft"}
 GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 
@@ -134,7 +136,7 @@ GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 def loinc_coding(code: str, display: str | None = None) -> dict[str, str]:
     """A LOINC coding, checked against the codes the shipped tables carry."""
     if code not in _loinc_codes():
-        raise CodeError(f"LOINC {code!r} is not in the instrument files or DOMAIN.md §6.2")
+        raise CodeError(f"LOINC {code!r} is not in the instrument files or the note-type table")
     coding = {"system": LOINC, "code": code}
     if display:
         coding["display"] = display

@@ -54,7 +54,8 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
         return
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            line = line.strip()  # Bulk Data files may end lines in CR LF (§6.4)
+            # Bulk Data files may end lines in CR LF (hl7.org/fhir/r4/nd-json.html)
+            line = line.strip()
             if line:
                 yield json.loads(line)
 

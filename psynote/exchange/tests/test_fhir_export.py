@@ -120,7 +120,7 @@ def test_codes_come_from_the_shipped_tables(cast) -> None:
         assert coding["system"] == "http://hl7.org/fhir/sid/icd-10-cm"
         assert icd10.codes()[coding["code"]] == coding["display"]
     totals = {r["code"]["coding"][0]["code"] for r in found if r["resourceType"] == "Observation"}
-    assert totals == {"44261-6", "70274-6", "pcl5"}  # PCL-5 has no LOINC code (§6.1)
+    assert totals == {"44261-6", "70274-6", "pcl5"}  # PCL-5 has no LOINC code
     assert {library.get("phq9").loinc_total, library.get("gad7").loinc_total} < totals
     phq9 = next(r for r in found if r["resourceType"] == "QuestionnaireResponse"
                 and r["questionnaire"].endswith("44249-1"))

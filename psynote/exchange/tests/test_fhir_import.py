@@ -159,3 +159,23 @@ def test_export_practice_command_writes_the_folder_and_audits_it(cast, tmp_path)
     assert (tmp_path / "out" / "manifest.json").exists()
     assert AuditEvent.objects.filter(action="export.practice").count() == 1
     assert cli.main(["import-practice", str(tmp_path / "out")]) == 1  # not empty here
+
+
+def test_export_practice_writes_only_owner_readable_files(cast, tmp_path) -> None:
+    """0600 files in 0700 folders, even when the operator's umask would allow more."""
+    import os
+    import stat
+
+    from psynote import cli
+
+    make_record(cast)
+    previous = os.umask(0o022)
+    try:
+        assert cli.main(["export-practice", str(tmp_path / "out")]) == 0
+    finally:
+        os.umask(previous)
+    paths = [tmp_path / "out", *(tmp_path / "out").rglob("*")]
+    assert len(paths) > 2
+    for path in paths:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, f"{path.name} is {oct(mode)}"

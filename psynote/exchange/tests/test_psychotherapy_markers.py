@@ -1,6 +1,6 @@
 """A marker word in a psychotherapy note never leaves in any package, in any format, unless
 the disclosure is made under an authorization naming psychotherapy notes alone (or an
-exception DOMAIN.md §1.2 allows), and then only the disclosing author's own notes."""
+exception 45 CFR 164.508(a)(2) allows), and then only the disclosing author's own notes."""
 
 import base64
 import binascii

@@ -68,7 +68,8 @@ def serve(setup: str) -> Iterator[str]:
     subprocess.run([*manage, "shell", "-c", setup], env=env, check=True, cwd=ROOT)
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "psynote.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
+        [sys.executable, "-m", "gunicorn", "psynote.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
+         "--no-control-socket"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

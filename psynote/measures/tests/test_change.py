@@ -1,4 +1,5 @@
-"""Reliable change (Jacobson–Truax) and NHS Talking Therapies classes, DOMAIN.md §5."""
+"""Reliable change (Jacobson–Truax) and NHS Talking Therapies classes
+(docs/clinical-sources.md#reliable-change, docs/clinical-sources.md#nhs-talking-therapies)."""
 
 import copy
 import json
@@ -11,12 +12,13 @@ from psynote.measures.change import Change
 
 
 def test_domain_worked_example_sd_5_r_084():
-    # DOMAIN.md §5: SD 5, r .84 → SE 2.0, S_diff 2.83, threshold ≈ 5.6 points.
+    # The worked example in docs/clinical-sources.md#reliable-change: SD 5, r .84 → SE 2.0,
+    # S_diff 2.83, threshold ≈ 5.5 points.
     assert change.s_diff(5, 0.84) == pytest.approx(2.828, abs=0.001)
     result = change.jacobson_truax(20, 14, sd=5, r=0.84)
     assert result.s_diff == pytest.approx(2 * math.sqrt(2))
     assert result.threshold_points == pytest.approx(5.54, abs=0.01)
-    # DOMAIN.md rounds this to "≈5.6"; 1.96 × 2.828 is 5.54, and the exact value is used.
+    # 1.96 × 2.828 is 5.54; the exact value is used, not a rounded one.
     assert result.rc == pytest.approx(-6 / (2 * math.sqrt(2)))
     assert result.classification is Change.RELIABLE_IMPROVEMENT
 

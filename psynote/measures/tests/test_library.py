@@ -1,5 +1,6 @@
-"""The shipped instrument files: codes exactly as DOMAIN.md §6.1, and the load-time checks
-that stop a malformed file before it can mis-score anyone."""
+"""The shipped instrument files: codes exactly as in
+docs/clinical-sources.md#loinc-codes-for-measures, and the load-time checks that stop a
+malformed file before it can mis-score anyone."""
 
 import copy
 import json
@@ -8,7 +9,7 @@ import shutil
 import pytest
 
 from psynote.measures import library
-from psynote.measures.library import InstrumentDataError
+from psynote.measures.instrument_file import InstrumentDataError
 
 SHIPPED = ("phq9", "phq2", "gad7", "gad2", "pcl5", "auditc", "who5")
 

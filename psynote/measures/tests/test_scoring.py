@@ -1,5 +1,6 @@
-"""Scoring against DOMAIN.md §5: every band boundary, cut-off, critical item and rule,
-plus the published HL7 worked examples, and refusal of anything that is not a score."""
+"""Scoring against docs/clinical-sources.md#instrument-scoring-bands-and-cut-offs: every
+band boundary, cut-off, critical item and rule, plus the published HL7 worked examples, and
+refusal of anything that is not a score."""
 
 import copy
 import json

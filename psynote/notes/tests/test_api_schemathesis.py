@@ -11,9 +11,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 import schemathesis
 from django.test import Client as HttpClient
 from hypothesis import HealthCheck, settings
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.transport import Response
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from psynote import api_urls  # noqa: F401  (attaches the routers to the API)
 from psynote import testing as t
@@ -97,3 +101,17 @@ def test_no_route_answers_a_server_error(case, record):
     packaged = response.status_code == 200 and case.path.endswith("/disclosures")
     expected = "application/zip" if packaged else "application/json"
     assert response["Content-Type"].startswith(expected), (case.method, case.path)
+    # What the API answers must match what its OpenAPI schema promises (types, formats).
+    request = requests.Request(case.method, f"http://testserver{case.formatted_path}").prepare()
+    answer = Response(
+        status_code=response.status_code,
+        headers={k.lower(): [v] for k, v in response.headers.items()},
+        content=response.content,
+        request=request,
+        elapsed=0.0,
+        verify=False,
+    )
+    try:
+        case.validate_response(answer, checks=[response_schema_conformance])
+    except FailureGroup as failures:
+        raise AssertionError(f"{case.method} {case.path}: {failures}") from None

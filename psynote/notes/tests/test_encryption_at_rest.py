@@ -1,4 +1,4 @@
-"""Clinical free text never reaches the database in clear (DESIGN.md, security model).
+"""Clinical free text never reaches the database in clear (ADR 0002, envelope encryption).
 
 A record is written with a unique marker word in every free-text place (sections, mental
 status, risk block, late-entry reason, addendum, psychotherapy note, and text overwritten

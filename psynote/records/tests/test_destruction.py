@@ -14,15 +14,15 @@ from psynote.lib.crypto import DecryptionError
 from psynote.notes import actions as note_actions
 from psynote.notes.integrity import destroyed_records, signed_records_problems
 from psynote.notes.models import ProgressNote, PsychotherapyNote
-from psynote.records import actions
+from psynote.records import retention_actions
 from psynote.records.models import Destruction, LegalHold, RetentionPolicy
 from psynote.records.retention import retention_due
 from psynote.records.tests.conftest import signed_note_on
 
 
 def _destroy(cast, client) -> Destruction:
-    destruction = actions.request_destruction(by=cast.pria, client=client)
-    return actions.confirm_destruction(by=cast.ada, destruction=destruction)
+    destruction = retention_actions.request_destruction(by=cast.pria, client=client)
+    return retention_actions.confirm_destruction(by=cast.ada, destruction=destruction)
 
 
 def test_retention_due_lists_clients_past_their_date(cast, old_client):
@@ -56,30 +56,30 @@ def test_practice_policy_changes_the_period(cast, old_client):
 
 def test_destruction_needs_a_privacy_officer_and_an_admin(cast, old_client):
     client, _ = old_client
-    destruction = actions.request_destruction(by=cast.pria, client=client)
+    destruction = retention_actions.request_destruction(by=cast.pria, client=client)
     with pytest.raises(ValidationError, match="second person"):
-        actions.confirm_destruction(by=cast.pria, destruction=destruction)
+        retention_actions.confirm_destruction(by=cast.pria, destruction=destruction)
     for outsider in (cast.alice, cast.fred):
         with pytest.raises(ValidationError):
-            actions.confirm_destruction(by=outsider, destruction=destruction)
+            retention_actions.confirm_destruction(by=outsider, destruction=destruction)
     second_pria = t.make_user(cast.practice, "pria2", "privacy")
     with pytest.raises(ValidationError, match="privacy officer and a practice admin"):
-        actions.confirm_destruction(by=second_pria, destruction=destruction)
+        retention_actions.confirm_destruction(by=second_pria, destruction=destruction)
     assert not Client.objects.get(pk=client.pk).is_destroyed
-    actions.confirm_destruction(by=cast.ada, destruction=destruction)
+    retention_actions.confirm_destruction(by=cast.ada, destruction=destruction)
     assert Client.objects.get(pk=client.pk).is_destroyed
 
 
 def test_admin_may_request_and_privacy_officer_confirm(cast, old_client):
     client, _ = old_client
-    destruction = actions.request_destruction(by=cast.ada, client=client)
-    actions.confirm_destruction(by=cast.pria, destruction=destruction)
+    destruction = retention_actions.request_destruction(by=cast.ada, client=client)
+    retention_actions.confirm_destruction(by=cast.pria, destruction=destruction)
     assert Client.objects.get(pk=client.pk).is_destroyed
 
 
 def test_database_refuses_one_person_in_both_roles(cast, old_client):
     client, _ = old_client
-    destruction = actions.request_destruction(by=cast.pria, client=client)
+    destruction = retention_actions.request_destruction(by=cast.pria, client=client)
     with pytest.raises(IntegrityError):
         Destruction.objects.filter(pk=destruction.pk).update(
             confirmed_by=cast.pria, confirmed_at=timezone.now()
@@ -89,20 +89,20 @@ def test_database_refuses_one_person_in_both_roles(cast, old_client):
 def test_a_record_not_yet_due_is_not_destroyed(cast):
     t.make_note(t.make_session(cast.client, cast.alice), sign=True)
     with pytest.raises(ValidationError, match="not due yet"):
-        actions.request_destruction(by=cast.pria, client=cast.client)
+        retention_actions.request_destruction(by=cast.pria, client=cast.client)
 
 
 def test_legal_hold_blocks_destruction_until_released(cast, old_client):
     client, _ = old_client
-    destruction = actions.request_destruction(by=cast.pria, client=client)
-    hold = actions.place_hold(by=cast.pria, client=client, reason="Subpoena anticipated.")
+    destruction = retention_actions.request_destruction(by=cast.pria, client=client)
+    hold = retention_actions.place_hold(by=cast.pria, client=client, reason="Subpoena anticipated.")
     with pytest.raises(ValidationError, match="legal hold"):
-        actions.confirm_destruction(by=cast.ada, destruction=destruction)
+        retention_actions.confirm_destruction(by=cast.ada, destruction=destruction)
     with pytest.raises(ValidationError, match="legal hold"):
-        actions.request_destruction(by=cast.ada, client=client)
+        retention_actions.request_destruction(by=cast.ada, client=client)
     assert retention_due(cast.practice, timezone.localdate())[0].on_hold
-    actions.release_hold(by=cast.ada, hold=hold)
-    actions.confirm_destruction(by=cast.ada, destruction=destruction)
+    retention_actions.release_hold(by=cast.ada, hold=hold)
+    retention_actions.confirm_destruction(by=cast.ada, destruction=destruction)
     held = AuditEvent.objects.filter(target_type="legal_hold", target_id=str(hold.pk))
     assert sorted(held.values_list("action", flat=True)) == [
         "legal_hold.place",
@@ -113,13 +113,13 @@ def test_legal_hold_blocks_destruction_until_released(cast, old_client):
 def test_only_record_keepers_place_holds(cast, old_client):
     client, _ = old_client
     with pytest.raises(ValidationError):
-        actions.place_hold(by=cast.alice, client=client, reason="Mine.")
-    hold = actions.place_hold(by=cast.ada, client=client, reason="Investigation.")
+        retention_actions.place_hold(by=cast.alice, client=client, reason="Mine.")
+    hold = retention_actions.place_hold(by=cast.ada, client=client, reason="Investigation.")
     with pytest.raises(ValidationError):
-        actions.release_hold(by=cast.alice, hold=hold)
-    actions.release_hold(by=cast.pria, hold=hold)
+        retention_actions.release_hold(by=cast.alice, hold=hold)
+    retention_actions.release_hold(by=cast.pria, hold=hold)
     with pytest.raises(ValidationError, match="already"):
-        actions.release_hold(by=cast.pria, hold=hold)
+        retention_actions.release_hold(by=cast.pria, hold=hold)
     assert LegalHold.objects.get(pk=hold.pk).released_by == cast.pria
 
 

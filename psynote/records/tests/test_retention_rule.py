@@ -1,5 +1,5 @@
-"""The retention date rule (DOMAIN.md §2): the later of N years after the last service
-and M years after majority, around its boundaries."""
+"""The retention date rule (docs/clinical-sources.md#record-retention): the later of N
+years after the last service and M years after majority, around its boundaries."""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,4 @@
-"""CPT suggestions against the time rules of DOMAIN.md §4.
+"""CPT suggestions against the time rules in docs/clinical-sources.md#cpt-time-bands.
 
 The bands are written out here a second time, from the table, so that the code is checked
 against the source rather than against itself.
@@ -18,14 +18,15 @@ TIMED = [
     cpt.FAMILY_WITHOUT_CLIENT,
 ]
 UNTIMED = {cpt.GROUP: "90853", cpt.MULTI_FAMILY_GROUP: "90849", cpt.DIAGNOSTIC_EVALUATION: "90791"}
-# DOMAIN.md §4: +90785 with 90791/2, 90832/4/7, +90833/6/8, 90853 only.
+# docs/clinical-sources.md#interactive-complexity: +90785 with 90791/2, 90832/4/7,
+# +90833/6/8, 90853 only.
 IC_ALLOWED = {"90791", "90792", "90832", "90834", "90837", "+90833", "+90836", "+90838", "90853"}
 IC_NEVER = {"90839", "+90840", "90846", "90847"}
 minutes = st.integers(min_value=0, max_value=300)
 
 
 def expected_codes(service: str, m: int) -> list[str]:
-    """DOMAIN.md §4, read directly off the table."""
+    """docs/clinical-sources.md#cpt-time-bands, read directly off the table."""
     if service in UNTIMED:
         return [UNTIMED[service]]
     if service in (cpt.PSYCHOTHERAPY, cpt.PSYCHOTHERAPY_WITH_EM):

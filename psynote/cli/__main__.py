@@ -1,0 +1,7 @@
+"""`python -m psynote.cli`: the same as the `psynote` command."""
+
+import sys
+
+from psynote.cli import main
+
+sys.exit(main())

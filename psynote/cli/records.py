@@ -1,0 +1,68 @@
+"""`psynote verify` and `retention`: check the record's integrity, list what may go."""
+
+import argparse
+import time
+
+from psynote.cli.base import Refused, say, select_practice
+from psynote.cli.installation import check_master_key_opens_data
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from psynote.accounts.models import Practice
+    from psynote.audit.chain import verify_practice
+    from psynote.notes.integrity import destroyed_records, signed_records_problems
+    from psynote.notes.models import Addendum, ProgressNote
+
+    check_master_key_opens_data()
+    first_break = ""
+    for practice in Practice.objects.order_by("pk"):
+        say(f"{practice.name} (practice {practice.pk})")
+        started = time.perf_counter()
+        report = verify_practice(practice.pk)
+        seconds = max(time.perf_counter() - started, 1e-9)
+        say(f"  audit chain: {report.events:,} events checked in {seconds:.2f} s "
+            f"({report.events / seconds:,.0f} events/s)")
+        say(f"  head hash: {report.head.hex() if report.events else '(empty chain)'}")
+        if report.breaks:
+            first_break = first_break or str(report.breaks[0])
+            say(f"  BROKEN: {report.breaks[0]}")
+            continue
+        notes = ProgressNote.objects.signed().filter(client__practice=practice).count()
+        addenda = Addendum.objects.filter(note__client__practice=practice).count()
+        started = time.perf_counter()
+        problem = next(signed_records_problems(practice.pk), None)
+        say(f"  signed records: {notes:,} progress notes and {addenda:,} addenda checked "
+            f"in {time.perf_counter() - started:.2f} s")
+        if problem is not None:
+            first_break = first_break or str(problem)
+            say(f"  BROKEN: {problem}")
+        for line in destroyed_records(practice.pk):
+            say(f"  {line}")
+    if first_break:
+        say(f"BROKEN: {first_break}")
+        return 1
+    say("OK: every audit chain and every signed record is intact.")
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from django.utils import timezone
+
+    from psynote.records.retention import retention_due
+
+    practice = select_practice(args.practice)
+    try:
+        today = date.fromisoformat(args.on) if args.on else timezone.localdate()
+    except ValueError:
+        raise Refused(f"--on {args.on!r} is not a date (YYYY-MM-DD).") from None
+    due = retention_due(practice, today)
+    say(f"{practice.name}: {len(due)} record(s) due for destruction on {today:%Y-%m-%d}")
+    for entry in due:
+        client = entry.client
+        hold = "  LEGAL HOLD: keep" if entry.on_hold else ""
+        say(f"  {client.last_name}, {client.first_name} (born {client.date_of_birth:%Y-%m-%d})"
+            f"  last service {entry.last_service:%Y-%m-%d}"
+            f"  may be destroyed from {entry.destroy_after:%Y-%m-%d}  [{client.pk}]{hold}")
+    return 0

@@ -1,0 +1,117 @@
+"""Psychotherapy-note pages: a clinician's own notes about a client, kept apart from the record.
+
+Only the author ever reads or edits one: `get_psychotherapy_note_for` 404s (and audits)
+for anyone else, and the list shows only the user's own, on clients whose care team they
+are on. Every page writes its audit event here; bad input re-renders the page with the
+message and status 400.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from psynote.audit import log
+from psynote.clients.access import Need, get_client_for
+from psynote.notes import actions
+from psynote.notes.access import get_psychotherapy_note_for, psychotherapy_notes_for
+from psynote.visits.access import sessions_for
+from psynote.visits.models import Session
+
+
+def _errors(error: ValidationError) -> list[str]:
+    return list(error.messages)
+
+
+def _pick_session(sessions: Any, value: str) -> Session | None:
+    try:
+        return sessions.filter(pk=value).first()
+    except (ValidationError, ValueError):
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def psychotherapy_note_list(request: HttpRequest, client_id: Any) -> HttpResponse:
+    client = get_client_for(request.user, client_id, Need.WRITE_CLINICAL)
+    sessions = sessions_for(request.user, Need.WRITE_CLINICAL).filter(client=client)
+    errors: list[str] = []
+    body = session_value = ""
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        session_value = request.POST.get("session", "").strip()
+        session = _pick_session(sessions, session_value) if session_value else None
+        if session_value and session is None:
+            errors = ["Choose one of this client's sessions, or none."]
+        else:
+            try:
+                actions.write_psychotherapy_note(
+                    by=request.user, client=client, body=body, session=session
+                )
+            except ValidationError as error:
+                errors = _errors(error)
+            else:
+                messages.success(request, "Psychotherapy note saved. Only you can read it.")
+                return redirect("psychotherapy_note_list", client_id=client.pk)
+    notes = (
+        psychotherapy_notes_for(request.user)
+        .filter(client=client)
+        .select_related("session", "author")
+    )
+    log.record_by(
+        request.user,
+        "psychotherapy_note.list",
+        target_type="client",
+        target_id=client.pk,
+        client_id=client.pk,
+    )
+    context = {
+        "client": client,
+        "notes": notes,
+        "sessions": sessions.order_by("-date", "-start_time"),
+        "errors": errors,
+        "body": body,
+        "session_value": session_value,
+    }
+    return render(
+        request, "notes/psychotherapy_note_list.html", context, status=400 if errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def psychotherapy_note_detail(request: HttpRequest, pnote_id: Any) -> HttpResponse:
+    note = get_psychotherapy_note_for(request.user, pnote_id)
+    errors: list[str] = []
+    body = None
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        try:
+            actions.write_psychotherapy_note(
+                by=request.user, client=note.client, body=body, note=note
+            )
+        except ValidationError as error:
+            errors = _errors(error)
+        else:
+            messages.success(request, "Psychotherapy note saved.")
+            return redirect("psychotherapy_note_detail", pnote_id=note.pk)
+    log.record_by(
+        request.user,
+        "psychotherapy_note.view",
+        target_type="psychotherapy_note",
+        target_id=note.pk,
+        client_id=note.client_id,
+    )
+    context = {
+        "note": note,
+        "client": note.client,
+        "body": note.body() if body is None else body,
+        "errors": errors,
+    }
+    return render(
+        request, "notes/psychotherapy_note_detail.html", context, status=400 if errors else 200
+    )
