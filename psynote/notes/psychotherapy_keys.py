@@ -33,6 +33,12 @@ CHOSEN_BY_ANOTHER = (
 )
 
 
+SEALED_HERE = (
+    "Your psychotherapy notes are not open in this session, so nothing was saved. Open them "
+    "first (see above)."
+)
+
+
 def key_row(user: Any, *, for_update: bool = False) -> PsychotherapyKey | None:
     rows = PsychotherapyKey.objects.filter(user_id=user.pk)
     if for_update:
