@@ -8,7 +8,9 @@ Authentication, tried in this order (ADR 0004):
 1. A personal API token, `Authorization: Bearer psn_...`, looked up by its SHA-256 in
    `accounts.ApiToken`. An Authorization header that is present but not a valid, active
    token of an active user is refused at once with 401 and audited as `api.auth_failed`
-   (never with the token itself); it does not fall back to the session.
+   (never with the token itself); it does not fall back to the session. Tokens expire,
+   may be read-only (403 on writes), and failed tries are throttled per address (429):
+   ADR 0007.
 2. The browser's Django session. Unsafe methods must carry the CSRF token, as on the
    pages: a session cookie alone is an ambient credential another site could ride.
 
@@ -22,15 +24,13 @@ forbid. The schema itself is served at /api/v1/openapi.json.
 
 import json
 import logging
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
@@ -39,15 +39,12 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import ConfigDict, Field
 
-from psynote.accounts.models import ApiToken
-from psynote.audit import log
+from psynote.accounts import tokens
 from psynote.lib.immutable import SignedRecordChange
 
 logger = logging.getLogger(__name__)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
-# Writing last_used_at on every call would turn every read into a write.
-TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 MAX_LIMIT = 200
 # Bounds that keep numbers inside what every database accepts (SQLite: signed 64 bits).
 MAX_ID = 2**53
@@ -90,7 +87,8 @@ class StrictJsonParser(Parser):
 
 
 class TokenAuth(HttpBearer):
-    """Personal API tokens. Sets request.user so the access functions see the token's user."""
+    """Personal API tokens (checked by accounts.tokens: expiry, revocation, read-only scope,
+    per-address throttling). Sets request.user so the access functions see its user."""
 
     def __call__(self, request: HttpRequest) -> Any:
         header = request.headers.get("Authorization")
@@ -98,41 +96,20 @@ class TokenAuth(HttpBearer):
             return None  # no claim made: let the session try
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            _refuse_token(None, "malformed Authorization header")
+            self._refused(tokens.refuse_malformed())
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = None
-        if token.startswith(ApiToken.PREFIX) and len(token) <= 200:
-            row = (
-                ApiToken.objects.select_related("user")
-                .filter(token_hash=ApiToken.hash(token))
-                .first()
-            )
-        if row is None:
-            _refuse_token(None, "unknown token")
-        elif row.revoked_at is not None:
-            _refuse_token(row, "revoked token")
-        elif not row.user.is_active:
-            _refuse_token(row, "user deactivated")
-        now = timezone.now()
-        ApiToken.objects.filter(pk=row.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_TOUCH_INTERVAL)
-        ).update(last_used_at=now)
-        request.user = row.user
-        return row.user
+        try:
+            return tokens.authenticate(request, token)
+        except tokens.TokenRefused as refusal:
+            self._refused(refusal)
 
-
-def _refuse_token(row: ApiToken | None, reason: str) -> None:
-    log.record_by(
-        None,
-        "api.auth_failed",
-        practice_id=row.user.practice_id if row is not None else None,
-        target_type="api_token",
-        target_id=row.pk if row is not None else "",
-        detail={"reason": reason},
-    )
-    raise AuthenticationError(401, "the API token is not valid")
+    @staticmethod
+    def _refused(refusal: tokens.TokenRefused) -> None:
+        if refusal.status == 401:
+            raise AuthenticationError(401, str(refusal)) from None
+        raise HttpError(refusal.status, str(refusal)) from None
 
 
 class SessionAuth(APIKeyCookie):

@@ -33,14 +33,18 @@ PLAN_REVIEW_DAYS = config.integer("PSYNOTE_PLAN_REVIEW_DAYS", 90, minimum=1)
 IDLE_TIMEOUT_MINUTES = config.integer("PSYNOTE_IDLE_TIMEOUT_MINUTES", 15, minimum=1)
 LOGIN_MAX_FAILURES = config.integer("PSYNOTE_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = config.integer("PSYNOTE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Personal API tokens end this many days after they are made (ADR 0007).
+TOKEN_DAYS = config.integer("PSYNOTE_TOKEN_DAYS", 90, minimum=1)
 
 INSTALLED_APPS = [
+    # First, so that its `changepassword` command (through accounts.actions: password
+    # rules, signal, sessions and tokens ended) replaces django.contrib.auth's.
+    "psynote.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "psynote.accounts",
     "psynote.audit",
     "psynote.clients",
     "psynote.visits",
@@ -55,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files under `psynote serve`
+    # Below WhiteNoise: static files stay cacheable, every page and API answer is no-store.
+    "psynote.accounts.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "psynote.lib.null_bytes.RejectNullBytesMiddleware",
@@ -67,6 +73,8 @@ MIDDLEWARE = [
     "psynote.accounts.middleware.IdleLogoutMiddleware",
     # The signed-in author's psychotherapy-note key, for this request only (ADR 0009).
     "psynote.notes.keyring.PsychotherapyKeyMiddleware",
+    # A one-time password to change, or a second factor to enrol: nothing else until done.
+    "psynote.accounts.middleware.AccountGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -122,11 +130,15 @@ PSYCHOTHERAPY_KDF = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
 if config.boolean("PSYNOTE_FAST_HASHER", False):  # tests only: Argon2 costs ~145 ms a login
     PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
     PSYCHOTHERAPY_KDF = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+# Enforced wherever a password is set: the web forms, the admin's user form, and
+# accounts.actions (which `psynote createuser` and `changepassword` go through).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+     "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "psynote.accounts.passwords.VarietyValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "caseload"

@@ -2,8 +2,8 @@
 
 Clinical objects have their own access functions (clients.access, notes.access); this
 module covers roles: the admin's user pages, the privacy officer's audit pages, and each
-user's own API tokens. A refusal is a 404 (no hint that the page or row exists) and an
-`access.denied` audit event, like everywhere else.
+user's own API tokens and signed-in sessions. A refusal is a 404 (no hint that the page
+or row exists) and an `access.denied` audit event, like everywhere else.
 """
 
 from collections.abc import Callable
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest
 
-from psynote.accounts.models import ApiToken, User
+from psynote.accounts.models import ApiToken, SignedInSession, User
 from psynote.audit import log
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -72,3 +72,12 @@ def get_token_for(user: Any, token_id: object) -> ApiToken:
         return ApiToken.objects.get(pk=token_id, user_id=user.pk)
     except (ApiToken.DoesNotExist, ValueError, TypeError):
         raise deny(user, "api_token", token_id, "own_token") from None
+
+
+def get_signed_in_session_for(user: Any, record_id: object) -> SignedInSession:
+    """One of the user's own signed-in sessions; nobody ends another person's one by one
+    (an admin ends all of a user's at once, on the user's page)."""
+    try:
+        return SignedInSession.objects.get(pk=record_id, user_id=user.pk)
+    except (SignedInSession.DoesNotExist, ValueError, TypeError):
+        raise deny(user, "session", record_id, "own_session") from None

@@ -1,4 +1,5 @@
-"""Forms of the admin's user pages. They only validate; accounts.actions writes."""
+"""Forms of the sign-in, account and admin's user pages. They only validate (none of
+them checks a password against the database); views and accounts.actions do the rest."""
 
 from typing import Any
 
@@ -8,7 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from psynote.accounts.actions import PROFILE_FIELDS
-from psynote.accounts.models import Practice, Role, User
+from psynote.accounts.models import ALWAYS_MFA_ROLES, Practice, Role, User
+
+RULES_HELP = ("At least 12 characters, not a common password, not all digits, not like "
+                  "the user's name.")
 
 
 class UserForm(forms.ModelForm):
@@ -17,7 +21,7 @@ class UserForm(forms.ModelForm):
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 10 characters, not a common password, not like the user's name.",
+        help_text=RULES_HELP + " The user must change it at their first sign-in.",
     )
     password2 = forms.CharField(
         label="Password again",
@@ -91,9 +95,69 @@ class UserForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class TokenForm(forms.Form):
+class LoginForm(forms.Form):
+    """Only carries what was typed: the view authenticates, and only when not throttled
+    (Django's AuthenticationForm authenticates as soon as its errors are looked at)."""
+
+    username = forms.CharField(max_length=150, required=False)
+    password = forms.CharField(strip=False, required=False, widget=forms.PasswordInput)
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=40,
+        label="Code",
+        help_text="The six digits your authenticator app shows now, or one of your "
+        "recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class EnrolForm(forms.Form):
+    code = forms.CharField(
+        max_length=10,
+        label="Code from the app",
+        help_text="The six digits it shows for Psynote now.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+    )
+
+
+class PasswordAgainForm(forms.Form):
+    """Re-enter the password before something a stolen session must not do alone."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class TokenForm(PasswordAgainForm):
     name = forms.CharField(
         max_length=100,
         label="Token name",
         help_text="What it is for, e.g. “reporting script on my laptop”.",
+    )
+    read_only = forms.BooleanField(
+        required=False,
+        label="Read-only",
+        help_text="It can read through the API, and change nothing.",
+    )
+    field_order = ("name", "read_only", "password")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = "Asked again before a token is made."
+
+
+class MfaPolicyForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also require it for",
+        choices=[(value, label) for value, label in Role.choices
+                 if value not in ALWAYS_MFA_ROLES],
+        help_text="Practice admins and privacy officers always sign in with two factors.",
     )

@@ -1,17 +1,37 @@
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 
+from psynote.accounts import sessions
 from psynote.audit import log
 
 # How stale the recorded activity may get: the timeout is kept to within this much, and a
 # burst of requests costs one session write, not one each.
 TOUCH_SECONDS = 60
+# Set at sign-in when the user's role requires a second factor they have not set up.
+MFA_ENROL_REQUIRED = "mfa_enrol_required"
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response Django makes: pages, API JSON, PDFs,
+    CSV and export packages must not linger in a browser's or proxy's cache (ADR 0007).
+    Static files are served by WhiteNoise above this and stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 class IdleLogoutMiddleware:
@@ -37,4 +57,39 @@ class IdleLogoutMiddleware:
                     return redirect_to_login(request.get_full_path())
             elif now - last >= TOUCH_SECONDS or "last_activity" not in request.session:
                 request.session["last_activity"] = now  # saves the session, renewing its age
+                sessions.touch(request)  # what the user's list of sessions shows
         return self.get_response(request)
+
+
+class AccountGateMiddleware:
+    """Until a one-time password is changed, or a required second factor set up, the user
+    reaches only that page and logging out (ADR 0007). Session API calls get a 403."""
+
+    CHANGE_PASSWORD = ("password_choose", {"password_choose", "password_change", "logout"})
+    ENROL_MFA = ("mfa_setup", {"mfa_setup", "logout"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+                     ) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if user.must_change_password:
+            target, allowed = self.CHANGE_PASSWORD
+            why = "choose a new password first (yours was set by someone else)"
+        elif request.session.get(MFA_ENROL_REQUIRED):
+            target, allowed = self.ENROL_MFA
+            why = "set up two-factor sign-in first"
+        else:
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in allowed:
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": f"Forbidden: {why}", "errors": []}, status=403)
+        return redirect(target)

@@ -1,6 +1,8 @@
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -14,6 +16,8 @@ class Practice(models.Model):
         null=True, blank=True, help_text="Overrides PSYNOTE_LATE_ENTRY_HOURS when set."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Roles that must sign in with a second factor, beyond ALWAYS_MFA_ROLES (ADR 0007).
+    mfa_required_roles = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -28,6 +32,9 @@ class Role(models.TextChoices):
 
 
 CLINICAL_ROLES = {Role.CLINICIAN, Role.SUPERVISOR}
+# The roles that manage accounts or read the whole audit log sign in with two factors,
+# whatever the practice chose (ADR 0007).
+ALWAYS_MFA_ROLES = {Role.ADMIN, Role.PRIVACY}
 
 
 class User(AbstractUser):
@@ -41,6 +48,9 @@ class User(AbstractUser):
     supervisor = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supervisees"
     )
+    # Set when someone else chose the password (an admin's reset or new account): it is a
+    # one-time password, and every page but the password change refuses until it is changed.
+    must_change_password = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -64,16 +74,26 @@ class User(AbstractUser):
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self) -> "ApiTokenQuerySet":
-        return self.filter(revoked_at__isnull=True)
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def _token_expiry() -> datetime:
+    return timezone.now() + timedelta(days=settings.TOKEN_DAYS)
 
 
 class ApiToken(models.Model):
-    """A personal API token. Only its SHA-256 is stored; the token is shown once."""
+    """A personal API token. Only its SHA-256 is stored; the token is shown once.
+
+    It ends at `expires_at` (PSYNOTE_TOKEN_DAYS after it was made), when its owner revokes
+    it, and when the owner's password is changed or reset or the account deactivated."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_token_expiry)
+    # A read-only token may only read (GET): anything else is refused with 403.
+    read_only = models.BooleanField(default=False)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -86,6 +106,76 @@ class ApiToken(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, user: User, name: str) -> tuple["ApiToken", str]:
+    def issue(cls, *, user: User, name: str, read_only: bool = False
+              ) -> tuple["ApiToken", str]:
         token = cls.PREFIX + secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, name=name, token_hash=cls.hash(token)), token
+        row = cls.objects.create(user=user, name=name, token_hash=cls.hash(token),
+                                 read_only=read_only)
+        return row, token
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class SignedInSession(models.Model):
+    """One signed-in browser session, so its owner can see it and end it (and an admin can
+    end them all). Keyed by Django's session key; the row goes when the session ends."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    ip = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (RFC 6238 TOTP). The shared secret is sealed under the
+    master key (AES-256-GCM, bound to the user's row), never stored in clear. Until
+    `confirmed_at` is set the user has not yet proved the app shows the right codes."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret_sealed = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last time step whose code was accepted: a code of that step or an older one is
+    # refused, so a code seen over a shoulder cannot be replayed within its window.
+    last_step = models.BigIntegerField(default=0)
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for signing in without the authenticator; only its SHA-256 is kept
+    (each code is 16 random characters, ~79 bits, so the hash cannot be searched back)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique"),
+        ]
+
+
+class AccountNotice(models.Model):
+    """Something done to a user's account by someone else, shown to the user at their next
+    sign-in: who did it and when (an admin's password reset, two-factor reset, sign-out)."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT_CREATED = "account_created", "created your account and chose its first password"
+        PASSWORD_RESET = "password_reset", "reset your password"
+        MFA_RESET = "mfa_reset", "turned off your two-factor sign-in"
+        SIGNED_OUT = "signed_out", "signed you out everywhere and revoked your API tokens"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    by_name = models.CharField(max_length=300)  # as it was then, should the user be renamed
+    at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.at).strftime("%Y-%m-%d %H:%M")
+        return f"{self.by_name} {self.get_kind_display()} on {when}."

@@ -1,12 +1,16 @@
+"""Signing in and out, and the practice admin's pages: users and the sign-in policy.
+
+The user's own pages (password, tokens, sessions, two-factor) are in account_views.py.
+"""
+
+import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,18 +18,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from psynote.accounts import actions, throttle
-from psynote.accounts.access import get_practice_user_for, get_token_for, require_role
-from psynote.accounts.forms import TokenForm, UserForm
-from psynote.accounts.models import Role, User
-from psynote.accounts.signals import password_set
+from psynote.accounts import actions, mfa, throttle
+from psynote.accounts.access import get_practice_user_for, require_role
+from psynote.accounts.forms import CodeForm, LoginForm, MfaPolicyForm, UserForm
+from psynote.accounts.middleware import MFA_ENROL_REQUIRED
+from psynote.accounts.models import ALWAYS_MFA_ROLES, Role, User
 from psynote.audit import log
 from psynote.audit.context import current_ip
-
-LOCKED_MESSAGE = (
-    "Too many failed logins. Wait {minutes} minutes and try again, or ask your "
-    "practice admin to check your account."
-)
 
 # Where each role starts its day.
 HOME_BY_ROLE = {
@@ -35,40 +34,110 @@ HOME_BY_ROLE = {
     Role.FRONT_DESK: "client_list",
     Role.PRIVACY: "audit_log",
 }
+# Password accepted, second factor awaited: {"user": pk, "since": epoch, "next": url}.
+PENDING = "mfa_pending"
+PENDING_SECONDS = 300
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+
+def _locked(request: HttpRequest, username: str) -> HttpResponse:
+    """The answer while a username or address is locked: counted as an attempt, and the
+    same bytes whatever was typed, because nothing typed was checked."""
+    log.record_by(None, "login.refused", target_type="user", target_id=username.lower()[:64],
+                  detail={"reason": "throttled"})
+    context = {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
+    return render(request, "accounts/locked.html", context, status=429)
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    return target
+
+
+def _signed_in(request: HttpRequest, user: User, target: str, second_factor: str
+               ) -> HttpResponse:
+    login(request, user, backend=MODEL_BACKEND)
+    log.record_by(user, "login.success", target_type="user", target_id=user.username,
+                  detail={"second_factor": second_factor or "none"})
+    for notice in actions.show_notices(user):
+        messages.warning(request, str(notice))
+    if second_factor == "recovery":
+        left = mfa.recovery_codes_left(user)
+        messages.warning(request, f"You signed in with a recovery code; {left} left. Make new "
+                                  "ones on your account page if you are running out.")
+    enrol = not second_factor and mfa.required_for(user)
+    if enrol:  # the gate middleware keeps the user on the set-up page until it is done
+        request.session[MFA_ENROL_REQUIRED] = True
+    if user.must_change_password:
+        return redirect("password_choose")
+    if enrol:
+        messages.info(request, "Your role signs in with two factors: set up an authenticator "
+                               "app before you go on.")
+        return redirect("mfa_setup")
+    return redirect(target)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    form = AuthenticationForm(request)
+    form = LoginForm()
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
         password = request.POST.get("password", "")
-        form = AuthenticationForm(request, data=request.POST)
         if throttle.is_locked(username, current_ip.get()):
-            log.record_by(
-                None,
-                "login.refused",
-                target_type="user",
-                target_id=username.lower()[:64],
-                detail={"reason": "throttled"},
-            )
-            form.add_error(None, LOCKED_MESSAGE.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
-            return render(request, "accounts/login.html", {"form": form}, status=429)
+            return _locked(request, username)
+        form = LoginForm(data={"username": username})  # never the password: not echoed
         user = authenticate(request, username=username, password=password)
         if user is None:
             log.record_by(None, "login.failed", target_type="user", target_id=username.lower()[:64])
             form.add_error(None, "That username and password do not match an active account.")
             return render(request, "accounts/login.html", {"form": form}, status=200)
-        login(request, user)
-        log.record_by(user, "login.success", target_type="user", target_id=user.username)
-        target = request.POST.get("next") or request.GET.get("next") or ""
-        if not url_has_allowed_host_and_scheme(
-            target, {request.get_host()}, require_https=request.is_secure()
-        ):
-            target = "/"
-        return redirect(target)
+        if mfa.is_enrolled(user):
+            request.session.cycle_key()
+            request.session[PENDING] = {"user": user.pk, "since": time.time(),
+                                        "next": _next_url(request)}
+            return redirect("login_code")
+        return _signed_in(request, user, _next_url(request), second_factor="")
     return render(request, "accounts/login.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second step: a code from the authenticator app, or a recovery code."""
+    pending = request.session.get(PENDING)
+    user = None
+    if pending and time.time() - pending.get("since", 0) <= PENDING_SECONDS:
+        user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING, None)
+        if request.user.is_authenticated:
+            return redirect("home")
+        messages.info(request, "Please log in again.")
+        return redirect("login")
+    error = ""
+    if request.method == "POST":
+        if throttle.is_locked(user.username, current_ip.get()):
+            request.session.pop(PENDING, None)
+            return _locked(request, user.username)
+        form = CodeForm(request.POST)
+        method = mfa.check_code(user, form.cleaned_data["code"]) if form.is_valid() else None
+        if method:
+            request.session.pop(PENDING, None)
+            return _signed_in(request, user, pending.get("next") or "/", second_factor=method)
+        log.record_by(None, "login.failed", practice_id=user.practice_id, target_type="user",
+                      target_id=user.username.lower()[:64], detail={"reason": "second factor"})
+        error = ("That code is not valid. A code from the app works once, for about a "
+                 "minute; a recovery code works once.")
+    context = {"form": CodeForm(), "error": error}
+    return render(request, "accounts/login_code.html", context)
 
 
 @require_POST
@@ -89,7 +158,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- The admin's user pages ---------------------------------------------------------------
 
 
-def _show_errors(form: Form, error: ValidationError) -> None:
+def show_errors(form: Form, error: ValidationError) -> None:
     """Put an action's refusal on the field it names, or above the form."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -103,7 +172,7 @@ def _show_errors(form: Form, error: ValidationError) -> None:
 def user_list(request: HttpRequest) -> HttpResponse:
     users = (
         User.objects.filter(practice_id=request.user.practice_id)
-        .select_related("supervisor")
+        .select_related("supervisor", "totp_device")
         .order_by("-is_active", "last_name", "first_name")
     )
     return render(request, "accounts/user_list.html", {"users": users})
@@ -116,26 +185,36 @@ def user_new(request: HttpRequest) -> HttpResponse:
     form = UserForm(request.POST or None, practice=practice, initial={"is_active": True})
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                user = actions.create_user(
-                    by=request.user,
-                    practice=practice,
-                    username=form.cleaned_data["username"],
-                    password=form.cleaned_data["password1"],
-                    **form.profile(),
-                )
-                password_set.send(sender=User, user=user,
-                                  raw_password=form.cleaned_data["password1"],
-                                  old_raw_password=None, by_admin=True)
+            user = actions.create_user(
+                by=request.user,
+                practice=practice,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                **form.profile(),
+            )
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(
                 request,
-                f"{user.get_full_name() or user.username} can now log in as “{user.username}”.",
+                f"{user.get_full_name() or user.username} can now log in as “{user.username}” "
+                "and will be asked to choose their own password.",
             )
             return redirect("user_list")
     return render(request, "accounts/user_form.html", {"form": form, "editing": None})
+
+
+def _user_page(request: HttpRequest, form: UserForm, target: User) -> HttpResponse:
+    # The form may have changed the instance in memory; show the stored name in the title.
+    stored = User.objects.get(pk=target.pk)
+    context: dict[str, Any] = {
+        "form": form,
+        "editing": stored,
+        "mfa_enrolled": mfa.is_enrolled(stored),
+        "session_count": stored.signed_in_sessions.count(),
+        "token_count": stored.api_tokens.active().count(),
+    }
+    return render(request, "accounts/user_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,102 +224,71 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     form = UserForm(request.POST or None, instance=target, practice=request.user.practice)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                actions.update_user(
-                    by=request.user,
-                    user=target,
-                    password=form.cleaned_data["password1"],
-                    **form.profile(),
-                )
-                if form.cleaned_data["password1"]:
-                    password_set.send(sender=User, user=target,
-                                      raw_password=form.cleaned_data["password1"],
-                                      old_raw_password=None,
-                                      by_admin=target.pk != request.user.pk)
+            actions.update_user(
+                by=request.user,
+                user=target,
+                password=form.cleaned_data["password1"],
+                **form.profile(),
+            )
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
-            messages.success(request, f"Saved {target.get_full_name() or target.username}.")
+            name = target.get_full_name() or target.username
+            if form.cleaned_data["password1"]:
+                messages.success(request, f"Saved {name}. The new password works once: "
+                                 f"{name} must choose their own at sign-in, is told you reset "
+                                 "it, and every session and API token of theirs has ended.")
+            else:
+                messages.success(request, f"Saved {name}.")
             return redirect("user_list")
-    # The form may have changed the instance in memory; show the stored name in the title.
-    stored = User.objects.get(pk=target.pk)
-    return render(request, "accounts/user_form.html", {"form": form, "editing": stored})
-
-
-# --- My account: profile, password, personal API tokens -----------------------------------
-
-
-def _account_page(
-    request: HttpRequest,
-    *,
-    password_form: Form | None = None,
-    token_form: Form | None = None,
-    new_token: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    context: dict[str, Any] = {
-        "password_form": password_form or PasswordChangeForm(request.user),
-        "token_form": token_form or TokenForm(),
-        "tokens": request.user.api_tokens.order_by("revoked_at", "-created_at"),
-        "new_token": new_token,
-    }
-    response = render(request, "accounts/account.html", context, status=status)
-    if new_token:  # shown once: keep it out of every cache and the back button
-        response["Cache-Control"] = "no-store"
-    return response
-
-
-@require_GET
-@login_required
-def account(request: HttpRequest) -> HttpResponse:
-    return _account_page(request)
+    return _user_page(request, form, target)
 
 
 @require_POST
-@login_required
-def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                actions.change_password(by=request.user,
-                                        password=form.cleaned_data["new_password1"])
-                password_set.send(sender=User, user=request.user,
-                                  raw_password=form.cleaned_data["new_password1"],
-                                  old_raw_password=form.cleaned_data["old_password"],
-                                  by_admin=False)
-        except ValidationError as error:
-            _show_errors(form, error)
-        else:
-            # Keep this session; every other session of this user ends with the old hash.
-            update_session_auth_hash(request, request.user)
-            messages.success(request, "Your password is changed.")
-            return redirect("account")
-    return _account_page(request, password_form=form)
+@require_role(Role.ADMIN)
+def user_sign_out(request: HttpRequest, user_id: int) -> HttpResponse:
+    """End every session of the user and revoke their API tokens."""
+    target = get_practice_user_for(request.user, user_id)
+    ended, revoked = actions.sign_out_everywhere(by=request.user, user=target)
+    messages.success(request, f"{target.get_full_name() or target.username}: {ended} "
+                              f"session{'s' if ended != 1 else ''} ended, {revoked} API "
+                              f"token{'s' if revoked != 1 else ''} revoked.")
+    if target.pk == request.user.pk:  # this session ended too
+        logout(request)
+        return redirect("login")
+    return redirect("user_edit", user_id=target.pk)
 
 
 @require_POST
-@login_required
-def token_new(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST)
-    if form.is_valid():
-        try:
-            _, secret = actions.issue_token(by=request.user, name=form.cleaned_data["name"])
-        except ValidationError as error:
-            _show_errors(form, error)
-        else:
-            # Rendered, not redirected: the secret must never sit in a session or a URL.
-            return _account_page(request, new_token=secret)
-    return _account_page(request, token_form=form)
-
-
-@require_POST
-@login_required
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = get_token_for(request.user, token_id)
-    if token.revoked_at is not None:
-        messages.info(request, f"The token “{token.name}” was already revoked.")
+@require_role(Role.ADMIN)
+def user_mfa_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = get_practice_user_for(request.user, user_id)
+    try:
+        actions.reset_mfa(by=request.user, user=target)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        actions.revoke_token(by=request.user, token=token)
-        messages.success(request, f"The token “{token.name}” is revoked; it no longer works.")
-    return redirect("account")
+        name = target.get_full_name() or target.username
+        again = " and must set it up again at sign-in" if mfa.required_for(target) else ""
+        messages.success(request, f"Two-factor sign-in of {name} is off; they were signed "
+                                  f"out{again}.")
+    return redirect("user_edit", user_id=target.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@require_role(Role.ADMIN)
+def practice_security(request: HttpRequest) -> HttpResponse:
+    practice = request.user.practice
+    form = MfaPolicyForm(request.POST or None,
+                         initial={"roles": practice.mfa_required_roles or []})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_mfa_policy(by=request.user, practice=practice,
+                                   roles=form.cleaned_data["roles"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, "Saved. It applies from each user's next sign-in.")
+            return redirect("practice_security")
+    always = [label for value, label in Role.choices if value in ALWAYS_MFA_ROLES]
+    return render(request, "accounts/practice_security.html", {"form": form, "always": always})

@@ -287,7 +287,7 @@ def _write_staff(story: Replay, practice: Practice) -> None:
     for username, role, first, last, credentials, licence, supervisor in STAFF:
         story.users[username] = account_actions.create_user(
             by=story.users.get("admin"), practice=practice, username=username,
-            password=PASSWORD, role=role, first_name=first, last_name=last,
+            password=PASSWORD, one_time=False, role=role, first_name=first, last_name=last,
             email=f"{username}@example.com", credentials=credentials,
             licence_number=licence, licence_state=LICENCE_STATE if licence else "",
             supervisor=story.users[supervisor] if supervisor else None)

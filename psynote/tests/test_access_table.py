@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from psynote import testing as t
 from psynote.accounts.actions import issue_token
+from psynote.accounts.models import SignedInSession
 from psynote.exchange import actions as exchange_actions
 from psynote.measures import actions as measure_actions
 from psynote.notes import actions as note_actions
@@ -56,6 +57,17 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "password_change": ("POST", SIGNED_IN),
     "token_new": ("POST", SIGNED_IN),
     "token_revoke": ("POST", only("alice")),
+    # The second sign-in step: without a pending password step it sends everyone on.
+    "login_code": ("GET", dict.fromkeys(ROLES, ANY)),
+    "password_choose": ("GET", SIGNED_IN),
+    "session_end": ("POST", only("alice")),
+    "sessions_end_others": ("POST", SIGNED_IN),
+    "mfa_setup": ("GET", SIGNED_IN),
+    "mfa_recovery_codes": ("POST", SIGNED_IN),
+    "mfa_disable": ("POST", SIGNED_IN),
+    "user_sign_out": ("POST", only("ada")),
+    "user_mfa_reset": ("POST", only("ada")),
+    "practice_security": ("GET", only("ada")),
     "caseload": ("GET", only(*CLINICIANS)),
     "client_list": ("GET", only("alice", "ada", "fred", hide=("bob", "sam", "pria"))),
     "client_new": ("GET", only("alice", "bob", "sam", "ada", "fred")),
@@ -262,6 +274,7 @@ def records(cast):
         by=alice, client=cast.client, body="Fictional process note."
     )
     token, _ = issue_token(by=alice, name="access table")
+    signin = SignedInSession.objects.create(user=alice, session_key="accesstable".ljust(32, "0"))
     # A PHQ-9 with item 9 above 0: an administration, its risk alert, and a link.
     administration = measure_actions.administer(
         by=alice, client=cast.client, instrument_key="phq9", answers={n: 1 for n in range(1, 10)}
@@ -295,6 +308,7 @@ def records(cast):
             "diagnosis_id": cast.client.diagnoses.first().pk,
             "user_id": alice.pk,
             "token_id": token.pk,
+            "signin_id": signin.pk,
             "key": "phq9",
             "administration_id": administration.pk,
             "alert_id": administration.risk_alert.pk,

@@ -68,7 +68,9 @@ def test_password_change_refuses_get(cast, login):
 
 def test_new_token_is_shown_once_and_only_its_hash_is_kept(cast, login):
     client = login(cast.alice)
-    response = client.post("/account/tokens/", {"name": "reporting script"})
+    response = client.post(
+        "/account/tokens/", {"name": "reporting script", "password": t.PASSWORD}
+    )
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     page = response.content.decode()

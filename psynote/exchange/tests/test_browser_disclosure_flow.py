@@ -20,6 +20,8 @@ from psynote.lib.tests import browser
 pytestmark = pytest.mark.browser
 
 PASSWORD = "fictional-pass-123"
+# Privacy officers sign in with two factors (ADR 0007): pria's authenticator key.
+PRIA_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 RECIPIENT = "Dr Rowan Fictional"
 CLINIC = "Imaginary Psychiatry Associates"
 SETUP = """
@@ -31,7 +33,11 @@ from psynote.notes import actions as note_actions
 practice = t.make_practice("Browser Disclosure Practice (fictional)")
 alice = t.make_user(practice, "alice", first_name="Alice", last_name="Fictional",
                     credentials="PsyD, LP")
-t.make_user(practice, "pria", role=Role.PRIVACY, first_name="Pria", last_name="Fictional")
+pria = t.make_user(practice, "pria", role=Role.PRIVACY, first_name="Pria", last_name="Fictional")
+from psynote.accounts import mfa
+from psynote.accounts.models import TotpDevice
+TotpDevice.objects.create(user=pria, secret_sealed=mfa.seal_secret(pria.pk, "{totp}"),
+                          confirmed_at=timezone.now())
 client = t.make_client(alice, first_name="Avery", last_name="Disclosuretest", diagnosis="F41.1")
 session = t.make_session(client, alice, day=timezone.localdate() - timedelta(days=1))
 note_actions.sign_note(by=alice, note=t.make_note(session))
@@ -40,7 +46,7 @@ note_actions.sign_note(by=alice, note=t.make_note(session))
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    with browser.serve(SETUP) as url:
+    with browser.serve(SETUP.replace("{totp}", PRIA_TOTP)) as url:
         yield url
 
 
@@ -60,6 +66,11 @@ def _logged_in(browser, server: str, username: str):  # type: ignore[no-untyped-
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    if username == "pria":
+        import pyotp
+
+        page.get_by_label("Code", exact=True).fill(pyotp.TOTP(PRIA_TOTP).now())
+        page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     return page
 
