@@ -39,6 +39,7 @@ from psynote.notes.tests.test_encryption_at_rest import (  # noqa: F401 (fixture
 )
 
 ADMIN_SET = "admin-chose-this-9"
+IMPOSTOR = "the-admins-next-pick-4"
 
 
 def _every_stored_value() -> list[bytes]:
@@ -102,35 +103,41 @@ def _sealed_things() -> list[tuple[bytes, bytes]]:
 
 
 def test_the_master_key_and_the_whole_database_open_no_psychotherapy_key(cast, client):
-    alice = cast.alice
-    # alice has a key, signs in (it goes into her session vault) and writes a note.
-    key = t.open_psychotherapy_notes(alice)
-    assert client.post("/login/", {"username": "alice", "password": t.PASSWORD}).status_code == 302
     from psynote.notes import actions
 
+    alice, bob = cast.alice, cast.bob
+    # alice and bob have keys; bob is signed in (his key sits in his session vault).
+    key = t.open_psychotherapy_notes(alice)
     actions.write_psychotherapy_note(by=alice, client=cast.client, body="Fictional process.")
-    # The admin resets her password and signs in as her.
+    bobs_key = t.open_psychotherapy_notes(bob)
+    actions.write_psychotherapy_note(by=bob, client=cast.other_client, body="Bob's, fictional.")
+    assert client.post("/login/", {"username": "bob", "password": t.PASSWORD}).status_code == 302
+    # The admin resets alice's password and signs in as her (choosing "her" new password).
     ada = Browser()
     ada.force_login(cast.ada)
     response = ada.post(f"/users/{alice.pk}/", t.user_form(alice, password=ADMIN_SET))
     assert response.status_code == 302, response.content.decode()[:2000]
     impostor = Browser()
     assert impostor.post("/login/", {"username": "alice", "password": ADMIN_SET}).status_code == 302
+    assert impostor.post("/account/password/", {
+        "old_password": ADMIN_SET, "new_password1": IMPOSTOR, "new_password2": IMPOSTOR,
+    }).status_code == 302
 
     things = _sealed_things()
-    assert len(things) >= 4  # two wrappings, one note, one session vault entry
+    assert len(things) == 7  # two wrappings and a note each, bob's session vault entry
     candidates = _candidate_keys()
-    assert key not in candidates
+    assert key not in candidates and bobs_key not in candidates
     assert len(candidates) > 1000  # the search did look
     for blob, aad in things:
         for candidate in candidates:
             with pytest.raises(crypto.DecryptionError):
                 crypto.open_sealed(candidate, blob, aad)
-    # Nor the password the admin set, nor its hash, nor anything derived from what is stored.
+    # Nor the passwords the admin set or chose, nor anything derived from what is stored.
     row = PsychotherapyKey.objects.get(user=alice)
-    assert row.open_with_password(ADMIN_SET) is None
-    assert row.open_legacy(ADMIN_SET) is None
-    assert psychotherapy_keys.unlock(user=alice, password=ADMIN_SET) is None
+    for password in (ADMIN_SET, IMPOSTOR):
+        assert row.open_with_password(password) is None
+        assert row.open_legacy(password) is None
+        assert psychotherapy_keys.unlock(user=alice, password=password) is None
 
 
 # --- marker words ------------------------------------------------------------------------

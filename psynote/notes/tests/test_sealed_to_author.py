@@ -9,10 +9,11 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client as Browser
 
 from psynote import testing as t
-from psynote.accounts.models import ApiToken
+from psynote.accounts.models import ApiToken, User
 from psynote.audit.models import AuditEvent
 from psynote.exchange.tests.conftest import authorize
 from psynote.lib import session_vault
@@ -21,6 +22,7 @@ from psynote.notes.models import PsychotherapyKey, PsychotherapyNote
 
 PROCESS = "Fictional process note: Quillfeather, the pause before the sister."
 ADMIN_SET = "admin-picked-this-7"
+IMPOSTOR = "the-admins-own-pick-3"
 OWN = "alices-new-choice-42"
 SEALED_WORDS = "sealed to their author"
 
@@ -67,12 +69,24 @@ def _admin_resets(cast, password: str = ADMIN_SET) -> None:
     assert response.status_code == 302
 
 
+def _sign_in_after_reset(new_password: str) -> Browser:
+    """Whoever signs in with the one-time password the admin set must first choose another
+    (ADR 0007): the admin can, as easily as the author."""
+    browser = _sign_in("alice", ADMIN_SET)
+    assert browser.get("/psychotherapy-key/")["Location"] == "/account/password/choose/"
+    changed = browser.post("/account/password/", {
+        "old_password": ADMIN_SET, "new_password1": new_password,
+        "new_password2": new_password})
+    assert changed.status_code == 302
+    return browser
+
+
 # --- the probe's case ----------------------------------------------------------------------
 
 
 def test_the_admin_who_resets_the_password_and_signs_in_as_the_author_sees_sealed(alice):
     _admin_resets(alice)
-    impostor = _sign_in("alice", ADMIN_SET)
+    impostor = _sign_in_after_reset(IMPOSTOR)
     client_url = f"/clients/{alice.client.pk}/psychotherapy-notes/"
 
     listing = impostor.get(client_url)
@@ -93,11 +107,11 @@ def test_the_admin_who_resets_the_password_and_signs_in_as_the_author_sees_seale
     # The key page: the admin's password opens nothing; guessing a recovery key fails.
     key_page = impostor.get("/psychotherapy-key/")
     assert 'name="secret"' in key_page.content.decode()
-    for secret in (ADMIN_SET, "00000-00000-00000-00000-00000-00000", ""):
+    for secret in (ADMIN_SET, IMPOSTOR, "00000-00000-00000-00000-00000-00000", ""):
         tried = impostor.post("/psychotherapy-key/", {"step": "recover", "secret": secret,
-                                                      "password": ADMIN_SET})
+                                                      "password": IMPOSTOR})
         assert tried.status_code == 400 and "Quillfeather" not in tried.content.decode()
-    assert impostor.post("/psychotherapy-key/", {"step": "open", "password": ADMIN_SET}
+    assert impostor.post("/psychotherapy-key/", {"step": "open", "password": IMPOSTOR}
                          ).status_code == 400
 
     # A disclosure of psychotherapy notes, which would carry their text: refused.
@@ -113,7 +127,7 @@ def test_the_admin_who_resets_the_password_and_signs_in_as_the_author_sees_seale
 
 def test_through_the_api_the_impostor_gets_403_with_a_sentence_never_the_text(alice):
     _admin_resets(alice)
-    _sign_in("alice", ADMIN_SET)
+    _sign_in_after_reset(IMPOSTOR)
     api = _token(alice.alice)
     note_url = f"/api/v1/psychotherapy-notes/{alice.pnote.pk}"
     list_url = f"/api/v1/clients/{alice.client.pk}/psychotherapy-notes"
@@ -158,10 +172,7 @@ def test_signing_in_with_her_password_opens_them_until_she_logs_out(alice):
 
 def test_with_her_recovery_key_the_author_regains_them_after_a_reset(alice):
     _admin_resets(alice)
-    browser = _sign_in("alice", ADMIN_SET)
-    changed = browser.post("/account/password/", {"old_password": ADMIN_SET,
-                                                  "new_password1": OWN, "new_password2": OWN})
-    assert changed.status_code == 302
+    browser = _sign_in_after_reset(OWN)
     assert "Quillfeather" not in browser.get(
         f"/clients/{alice.client.pk}/psychotherapy-notes/").content.decode()
 
@@ -184,9 +195,9 @@ def test_with_her_recovery_key_the_author_regains_them_after_a_reset(alice):
 
 def test_her_password_from_before_the_reset_also_opens_them(alice):
     _admin_resets(alice)
-    browser = _sign_in("alice", ADMIN_SET)
+    browser = _sign_in_after_reset(OWN)
     response = browser.post("/psychotherapy-key/", {"step": "recover", "secret": t.PASSWORD,
-                                                    "password": ADMIN_SET})
+                                                    "password": OWN})
     assert response.status_code == 302
     assert PROCESS in browser.get(f"/psychotherapy-notes/{alice.pnote.pk}/").content.decode()
 
@@ -259,9 +270,13 @@ def test_no_key_is_made_under_a_password_the_admin_chose(cast):
     form = t.user_form(cast.alice, password=ADMIN_SET) | {"username": "carol"}
     assert admin.post("/users/new/", form).status_code == 302
     carol = _sign_in("carol", ADMIN_SET)
-    assert "Choose your own password first" in carol.get("/psychotherapy-key/").content.decode()
-    refused = carol.post("/psychotherapy-key/", {"step": "open", "password": ADMIN_SET})
-    assert refused.status_code == 400 and "chosen by someone else" in refused.content.decode()
+    # The one-time password keeps her on the page that changes it (ADR 0007); behind that,
+    # the key itself refuses a password someone else chose.
+    assert carol.get("/psychotherapy-key/")["Location"] == "/account/password/choose/"
+    carol_user = User.objects.get(username="carol")
+    assert psychotherapy_keys.state(carol_user) == "not_own_password"
+    with pytest.raises(ValidationError, match="chosen by someone else"):
+        psychotherapy_keys.set_up(user=carol_user, password=ADMIN_SET)
     assert carol.post("/account/password/", {"old_password": ADMIN_SET, "new_password1": OWN,
                                              "new_password2": OWN}).status_code == 302
     made = carol.post("/psychotherapy-key/", {"step": "open", "password": OWN})
@@ -279,3 +294,21 @@ def test_next_never_leaves_the_site(alice, login):
     response = browser.post("/psychotherapy-key/", {
         "step": "open", "password": t.PASSWORD, "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == "/psychotherapy-key/"
+
+
+def test_after_a_two_factor_sign_in_the_pages_ask_for_the_password_once(alice):
+    """The password and the code arrive in two requests: the key is not opened from a
+    password step whose second factor is still to come; the pages ask for it once."""
+    from psynote.accounts.tests.test_mfa import enrol, next_code
+
+    secret, _ = enrol(alice.alice)
+    browser = Browser()
+    step = browser.post("/login/", {"username": "alice", "password": t.PASSWORD})
+    assert step["Location"] == "/login/code/"
+    assert session_vault.COOKIE_NAME not in browser.cookies
+    assert browser.post("/login/code/", {"code": next_code(secret)}).status_code == 302
+    page = browser.get(f"/psychotherapy-notes/{alice.pnote.pk}/")
+    assert page.status_code == 403 and 'data-sealed="locked"' in page.content.decode()
+    assert browser.post("/psychotherapy-key/", {"step": "open", "password": t.PASSWORD}
+                        ).status_code == 302
+    assert PROCESS in browser.get(f"/psychotherapy-notes/{alice.pnote.pk}/").content.decode()
