@@ -2,8 +2,10 @@
 
 Only the author's own secrets open it: the password they chose (through the key derived
 from it) or their recovery key. Every function that takes a password expects the user's
-current password, checked by the caller, unless it says otherwise. Each action is one
-transaction with its audit event; no event carries a password, a recovery key or a key.
+current password, checked by the caller, unless it says otherwise. Each write is one short
+transaction with its audit event, after the key derivations (Argon2id costs about half a
+second; a transaction held that long would stall every writer on SQLite). No event
+carries a password, a recovery key or a key.
 
 Hooks:
 - at sign-in (`on_signed_in`, on Django's `user_logged_in`): the login form's password opens
@@ -65,26 +67,46 @@ def _log(user: Any, action: str, **detail: Any) -> None:
     log.record_by(user, action, target_type="user", target_id=user.pk, detail=detail or None)
 
 
-@transaction.atomic
+def _fingerprint(row: PsychotherapyKey | None) -> tuple[bytes, ...] | None:
+    if row is None:
+        return None
+    return tuple(bytes(getattr(row, name)) for name in
+                 ("password_wrapped", "recovery_wrapped", "legacy_wrapped"))
+
+
+def _save_if_unchanged(row: PsychotherapyKey, seen: tuple[bytes, ...] | None) -> bool:
+    """Save `row` (its new wrappings made outside any transaction: each Argon2id costs
+    about half a second, and on SQLite a write transaction holds the whole database) if
+    nobody changed the stored wrappings since `seen` was read."""
+    current = PsychotherapyKey.objects.select_for_update().filter(pk=row.pk).first()
+    if _fingerprint(current) != seen:
+        return False
+    if current is not None:
+        row.created_at = current.created_at
+    row.save()
+    return True
+
+
 def set_up(*, user: Any, password: str) -> tuple[bytes, str]:
     """The author's first key, sealed under their password and a new recovery key, which
     is returned to be shown once."""
-    row = key_row(user, for_update=True)
+    row = key_row(user)
     if row is not None and row.has_key:
         raise ValidationError("Your psychotherapy-note key already exists.")
     if row is not None and row.sealed_since:
         raise ValidationError(CHOSEN_BY_ANOTHER)
-    row = row or PsychotherapyKey(user_id=user.pk)
+    fresh = PsychotherapyKey(user=user)
     key = crypto.new_key()
-    row.seal_to_password(key, password)
-    phrase = row.seal_to_new_recovery_key(key)
-    row.sealed_since = None
-    row.save()
-    _log(user, "psychotherapy_key.create")
+    fresh.seal_to_password(key, password)
+    phrase = fresh.seal_to_new_recovery_key(key)
+    with transaction.atomic():
+        if not _save_if_unchanged(fresh, _fingerprint(row)):
+            raise ValidationError("Your psychotherapy-note key was just made elsewhere; "
+                                  "reload the page.")
+        _log(user, "psychotherapy_key.create")
     return key, phrase
 
 
-@transaction.atomic
 def unlock(*, user: Any, password: str, verified: bool = False) -> bytes | None:
     """The key, if `password` opens it; else None.
 
@@ -92,41 +114,38 @@ def unlock(*, user: Any, password: str, verified: bool = False) -> bytes | None:
     `verified` (the caller checked it is the account's current password), a password that
     does not open the key marks the key sealed. A pre-ADR-0009 key opened here is
     re-sealed under the password; a key sealed with older KDF costs, under today's."""
-    row = key_row(user, for_update=True)
+    row = key_row(user)
     if row is None or not row.has_key:
         return None
+    seen = _fingerprint(row)
     key = row.open_with_password(password)
+    legacy = False
     if key is None:
         key = row.open_legacy(password)
-        if key is not None:
-            row.forget_legacy()
-            _reseal(row, key, password)
-            _log(user, "psychotherapy_key.seal_to_author")
-            return key
+        legacy = key is not None
     if key is None:
         if verified and not row.sealed_since:
-            row.sealed_since = timezone.now()
-            row.save(update_fields=["sealed_since"])
+            PsychotherapyKey.objects.filter(pk=row.pk, sealed_since__isnull=True).update(
+                sealed_since=timezone.now())
         return None
-    if row.sealed_since or not row.password_cost_is_current():
-        _reseal(row, key, password)
+    if legacy or row.sealed_since or not row.password_cost_is_current():
+        row.forget_legacy()
+        row.seal_to_password(key, password)
+        row.sealed_since = None
+        with transaction.atomic():
+            if _save_if_unchanged(row, seen) and legacy:
+                _log(user, "psychotherapy_key.seal_to_author")
     return key
 
 
-def _reseal(row: PsychotherapyKey, key: bytes, password: str) -> None:
-    row.seal_to_password(key, password)
-    row.sealed_since = None
-    row.save()
-
-
-@transaction.atomic
 def recover(*, user: Any, secret: str, password: str) -> tuple[bytes, str | None] | None:
     """Open a sealed key with the recovery key or the password from before the reset, and
     re-seal it under `password` (the current one, checked by the caller). A recovery key
     that was used is spent: a new one is returned, to be shown once."""
-    row = key_row(user, for_update=True)
+    row = key_row(user)
     if row is None or not row.has_key or not secret:
         return None
+    seen = _fingerprint(row)
     key = row.open_with_recovery_key(secret)
     used = "recovery_key" if key is not None else "previous_password"
     if key is None:
@@ -139,8 +158,10 @@ def recover(*, user: Any, secret: str, password: str) -> tuple[bytes, str | None
     phrase = None
     if used == "recovery_key" or not row.has_recovery_key:
         phrase = row.seal_to_new_recovery_key(key)
-    row.save()
-    _log(user, "psychotherapy_key.recover", using=used, new_recovery_key=phrase is not None)
+    with transaction.atomic():
+        if not _save_if_unchanged(row, seen):
+            return None
+        _log(user, "psychotherapy_key.recover", using=used, new_recovery_key=phrase is not None)
     return key, phrase
 
 
@@ -200,7 +221,9 @@ def on_password_set(sender: Any, user: Any, raw_password: str, old_raw_password:
             key = row.open_with_password(old_raw_password) or row.open_legacy(old_raw_password)
         if key is not None:
             row.forget_legacy()
-            _reseal(row, key, raw_password)
+            row.seal_to_password(key, raw_password)
+            row.sealed_since = None
+            row.save()
             _log(user, "psychotherapy_key.reseal")
         elif not row.sealed_since:
             row.sealed_since = timezone.now()
