@@ -25,6 +25,10 @@ CSRF_TRUSTED_ORIGINS = config.csv("PSYNOTE_CSRF_TRUSTED_ORIGINS", [])
 MASTER_KEY_FILE = config.path("PSYNOTE_MASTER_KEY_FILE", HOME / "master.key")
 
 LATE_ENTRY_HOURS = config.integer("PSYNOTE_LATE_ENTRY_HOURS", 72, minimum=1)
+# How long an emergency-access grant ("break the glass") opens a chart, read-only
+# (docs/adr/0008-emergency-access.md). Capped: past three days it is no emergency.
+EMERGENCY_ACCESS_HOURS = config.integer("PSYNOTE_EMERGENCY_ACCESS_HOURS", 24, minimum=1,
+                                        maximum=72)
 # The 42 CFR 2.32(a) statement sent with every disclosure from a Part 2 record; the
 # practice copies the current eCFR text here (exchange ships only a labelled placeholder).
 PART2_NOTICE_FILE = config.path("PSYNOTE_PART2_NOTICE_FILE", HOME / "part2-notice.txt")

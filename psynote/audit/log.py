@@ -1,5 +1,6 @@
 """Writing audit events. Call inside the transaction of the change being recorded."""
 
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -78,10 +79,25 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")[:64]
 
 
+# Functions (actor, client_id) -> extra detail, registered by the app that decides access,
+# that mark how an actor came to a client's record (clients: an emergency-access grant).
+# This module calls them without knowing what they mean.
+_markers: list[Callable[[Any, str], dict[str, Any]]] = []
+
+
+def add_marker(marker: Callable[[Any, str], dict[str, Any]]) -> None:
+    if marker not in _markers:
+        _markers.append(marker)
+
+
 def record_by(user: Any, action: str, **fields: Any) -> AuditEvent:
     """Record an event by `user` (None for anonymous) in their practice's chain."""
     actor = user if user is not None and getattr(user, "is_authenticated", False) else None
     practice_id = fields.pop("practice_id", None) or default_practice_id(actor)
+    if actor is not None and fields.get("client_id"):
+        for marker in _markers:
+            if marks := marker(actor, str(fields["client_id"])):
+                fields["detail"] = {**(fields.get("detail") or {}), **marks}
     return record(practice_id=practice_id, action=action, actor=actor, **fields)
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from psynote.audit import log
 from psynote.chart import timeline
 from psynote.chart.caseload import caseload_for
-from psynote.clients.access import Need, can, get_client_for
+from psynote.clients.access import Need, active_emergency_access, can, get_client_for
 from psynote.clients.forms import DiagnosisForm, DiagnosisStatusForm
 from psynote.measures import outcomes as measure_outcomes
 from psynote.notes.templates import TEMPLATES
@@ -52,6 +52,9 @@ def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
         "clinical": clinical,
         "schedule": schedule,
         "writes": writes,
+        # Read-only under emergency access: no disclosures tab (ADR 0008).
+        "emergency_grant": active_emergency_access(user, client) if clinical and not writes
+        else None,
         "can_edit": can(user, client, Need.EDIT_DEMOGRAPHICS),
         "can_manage_team": can(user, client, Need.MANAGE_CARE_TEAM),
         # Clinicians record their own sessions; front desk schedules them.

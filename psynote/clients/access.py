@@ -4,6 +4,13 @@ A clinician sees the clients on whose care team they are; a supervisor also read
 clinical record of their supervisees' clients. Admins and front desk see demographics of
 every client in their practice (front desk also the schedule), never clinical content.
 A privacy officer reads the audit log, not charts. Anything else is a 404, audited.
+
+Emergency access ("break the glass", docs/adr/0008-emergency-access.md): a clinician or
+supervisor of the practice who is not on a client's care team may open that client's chart
+for a limited time by giving a reason. An active grant meets the reading needs only
+(demographics, schedule, clinical): never a write, never the care team, never the user's
+own caseload listings, never a disclosure or export, and never psychotherapy notes (they
+need WRITE_CLINICAL and their author). Who sees which grant, and its reason, is here too.
 """
 
 from enum import StrEnum
@@ -15,7 +22,7 @@ from django.http import Http404
 
 from psynote.accounts.models import CLINICAL_ROLES, Role, User
 from psynote.audit import log
-from psynote.clients.models import SHREDDED_KEY, Client, Diagnosis
+from psynote.clients.models import SHREDDED_KEY, Client, Diagnosis, EmergencyAccess
 
 
 class Need(StrEnum):
@@ -41,9 +48,18 @@ _SUPERVISION = {Need.DEMOGRAPHICS, Need.SCHEDULE, Need.CLINICAL}
 # Clinicians who add a client become its primary clinician; admin and front desk name one.
 _CREATES_CLIENTS = {Role.ADMIN, Role.FRONT_DESK, Role.CLINICIAN, Role.SUPERVISOR}
 _NAMES_PRIMARY = {Role.ADMIN, Role.FRONT_DESK}
+# Needs an active emergency-access grant meets for its client: reading, nothing else.
+_EMERGENCY = {Need.DEMOGRAPHICS, Need.SCHEDULE, Need.CLINICAL}
+# Who may break the glass, decided in advance by role (45 CFR 170.315(d)(6)): the people
+# who treat clients. Supervisors are licensed clinicians too and may be the one on call.
+_BREAKS_GLASS = {Role.CLINICIAN, Role.SUPERVISOR}
 
 
-def clients_for(user: Any, need: Need = Need.DEMOGRAPHICS) -> QuerySet[Client]:
+def clients_for(user: Any, need: Need = Need.DEMOGRAPHICS, *,
+                emergency: bool = True) -> QuerySet[Client]:
+    """The clients whose `need` the user meets. `emergency=False` leaves out the clients
+    the user reaches only through an emergency-access grant: for disclosures and exports,
+    which a grant never opens, and for listings of the user's own work."""
     if not user.is_authenticated or not user.is_active or user.practice_id is None:
         return Client.objects.none()
     in_practice = Client.objects.filter(practice_id=user.practice_id)
@@ -54,6 +70,9 @@ def clients_for(user: Any, need: Need = Need.DEMOGRAPHICS) -> QuerySet[Client]:
     visible = Q(care_team__user=user) if need in _CARE_TEAM else Q(pk__in=[])
     if user.role == Role.SUPERVISOR and need in _SUPERVISION:
         visible |= Q(care_team__user__supervisor=user)
+    if emergency and need in _EMERGENCY:
+        granted = EmergencyAccess.objects.active().filter(user=user).values("client_id")
+        visible |= Q(pk__in=granted)
     clients = in_practice.filter(visible).distinct()
     if need in (Need.CLINICAL, Need.WRITE_CLINICAL):
         # A record destroyed under retention has no key left: nothing clinical to open.
@@ -61,8 +80,8 @@ def clients_for(user: Any, need: Need = Need.DEMOGRAPHICS) -> QuerySet[Client]:
     return clients
 
 
-def can(user: Any, client: Client, need: Need) -> bool:
-    return clients_for(user, need).filter(pk=client.pk).exists()
+def can(user: Any, client: Client, need: Need, *, emergency: bool = True) -> bool:
+    return clients_for(user, need, emergency=emergency).filter(pk=client.pk).exists()
 
 
 def deny(user: Any, target_type: str, target_id: object, need: str) -> Http404:
@@ -104,3 +123,104 @@ def active_clinicians(practice_id: int) -> QuerySet[User]:
     return User.objects.filter(
         practice_id=practice_id, role__in=CLINICAL_ROLES, is_active=True
     ).order_by("last_name", "first_name")
+
+
+# --- emergency access ------------------------------------------------------------------
+
+
+def may_break_glass(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.practice_id is not None
+        and user.role in _BREAKS_GLASS
+    )
+
+
+def emergency_candidates(user: Any) -> QuerySet[Client]:
+    """The clients whose chart the user could open in an emergency: every client of their
+    practice whose record still exists. The search over them shows demographics only."""
+    if not may_break_glass(user):
+        return Client.objects.none()
+    return Client.objects.filter(practice_id=user.practice_id).exclude(
+        wrapped_key=SHREDDED_KEY)
+
+
+def get_client_for_emergency(user: Any, client_id: object) -> Client:
+    try:
+        return emergency_candidates(user).get(pk=client_id)
+    except (Client.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "client", client_id, "emergency_access") from None
+
+
+def reads_without_emergency(user: Any, client: Client) -> bool:
+    """Whether the user reads the chart already (care team, supervision): no glass to break."""
+    return can(user, client, Need.CLINICAL, emergency=False)
+
+
+def active_emergency_access(user: Any, client: Client) -> EmergencyAccess | None:
+    if not may_break_glass(user):
+        return None
+    return EmergencyAccess.objects.active().filter(user=user, client=client).first()
+
+
+def emergency_accesses_for(user: Any) -> QuerySet[EmergencyAccess]:
+    """The grants a user is shown: the privacy officer every grant of the practice; a
+    clinician or supervisor their own and those on clients whose care team they are on
+    (the alert to the client's clinicians). Nobody else any."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EmergencyAccess.objects.none()
+    grants = EmergencyAccess.objects.filter(client__practice_id=user.practice_id)
+    if user.role == Role.PRIVACY and user.practice_id is not None:
+        return grants
+    if may_break_glass(user):
+        return grants.filter(Q(user=user) | Q(client__care_team__user=user)).distinct()
+    return EmergencyAccess.objects.none()
+
+
+def get_emergency_access_for(user: Any, grant_id: object) -> EmergencyAccess:
+    try:
+        return emergency_accesses_for(user).select_related("client", "user", "reviewed_by").get(
+            pk=grant_id)
+    except (EmergencyAccess.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise deny(user, "emergency_access", grant_id, "emergency_access") from None
+
+
+def get_own_emergency_access(user: Any, grant_id: object) -> EmergencyAccess:
+    """A grant the user may end: only their own."""
+    grant = get_emergency_access_for(user, grant_id)
+    if grant.user_id != user.pk:
+        raise deny(user, "emergency_access", grant_id, "own emergency_access")
+    return grant
+
+
+def get_emergency_access_to_review(user: Any, grant_id: object) -> EmergencyAccess:
+    """A grant the user may review: the privacy officer's alone."""
+    grant = get_emergency_access_for(user, grant_id)
+    if user.role != Role.PRIVACY:
+        raise deny(user, "emergency_access", grant_id, "review")
+    return grant
+
+
+def reviews_emergency_access(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active
+                and user.role == Role.PRIVACY and user.practice_id is not None)
+
+
+def sees_emergency_reason(user: Any, grant: EmergencyAccess) -> bool:
+    """The reason is for the privacy officer, the client's care team and the user who gave
+    it; a colleague who is only shown the grant does not read it."""
+    if reviews_emergency_access(user):
+        return grant.client.practice_id == user.practice_id
+    if grant.user_id == user.pk:
+        return True
+    return may_break_glass(user) and grant.client.care_team.filter(user=user).exists()
+
+
+def emergency_alerts_for(user: Any) -> QuerySet[EmergencyAccess]:
+    """The alert to a client's clinicians: grants someone else opened on a client whose
+    care team the user is on."""
+    if not may_break_glass(user):
+        return EmergencyAccess.objects.none()
+    on_team = Client.objects.filter(practice_id=user.practice_id, care_team__user=user)
+    return EmergencyAccess.objects.filter(client__in=on_team).exclude(user=user)

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 
 from psynote.clients import icd10
 from psynote.clients.actions import DEMOGRAPHIC_FIELDS
-from psynote.clients.models import CareTeamMember, Client, Diagnosis
+from psynote.clients.emergency import COMMENT_MAX, REASON_MAX
+from psynote.clients.models import CareTeamMember, Client, Diagnosis, EmergencyAccess
 from psynote.lib.forms import PlainLabels
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -101,3 +102,34 @@ class DiagnosisForm(PlainLabels, forms.Form):
 
 class DiagnosisStatusForm(PlainLabels, forms.Form):
     status = forms.ChoiceField(choices=Diagnosis.Status.choices)
+
+
+class EmergencyAccessForm(PlainLabels, forms.Form):
+    """Breaking the glass: the reason, and a tick that the user knows what follows."""
+
+    reason = forms.CharField(
+        label="Reason for emergency access",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the emergency is and why you need this chart now. The privacy "
+                  "officer and the client's clinician read it.",
+    )
+    understood = forms.BooleanField(
+        label="I understand that this access is recorded page by page, shown to the "
+              "client's clinician and reviewed by the privacy officer.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) > REASON_MAX:
+            raise forms.ValidationError(
+                f"Keep the reason to {REASON_MAX} characters ({len(reason)} now).")
+        return reason
+
+
+class EmergencyReviewForm(PlainLabels, forms.Form):
+    review = forms.ChoiceField(label="Finding", widget=forms.RadioSelect,
+                               choices=EmergencyAccess.Review.choices)
+    comment = forms.CharField(
+        label="Comment", required=False, max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the use was not appropriate.")

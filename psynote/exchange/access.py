@@ -23,7 +23,8 @@ from psynote.exchange.models import Authorization, Disclosure
 def _readable_clients(user: Any) -> QuerySet[Client]:
     if getattr(user, "role", None) == Role.PRIVACY and user.is_active and user.practice_id:
         return Client.objects.filter(practice_id=user.practice_id)
-    return clients_for(user, Need.CLINICAL)
+    # An emergency-access grant opens the chart to read, never its disclosures (ADR 0008).
+    return clients_for(user, Need.CLINICAL, emergency=False)
 
 
 def exchange_clients_for(user: Any, *, write: bool = False) -> QuerySet[Client]:

@@ -265,7 +265,8 @@ def measures_caseload(request: HttpRequest) -> HttpResponse:
     if sort and sort not in library.load_all():
         sort = ""
     result = outcomes.caseload_outcomes(
-        clients_for(user, Need.CLINICAL).active(), sort=sort, descending=descending
+        clients_for(user, Need.CLINICAL, emergency=False).active(), sort=sort,
+        descending=descending,
     )
     log.record_by(
         user,

@@ -8,16 +8,19 @@ from psynote.clients.access import Need, clients_for, deny
 from psynote.notes.models import ProgressNote, PsychotherapyNote
 
 
-def notes_for(user: Any):  # type: ignore[no-untyped-def]
-    return ProgressNote.objects.filter(client__in=clients_for(user, Need.CLINICAL))
+def notes_for(user: Any, need: Need = Need.CLINICAL):  # type: ignore[no-untyped-def]
+    return ProgressNote.objects.filter(client__in=clients_for(user, need))
 
 
 def get_note_for(user: Any, note_id: object, *, write: bool = False) -> ProgressNote:
-    """A progress note the user may read; with write=True, only the author's own draft."""
+    """A progress note the user may read; with write=True, only the author's own draft on
+    a chart they still write (not one they only read, e.g. under emergency access)."""
+    need = Need.WRITE_CLINICAL if write else Need.CLINICAL
     try:
-        note = notes_for(user).select_related("client", "session", "author").get(pk=note_id)
+        note = notes_for(user, need).select_related("client", "session", "author").get(
+            pk=note_id)
     except (ProgressNote.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise deny(user, "progress_note", note_id, Need.CLINICAL) from None
+        raise deny(user, "progress_note", note_id, need) from None
     if write and note.author_id != user.pk:
         raise deny(user, "progress_note", note_id, "write")
     return note

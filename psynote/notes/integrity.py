@@ -8,23 +8,13 @@ when it was signed.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from psynote.audit.models import AuditEvent
 from psynote.lib import canonical_json
 from psynote.lib.crypto import DecryptionError
+from psynote.lib.integrity import Problem
 from psynote.notes.models import Addendum, ProgressNote
 from psynote.plans.models import PlanVersion
-
-
-@dataclass
-class Problem:
-    kind: str
-    record_id: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.record_id}: {self.reason}"
 
 
 def _chained_hashes(practice_id: int, action: str) -> dict[str, str]:
@@ -60,21 +50,45 @@ def destroyed_records(practice_id: int) -> list[str]:
     tombstone is not a destruction, and is not listed (its records show as broken)."""
     from psynote.records.models import Destruction  # the records app sits above notes
 
-    done = (Destruction.objects.filter(client__practice_id=practice_id, status="done")
+    destroyed, _ = _destroyed_clients(practice_id)
+    done = (Destruction.objects.filter(client__practice_id=practice_id, status="done",
+                                       client_id__in=destroyed)
             .order_by("confirmed_at"))
     return [f"client {d.client_id}: destroyed on {d.confirmed_at:%Y-%m-%d} under retention, "
             f"tombstone #{d.pk}" for d in done]
 
 
-def _destroyed_clients(practice_id: int) -> set[object]:
+def _destroyed_clients(practice_id: int) -> tuple[set[object], list[Problem]]:
+    """Clients whose records may be skipped, and tombstones that do not hold up.
+
+    A tombstone counts only when the client's key really is shredded and the audit chain
+    records the destruction's confirmation: a row written behind the application's back
+    (a "done" tombstone over a live key) must not make verify look away from a record."""
+    from psynote.clients.models import SHREDDED_KEY
     from psynote.records.models import Destruction
 
-    return set(Destruction.objects.filter(client__practice_id=practice_id, status="done")
-               .values_list("client_id", flat=True))
+    confirmed = set(AuditEvent.objects.filter(practice_id=practice_id,
+                                              action="destruction.confirm")
+                    .values_list("target_id", flat=True))
+    destroyed: set[object] = set()
+    problems: list[Problem] = []
+    for pk, client_id, key in (Destruction.objects
+                               .filter(client__practice_id=practice_id, status="done")
+                               .values_list("pk", "client_id", "client__wrapped_key")):
+        if bytes(key or b"") != SHREDDED_KEY:
+            problems.append(Problem("destruction", str(pk), f"client {client_id} is marked "
+                                    "destroyed, but its key is live: the tombstone is false"))
+        elif str(pk) not in confirmed:
+            problems.append(Problem("destruction", str(pk), "the audit chain records no "
+                                    "confirmation of this destruction"))
+        else:
+            destroyed.add(client_id)
+    return destroyed, problems
 
 
 def signed_records_problems(practice_id: int) -> Iterator[Problem]:
-    destroyed = _destroyed_clients(practice_id)
+    destroyed, tombstone_problems = _destroyed_clients(practice_id)
+    yield from tombstone_problems
     notes = _chained_hashes(practice_id, "note.sign")
     seen: set[str] = set()
     for note in (ProgressNote.objects.signed().filter(client__practice_id=practice_id)

@@ -9,8 +9,10 @@ fails `test_every_route_has_a_row`. For each route and role the expectation is o
 - ANY: only that it never fails (logging out sends everyone to the login page).
 
 The records are alice's: her client, a session with a signed note, a psychotherapy note, a
-diagnosis, an API token. sam is a supervisor, but not alice's, so he is refused like bob;
-`test_supervisor_reads_but_cannot_write_supervisees_records` covers supervision.
+diagnosis, an API token, and a (closed) emergency access bob once opened to her chart. sam
+is a supervisor, but not alice's, so he is refused like bob;
+`test_supervisor_reads_but_cannot_write_supervisees_records` covers supervision and
+`test_an_emergency_grant_opens_the_charts_reads_and_nothing_else` emergency access.
 """
 
 import json
@@ -24,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from psynote import testing as t
 from psynote.accounts.actions import issue_token
 from psynote.accounts.models import SignedInSession
+from psynote.clients import emergency
 from psynote.exchange import actions as exchange_actions
 from psynote.measures import actions as measure_actions
 from psynote.notes import actions as note_actions
@@ -128,6 +131,30 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "legal_hold_release": ("POST", only("ada", "pria")),
     "destruction_request": ("POST", only("ada", "pria")),
     "destruction_decide": ("POST", only("ada", "pria")),
+    # Emergency access (ADR 0008): clinicians and supervisors break the glass; the grant is
+    # shown to its user, the client's care team and the privacy officer, who reviews it.
+    "emergency_access_search": ("GET", only(*CLINICIANS)),
+    "emergency_access_new": ("GET", only(*CLINICIANS)),
+    "emergency_access_list": ("GET", only("alice", "bob", "pria", hide=("sam",))),
+    "emergency_access_detail": ("GET", only("alice", "bob", "pria")),
+    "emergency_access_end": ("POST", only("bob")),
+    "emergency_access_review": ("POST", only("pria")),
+}
+
+# What an active emergency-access grant adds for bob on alice's client: reading her chart,
+# in pages and API alike. Every other route answers him as it would without the grant:
+# no write, no psychotherapy note, no disclosure or rights page, no caseload listing.
+EMERGENCY_READS = {
+    "client_chart", "client_list", "session_detail", "note_detail", "measures_client",
+    "plan_detail", "plan_version",
+    "GET /api/v1/clients", "GET /api/v1/clients/{client_id}",
+    "GET /api/v1/clients/{client_id}/diagnoses", "GET /api/v1/clients/{client_id}/sessions",
+    "GET /api/v1/sessions/{session_id}", "GET /api/v1/clients/{client_id}/notes",
+    "GET /api/v1/notes/{note_id}", "GET /api/v1/notes/{note_id}/addenda",
+    "GET /api/v1/clients/{client_id}/administrations",
+    "GET /api/v1/administrations/{administration_id}",
+    "GET /api/v1/clients/{client_id}/risk-alerts", "GET /api/v1/clients/{client_id}/plans",
+    "GET /api/v1/plans/versions/{version_id}", "GET /api/v1/clients/{client_id}/objectives",
 }
 
 # "METHOD /api/v1/path" → expectations. Listings of what the caller may see are HIDE.
@@ -298,6 +325,8 @@ def records(cast):
     destruction = Destruction.objects.create(
         client=cast.client, last_service_on=date(2026, 1, 5), due_on=date(2033, 1, 5),
         requested_by=cast.pria)
+    grant = emergency.break_glass(by=cast.bob, client=cast.client, reason="Fictional crisis.")
+    emergency.end_emergency_access(by=cast.bob, grant=grant)
     return SimpleNamespace(
         cast=cast,
         ids={
@@ -319,6 +348,7 @@ def records(cast):
             "amendment_id": amendment.pk,
             "hold_id": hold.pk,
             "destruction_id": destruction.pk,
+            "grant_id": grant.pk,
         },
         marker=str(cast.client.pk),
     )
@@ -434,3 +464,40 @@ def test_read_only_roles_cannot_record_or_act_on_rights_requests(cast, client):
     unchanged = AmendmentRequest.objects.get(pk=amendment.pk)
     assert (unchanged.status, unchanged.extended_to) == (amendment.status, None)
     assert (AccessRequest.objects.count(), AmendmentRequest.objects.count()) == before
+
+
+def _check_under_grant(response, expected: str, marker: str, what: str) -> None:
+    """As `_check` for bob, except that the banner naming the open grant (on every page)
+    is not counted as showing alice's client in a listing."""
+    if expected == HIDE:
+        _check(response, ALLOW, "bob with emergency access", marker, what)
+        page = re.sub(r'<div class="emergency-banner".*?</div>', "",
+                      response.content.decode(errors="replace"), flags=re.S)
+        assert marker not in page, f"{what} as bob with emergency access shows alice's client"
+    else:
+        _check(response, expected, "bob with emergency access", marker, what)
+
+
+def test_an_emergency_grant_opens_the_charts_reads_and_nothing_else(records, client):
+    """Every page and API route again, as bob holding an open emergency-access grant on
+    alice's client: the reads in EMERGENCY_READS are served, everything else answers as
+    the table says for bob without it."""
+    emergency.break_glass(by=records.cast.bob, client=records.cast.client,
+                          reason="Fictional: client in crisis at the front desk.")
+    _, secret = issue_token(by=records.cast.bob, name="emergency table")
+    pages = _page_patterns()
+    for name, (method, expectations) in sorted(PAGES.items()):
+        client.force_login(records.cast.bob)
+        url = _fill(pages[name], records.ids)
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        expected = ALLOW if name in EMERGENCY_READS else expectations["bob"]
+        _check_under_grant(response, expected, records.marker, f"{method} {url}")
+    client.logout()
+    for route, expectations in sorted(API.items()):
+        method, template = route.split(" ", 1)
+        body = json.dumps(BODIES.get(route, {})) if method != "GET" else ""
+        response = client.generic(method, _fill(template, records.ids), data=body,
+                                  content_type="application/json",
+                                  headers={"Authorization": f"Bearer {secret}"})
+        expected = ALLOW if route in EMERGENCY_READS else expectations["bob"]
+        _check_under_grant(response, expected, records.marker, route)

@@ -1,8 +1,9 @@
 """Clinical free text never reaches the database in clear (ADR 0002, envelope encryption).
 
 A record is written with a unique marker word in every free-text place (sections, mental
-status, risk block, late-entry reason, addendum, psychotherapy note, and text overwritten
-in a draft), then the stored bytes are searched for those words:
+status, risk block, late-entry reason, addendum, psychotherapy note, text overwritten in a
+draft, and an emergency access's reason and review comment), then the stored bytes are
+searched for those words:
 
 - SQLite: a real data folder, written by a separate process the way the server writes it
   (WAL mode), so both the database file and its -wal file can be read raw, before and
@@ -30,6 +31,8 @@ from django.db import connection
 from django.utils import timezone
 
 from psynote import testing as t
+from psynote.accounts.models import Role
+from psynote.clients import emergency
 from psynote.lib import crypto
 from psynote.lib.tests import triggers
 from psynote.notes import actions
@@ -48,6 +51,8 @@ SECRET_PLACES = (
     "addendum",
     "psychotherapy",
     "old_psychotherapy",
+    "emergency_reason",
+    "emergency_review",
 )
 
 
@@ -87,6 +92,13 @@ def write_marked_record(markers: dict[str, str]) -> None:
     actions.write_psychotherapy_note(
         by=alice, client=client, session=session, body=markers["psychotherapy"], note=process
     )
+    # A colleague off the care team opens the chart in an emergency; the privacy officer
+    # finds it was not appropriate.
+    colleague = t.make_user(practice, f"bob{uuid4().hex[:8]}")
+    officer = t.make_user(practice, f"pria{uuid4().hex[:8]}", Role.PRIVACY)
+    grant = emergency.break_glass(by=colleague, client=client, reason=markers["emergency_reason"])
+    emergency.review_emergency_access(by=officer, grant=grant, review="not_appropriate",
+                                      comment=markers["emergency_review"])
 
 
 def found_in(data: bytes, markers: dict[str, str]) -> set[str]:

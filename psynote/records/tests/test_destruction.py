@@ -174,6 +174,18 @@ def test_a_key_shredded_without_a_tombstone_is_reported(cast, old_client):
     assert list(signed_records_problems(cast.practice.pk))
 
 
+def test_a_false_tombstone_over_a_live_key_does_not_make_verify_look_away(cast, old_client):
+    """Someone who can write the database marks a client destroyed while its key still opens
+    its records: verify names the false tombstone and keeps checking that client."""
+    client, _ = old_client
+    live_key = bytes(Client.objects.get(pk=client.pk).wrapped_key)
+    destruction = _destroy(cast, client)
+    Client.objects.filter(pk=client.pk).update(wrapped_key=live_key)
+    problems = [str(p) for p in signed_records_problems(cast.practice.pk)]
+    assert any(f"destruction {destruction.pk}" in p and "key is live" in p for p in problems)
+    assert destroyed_records(cast.practice.pk) == []
+
+
 def test_psynote_verify_and_retention_commands(cast, old_client, capsys):
     client, _ = old_client
     assert cli.cmd_retention(cli.build_parser().parse_args(["retention"])) == 0
