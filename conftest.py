@@ -50,3 +50,13 @@ def _anchor_dir(settings, tmp_path):
     """Each test its own audit-checkpoint folder: practice ids repeat between tests, and a
     checkpoint left by one would not match the next one's chain."""
     settings.ANCHOR_DIR = tmp_path / "anchors"
+
+
+@pytest.fixture(autouse=True)
+def _psychotherapy_keys_closed():
+    """No author's psychotherapy-note key stays open from one test into the next
+    (psynote.testing.open_psychotherapy_notes opens one for the rest of a test)."""
+    yield
+    from psynote.notes import keyring
+
+    keyring.forget_all()

@@ -270,7 +270,9 @@ api = NinjaAPI(
     version="1",
     description="Clients, sessions and progress notes of one practice. Authenticate with a "
     "personal API token (`Authorization: Bearer psn_...`) or a browser session "
-    "(with CSRF). Psychotherapy notes are visible to their author only.",
+    "(with CSRF). Psychotherapy notes are visible to their author only, and their text "
+    "opens only in the author's signed-in browser session: with an API token, reading or "
+    "writing one answers 403.",
     urls_namespace="api",
     docs_url=None,  # Swagger UI comes from a CDN: refused by our CSP and offline installs
     auth=[TokenAuth(), SessionAuth()],

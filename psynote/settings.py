@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After both: its logout.idle event needs the request's IP, and its notice a message.
     "psynote.accounts.middleware.IdleLogoutMiddleware",
+    # The signed-in author's psychotherapy-note key, for this request only (ADR 0009).
+    "psynote.notes.keyring.PsychotherapyKeyMiddleware",
     # A one-time password to change, or a second factor to enrol: nothing else until done.
     "psynote.accounts.middleware.AccountGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -129,8 +131,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2id cost of the key derived from a clinician's password to seal their
+# psychotherapy-note key (ADR 0009): RFC 9106's second recommended option.
+PSYCHOTHERAPY_KDF = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
 if config.boolean("PSYNOTE_FAST_HASHER", False):  # tests only: Argon2 costs ~145 ms a login
     PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
+    PSYCHOTHERAPY_KDF = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 # Enforced wherever a password is set: the web forms, the admin's user form, and
 # accounts.actions (which `psynote createuser` and `changepassword` go through).
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,7 +10,9 @@ from psynote.accounts import actions as account_actions
 from psynote.accounts.models import Practice, Role, User
 from psynote.clients import actions as client_actions
 from psynote.clients.models import Client
+from psynote.lib import session_vault
 from psynote.notes import actions as note_actions
+from psynote.notes import keyring, psychotherapy_keys
 from psynote.notes.models import ProgressNote
 from psynote.visits import actions as visit_actions
 from psynote.visits.models import Session
@@ -22,14 +24,48 @@ def make_practice(name: str = "Fictional Test Practice") -> Practice:
     return Practice.objects.create(name=name)
 
 
-def make_user(practice: Practice, username: str, role: str = Role.CLINICIAN, **fields: Any
-              ) -> User:
+def make_user(practice: Practice, username: str, role: str = Role.CLINICIAN, *,
+              password: str = PASSWORD, **fields: Any) -> User:
     fields.setdefault("first_name", username.capitalize())
     fields.setdefault("last_name", "Testperson")
     if role in (Role.CLINICIAN, Role.SUPERVISOR):
         fields.setdefault("credentials", "PhD")
     return account_actions.create_user(by=None, practice=practice, username=username,
-                                       password=PASSWORD, role=role, **fields)
+                                       password=password, role=role, **fields)
+
+
+def user_form(user: User, *, password: str = "") -> dict[str, str]:
+    """What the admin's user page posts for `user` unchanged, with `password` as a reset."""
+    data = {
+        "first_name": user.first_name, "last_name": user.last_name, "email": user.email,
+        "role": user.role, "credentials": user.credentials,
+        "licence_number": user.licence_number, "licence_state": user.licence_state,
+        "supervisor": str(user.supervisor_id or ""), "password1": password,
+        "password2": password,
+    }
+    return data | ({"is_active": "on"} if user.is_active else {})
+
+
+def open_psychotherapy_notes(user: User, browser: Any = None, *,
+                             password: str = PASSWORD) -> bytes:
+    """Open `user`'s psychotherapy-note key the way the author does, with their password
+    (making the key on first use), and hold it for the rest of this test: actions and
+    `PsychotherapyNote.body()` then work as in the author's own signed-in request.
+
+    `browser`, a Django test client logged in as `user` (e.g. with `force_login`), also
+    gets the key in its session and cookie, as the login page gives it. Without this, the
+    notes stay sealed, as they are for anyone who has not given the author's secret.
+    The root conftest closes every key after each test."""
+    key = psychotherapy_keys.unlock(user=user, password=password)
+    if key is None:
+        key, _ = psychotherapy_keys.set_up(user=user, password=password)
+    keyring.hold(user.pk, key)
+    if browser is not None:
+        session = browser.session
+        cookie_key = session_vault.seal_into(session, keyring.vault_name(user.pk), key)
+        session.save()
+        browser.cookies[session_vault.COOKIE_NAME] = session_vault.cookie_value(cookie_key)
+    return key
 
 
 def make_client(clinician: User, *, first_name: str = "Fictional", last_name: str = "Client",

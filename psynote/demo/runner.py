@@ -56,6 +56,7 @@ from psynote.demo.texts import MSE, RATING_COMMENTS, RISK_BLOCK, note_sections
 from psynote.measures import actions as measure_actions
 from psynote.measures.models import Administration, RiskAlert
 from psynote.notes import actions as note_actions
+from psynote.notes import keyring, psychotherapy_keys
 from psynote.notes.models import Addendum, ProgressNote
 from psynote.plans import actions as plan_actions
 from psynote.plans import queries as plan_queries
@@ -265,9 +266,21 @@ def _write_session(story: Replay, spec: ClientStory, clinician: User, template: 
 
     if psychotherapy:
         def write_psychotherapy_note() -> None:
+            _open_psychotherapy_key(clinician)
             note_actions.write_psychotherapy_note(by=clinician, client=client(),
                                                   body=psychotherapy, session=state["session"])
         story.at(day, end, write_psychotherapy_note, timedelta(minutes=10))
+
+
+def _open_psychotherapy_key(clinician: User) -> None:
+    """As the clinician does when signing in: their psychotherapy-note key opens with their
+    (published) password, made on first use; held for the rest of the demo (ADR 0009)."""
+    if keyring.is_open(clinician.pk):
+        return
+    key = psychotherapy_keys.unlock(user=clinician, password=PASSWORD)
+    if key is None:
+        key, _ = psychotherapy_keys.set_up(user=clinician, password=PASSWORD)
+    keyring.hold(clinician.pk, key)
 
 
 def _write_staff(story: Replay, practice: Practice) -> None:

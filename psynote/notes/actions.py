@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from psynote.audit import log
 from psynote.notes import content as note_content
+from psynote.notes import keyring
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 from psynote.notes.templates import TEMPLATES, empty_content
 from psynote.plans.queries import active_objectives
@@ -166,6 +167,8 @@ def add_addendum(*, by: Any, note: ProgressNote, body: str,
 @transaction.atomic
 def write_psychotherapy_note(*, by: Any, client: Any, body: str, session: Session | None = None,
                              note: PsychotherapyNote | None = None) -> PsychotherapyNote:
+    """Raises keyring.Sealed unless the author's key is open here (ADR 0009)."""
+    keyring.key_for(by.pk)
     body = (body or "").strip()
     if not body:
         raise ValidationError("the psychotherapy note is empty")

@@ -4,7 +4,9 @@ The same rules as the note pages (`notes.views`, `notes.psychotherapy_views`): t
 edits and signs their own draft; whoever may read the client's record reads the note; a
 clinician on the care team adds addenda under a signed note. Psychotherapy notes are their
 author's alone: they appear in no route but their own, and another user gets a 404 (or an
-empty list).
+empty list). Their text opens only with the author's own secret, in the author's signed-in
+browser session (ADR 0009): called with an API token, reading, writing or editing one
+answers 403 with a sentence saying so; the list (dates, no text) still answers.
 """
 
 from datetime import date, datetime
@@ -21,7 +23,7 @@ from psynote.api import ERRORS, Conflict, ErrorOut, InputSchema, PageOut, PagePa
 from psynote.audit import log
 from psynote.clients.access import Need, get_client_for
 from psynote.lib.clock import OptionalLocalTime
-from psynote.notes import actions
+from psynote.notes import actions, keyring
 from psynote.notes.access import (
     get_note_for,
     get_psychotherapy_note_for,
@@ -308,6 +310,7 @@ def create_psychotherapy_note(
 @router.get("/psychotherapy-notes/{uuid:note_id}", response={200: PsychotherapyNoteOut, **ERRORS})
 def get_psychotherapy_note(request: HttpRequest, note_id: UUID) -> PsychotherapyNote:
     note = get_psychotherapy_note_for(request.user, note_id)
+    keyring.key_for(request.user.pk)  # 403 with a sentence while the author's key is sealed
     log.record_by(
         request.user,
         "psychotherapy_note.view",

@@ -4,12 +4,14 @@ from datetime import UTC
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.db import models
 from django.utils import timezone
 
 from psynote.clients.models import Client
-from psynote.lib import canonical_json, crypto
+from psynote.lib import canonical_json, crypto, kdf, recovery_key
 from psynote.lib.immutable import SignedRecordChange
+from psynote.notes import keyring
 from psynote.notes.templates import TEMPLATES
 from psynote.visits.models import Session
 
@@ -207,24 +209,115 @@ class Addendum(LockedWhenSigned):
 
 
 class PsychotherapyKey(models.Model):
-    """Each author's own data key for their psychotherapy notes, wrapped by the master key."""
+    """Each author's own data key for their psychotherapy notes, sealed to the author
+    (ADR 0009): it opens with a key derived from the author's password (Argon2id) or from
+    the recovery key only the author holds, never with the master key alone, nor with
+    anything an administrator can set.
+
+    Each wrapping is sealed twice: inside, under the author's secret; outside, under the
+    master key, so that a copy of the database alone does not even allow guessing the
+    password offline. A row without a key (`has_key` false) records that the account's
+    password was chosen by someone else before any key existed: none may be made under it.
+    """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                 primary_key=True, related_name="psychotherapy_key")
-    wrapped_key = models.BinaryField()
+    password_wrapped = models.BinaryField(default=b"", blank=True)
+    password_salt = models.BinaryField(default=b"", blank=True)
+    password_kdf = models.CharField(max_length=100, blank=True)
+    recovery_wrapped = models.BinaryField(default=b"", blank=True)
+    recovery_salt = models.BinaryField(default=b"", blank=True)
+    recovery_made_at = models.DateTimeField(null=True, blank=True)
+    # Set when the account's password stopped being the one the key is sealed under
+    # without the author re-sealing it (an admin's reset): the notes stay sealed until the
+    # author gives their recovery key or previous password.
+    sealed_since = models.DateTimeField(null=True, blank=True)
+    # Before ADR 0009 the key was wrapped by the master key alone. Such a key is re-sealed
+    # at its author's next sign-in, and only with the password they had when the upgrade
+    # ran (its hash, copied here by the migration), never one set after it.
+    legacy_wrapped = models.BinaryField(default=b"", blank=True)
+    legacy_password_hash = models.CharField(max_length=256, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
-    @classmethod
-    def key_for(cls, user: Any) -> bytes:
-        aad = crypto.aad_for("notes_psychotherapykey", user.pk, "data_key")
-        row = cls.objects.filter(user=user).first()
-        if row is None:
-            row = cls.objects.create(user=user, wrapped_key=crypto.wrap(crypto.new_key(), aad))
-        return crypto.unwrap(row.wrapped_key, aad)
+    def _aad(self, field: str) -> bytes:
+        return crypto.aad_for("notes_psychotherapykey", self.user_id, field)
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.password_wrapped or self.recovery_wrapped or self.legacy_wrapped)
+
+    @property
+    def has_recovery_key(self) -> bool:
+        return bool(self.recovery_wrapped)
+
+    def _seal(self, kek: bytes, key: bytes, field: str) -> bytes:
+        inner = crypto.seal(kek, key, self._aad(field))
+        return crypto.wrap(inner, self._aad(field + "_outer"))
+
+    def _open(self, kek: bytes, blob: bytes, field: str) -> bytes | None:
+        try:
+            inner = crypto.unwrap(bytes(blob), self._aad(field + "_outer"))
+            return crypto.open_sealed(kek, inner, self._aad(field))
+        except crypto.DecryptionError:
+            return None
+
+    def seal_to_password(self, key: bytes, password: str) -> None:
+        params = kdf.Argon2Params(**settings.PSYCHOTHERAPY_KDF)
+        salt = kdf.new_salt()
+        self.password_kdf, self.password_salt = params.encode(), salt
+        self.password_wrapped = self._seal(kdf.from_password(password, salt, params), key,
+                                           "password")
+
+    def open_with_password(self, password: str) -> bytes | None:
+        if not self.password_wrapped or not password:
+            return None
+        params = kdf.Argon2Params.decode(self.password_kdf)
+        kek = kdf.from_password(password, bytes(self.password_salt), params)
+        return self._open(kek, self.password_wrapped, "password")
+
+    def password_cost_is_current(self) -> bool:
+        return self.password_kdf == kdf.Argon2Params(**settings.PSYCHOTHERAPY_KDF).encode()
+
+    def seal_to_new_recovery_key(self, key: bytes) -> str:
+        """A new recovery key replaces the old one; it is returned to be shown once and is
+        stored nowhere but in this wrapping."""
+        phrase = recovery_key.new()
+        salt = kdf.new_salt()
+        self.recovery_salt, self.recovery_made_at = salt, timezone.now()
+        self.recovery_wrapped = self._seal(self._recovery_kek(phrase, salt), key, "recovery")
+        return phrase
+
+    def open_with_recovery_key(self, typed: str) -> bytes | None:
+        phrase = recovery_key.normalize(typed)
+        if phrase is None or not self.recovery_wrapped:
+            return None
+        kek = self._recovery_kek(phrase, bytes(self.recovery_salt))
+        return self._open(kek, self.recovery_wrapped, "recovery")
+
+    def _recovery_kek(self, phrase: str, salt: bytes) -> bytes:
+        return kdf.from_random_secret(phrase.encode(), salt,
+                                      self._aad("recovery_kek"))
+
+    def open_legacy(self, password: str) -> bytes | None:
+        """A pre-ADR-0009 key, only for the password its author had at the upgrade."""
+        if not self.legacy_wrapped or not password or not self.legacy_password_hash:
+            return None
+        if not check_password(password, self.legacy_password_hash):
+            return None
+        try:
+            return crypto.unwrap(bytes(self.legacy_wrapped), self._aad("data_key"))
+        except crypto.DecryptionError:
+            return None
+
+    def forget_legacy(self) -> None:
+        self.legacy_wrapped, self.legacy_password_hash = b"", ""
 
 
 class PsychotherapyNote(models.Model):
     """Process notes (45 CFR 164.501): kept apart from the record, readable by the author only,
-    sealed under the author's own key. Never listed, summarised or exported for anyone else."""
+    sealed under the author's own key, which opens only where the author opened it
+    (`keyring`; else `keyring.Sealed`). Never listed, summarised or exported for anyone
+    else."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -245,11 +338,11 @@ class PsychotherapyNote(models.Model):
 
     def body(self) -> str:
         if not hasattr(self, "_body"):
-            key = PsychotherapyKey.key_for(self.author)
+            key = keyring.key_for(self.author_id)
             self._body = crypto.open_sealed(key, self.body_ct, self._aad()).decode()
         return self._body
 
     def set_body(self, text: str) -> None:
         self._body = text
-        self.body_ct = crypto.seal(PsychotherapyKey.key_for(self.author), text.encode(),
+        self.body_ct = crypto.seal(keyring.key_for(self.author_id), text.encode(),
                                    self._aad())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from psynote.notes import psychotherapy_views, views
+from psynote.notes import key_views, psychotherapy_views, views
 
 urlpatterns = [
     path("sessions/<uuid:session_id>/note/", views.note_start, name="note_start"),
@@ -19,4 +19,5 @@ urlpatterns = [
         psychotherapy_views.psychotherapy_note_detail,
         name="psychotherapy_note_detail",
     ),
+    path("psychotherapy-key/", key_views.psychotherapy_key, name="psychotherapy_key"),
 ]

@@ -95,6 +95,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "addendum_add": ("POST", only(*CLINICAL)),
     "psychotherapy_note_list": ("GET", only(*CLINICAL)),
     "psychotherapy_note_detail": ("GET", only(*CLINICAL)),
+    "psychotherapy_key": ("GET", only(*CLINICIANS)),
     "audit_log": ("GET", only("pria")),
     "audit_verify": ("POST", only("pria")),
     "audit_export": ("GET", only("pria")),
@@ -299,6 +300,7 @@ def records(cast):
     session = t.make_session(cast.client, alice)
     note = t.make_note(session, sign=True)
     draft_session = t.make_session(cast.client, alice, minutes=45)
+    t.open_psychotherapy_notes(alice)
     pnote = note_actions.write_psychotherapy_note(
         by=alice, client=cast.client, body="Fictional process note."
     )

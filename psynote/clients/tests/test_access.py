@@ -102,6 +102,7 @@ def record(cast):
         clinician = getattr(cast, owner)
         session = t.make_session(client, clinician)
         note = t.make_note(session, sign=True)
+        t.open_psychotherapy_notes(clinician)
         process = note_actions.write_psychotherapy_note(
             by=clinician, client=client, session=session, body="Private."
         )

@@ -31,6 +31,7 @@ def chart(cast):
     """alice's client with a signed note and a psychotherapy note."""
     session = t.make_session(cast.client, cast.alice)
     note = t.make_note(session, sign=True)
+    t.open_psychotherapy_notes(cast.alice)
     pnote = note_actions.write_psychotherapy_note(by=cast.alice, client=cast.client,
                                                   body="Fictional process note.")
     return note, pnote

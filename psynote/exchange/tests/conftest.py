@@ -34,6 +34,7 @@ def record(cast):
     note_actions.add_addendum(by=alice, note=note, body="Fictional later information.")
     later = t.make_session(client, alice, day=date(2025, 6, 10))
     t.make_note(later)  # a draft: never disclosed
+    t.open_psychotherapy_notes(alice)
     pnote = note_actions.write_psychotherapy_note(
         by=alice, client=client, session=session, body=f"Process note: transference, {PN_MARKER}."
     )

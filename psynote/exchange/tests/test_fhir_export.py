@@ -61,6 +61,7 @@ def make_record(cast):  # type: ignore[no-untyped-def]
                                answers={str(n): 2 for n in range(1, 8)})
     measure_actions.administer(by=alice, client=client, instrument_key="pcl5",
                                answers={str(n): 1 for n in range(1, 21)})
+    t.open_psychotherapy_notes(alice)
     note_actions.write_psychotherapy_note(by=alice, client=client, session=second,
                                           body=f"Process note {PSYCHOTHERAPY_MARKER}.")
     return note

@@ -12,6 +12,7 @@ from itertools import combinations
 
 import pytest
 
+from psynote import testing as t
 from psynote.exchange import gate
 from psynote.exchange.bases import KINDS, PSYCHOTHERAPY
 from psynote.exchange.models import Disclosure
@@ -128,6 +129,7 @@ def test_only_the_disclosing_authors_own_psychotherapy_notes_leave(record, cast)
     from psynote.clients import actions as client_actions
 
     client_actions.add_care_team_member(by=cast.ada, client=record.client, user=cast.bob)
+    t.open_psychotherapy_notes(cast.bob)
     note_actions.write_psychotherapy_note(
         by=cast.bob, client=record.client, body="Bob's own process note: Quillbadger."
     )

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
 
+from psynote import testing as t
 from psynote.accounts.actions import issue_token
 from psynote.audit.models import AuditEvent
 from psynote.exchange import actions
@@ -77,6 +78,7 @@ def test_revoking_on_the_page(record, login):
 
 def test_disclosing_on_the_page_downloads_a_signed_package(record, login):
     authorization = authorize(record.alice, record.client, {"psychotherapy_notes"})
+    t.open_psychotherapy_notes(record.alice, login(record.alice))
     response = login(record.alice).post(
         f"/clients/{record.client.pk}/disclose/",
         {
@@ -124,6 +126,7 @@ def test_an_exception_without_justification_is_refused_on_the_form(record, login
 
 def test_a_part2_record_carries_the_placeholder_notice_until_configured(record, login, tmp_path):
     login(record.alice).post(f"/clients/{record.client.pk}/part2/", {"part2": "on"})
+    t.open_psychotherapy_notes(record.alice, login(record.alice))
     authorization = authorize(record.alice, record.client, {"psychotherapy_notes"})
     post = {
         "authorization": str(authorization.pk),
@@ -243,17 +246,21 @@ def test_the_api_creates_lists_and_discloses(record, client):
     assert created.status_code == 201, created.content
     listed = _api(client, record.cast.pria, "GET", f"{base}/authorizations")
     assert [a["id"] for a in listed.json()] == [created.json()["id"]]
-    package = _api(
-        client,
-        record.alice,
-        "POST",
-        f"{base}/disclosures",
-        {
-            "authorization_id": created.json()["id"],
-            "scope": ["psychotherapy_notes"],
-            "format": "fhir-bundle",
-        },
-    )
+    body = {
+        "authorization_id": created.json()["id"],
+        "scope": ["psychotherapy_notes"],
+        "format": "fhir-bundle",
+    }
+    # An API token cannot open psychotherapy notes (ADR 0009): refused, nothing disclosed.
+    sealed = _api(client, record.alice, "POST", f"{base}/disclosures", body)
+    assert sealed.status_code == 403
+    assert "sealed to their author" in sealed.json()["detail"]
+    assert not Disclosure.objects.exists()
+    # The author's signed-in browser session, where her key is open, discloses them.
+    client.force_login(record.alice)
+    t.open_psychotherapy_notes(record.alice, client)
+    package = client.post(f"{base}/disclosures", json.dumps(body),
+                          content_type="application/json")
     assert package.status_code == 200
     inside = zipfile.ZipFile(io.BytesIO(package.content)).read("psychotherapy-notes.txt")
     assert PN_MARKER in inside.decode()

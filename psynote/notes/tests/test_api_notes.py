@@ -17,6 +17,15 @@ def _json(api: HttpClient, method: str, url: str, body: object = None):
     return getattr(api, method)(url, body, content_type="application/json")
 
 
+def _author_session(user) -> HttpClient:
+    """The author's signed-in browser session, where her psychotherapy-note key is open
+    (ADR 0009: an API token cannot open it)."""
+    browser = HttpClient()
+    browser.force_login(user)
+    t.open_psychotherapy_notes(user, browser)
+    return browser
+
+
 def test_full_flow_session_note_sign_addendum(cast):
     api = _api(cast.alice)
     session = _json(
@@ -207,7 +216,7 @@ def test_addendum_under_a_draft_is_refused(cast):
 
 
 def test_author_writes_reads_and_edits_own_psychotherapy_note(cast):
-    api = _api(cast.alice)
+    api = _author_session(cast.alice)
     session = t.make_session(cast.client, cast.alice)
     url = f"/api/v1/clients/{cast.client.pk}/psychotherapy-notes"
     created = _json(api, "post", url, {"body": "My impressions.", "session_id": str(session.pk)})
@@ -230,7 +239,7 @@ def test_psychotherapy_note_is_invisible_to_everyone_else(cast):
     session = t.make_session(cast.client, cast.alice)
     t.make_note(session)
     pnote = _json(
-        _api(cast.alice),
+        _author_session(cast.alice),
         "post",
         f"/api/v1/clients/{cast.client.pk}/psychotherapy-notes",
         {"body": "Private process note."},
@@ -258,15 +267,16 @@ def test_psychotherapy_note_is_invisible_to_everyone_else(cast):
 
 
 def test_psychotherapy_note_never_leaks_into_the_authors_other_routes(cast):
-    api = _api(cast.alice)
+    api = _author_session(cast.alice)
     session = t.make_session(cast.client, cast.alice)
     note = t.make_note(session)
-    _json(
+    created = _json(
         api,
         "post",
         f"/api/v1/clients/{cast.client.pk}/psychotherapy-notes",
         {"body": "Private process note.", "session_id": str(session.pk)},
     )
+    assert created.status_code == 201
     for url in (
         f"/api/v1/clients/{cast.client.pk}",
         f"/api/v1/clients/{cast.client.pk}/notes",
@@ -291,7 +301,7 @@ def test_psychotherapy_note_of_another_clients_session_is_refused(cast):
 
 def test_empty_psychotherapy_note_is_400(cast):
     response = _json(
-        _api(cast.alice),
+        _author_session(cast.alice),
         "post",
         f"/api/v1/clients/{cast.client.pk}/psychotherapy-notes",
         {"body": "  "},

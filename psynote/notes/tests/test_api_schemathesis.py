@@ -38,6 +38,7 @@ def record(db) -> dict[str, Any]:
     client = t.make_client(alice, first_name="Avery", last_name="Fictional")
     session = t.make_session(client, alice)
     note = t.make_note(session)
+    t.open_psychotherapy_notes(alice)
     pnote = note_actions.write_psychotherapy_note(by=alice, client=client, body="Private.")
     plan_draft = plan_actions.start_version(by=alice, client=client)
     _, token = ApiToken.issue(user=alice, name="fuzz")

@@ -116,6 +116,7 @@ def write_marked_record(markers: dict[str, str]) -> None:
     )
     note = actions.sign_note(by=alice, note=note, late_reason=markers["late_reason"])
     actions.add_addendum(by=alice, note=note, body=markers["addendum"])
+    t.open_psychotherapy_notes(alice)
     process = actions.write_psychotherapy_note(
         by=alice, client=client, session=session, body=markers["old_psychotherapy"]
     )
@@ -306,6 +307,7 @@ def test_an_addendum_body_moved_to_another_addendum_does_not_open(cast):
 
 
 def test_a_psychotherapy_note_moved_to_another_does_not_open(cast):
+    t.open_psychotherapy_notes(cast.alice)
     first = actions.write_psychotherapy_note(by=cast.alice, client=cast.client, body="One.")
     second = actions.write_psychotherapy_note(by=cast.alice, client=cast.client, body="Two.")
     PsychotherapyNote.objects.filter(pk=second.pk).update(body_ct=first.body_ct)
@@ -315,6 +317,7 @@ def test_a_psychotherapy_note_moved_to_another_does_not_open(cast):
 
 
 def test_a_psychotherapy_note_is_sealed_under_its_authors_key_not_the_clients(cast):
+    t.open_psychotherapy_notes(cast.alice)
     process = actions.write_psychotherapy_note(
         by=cast.alice, client=cast.client, body="Process notes."
     )

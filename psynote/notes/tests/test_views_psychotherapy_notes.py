@@ -13,6 +13,7 @@ PROCESS_NOTE = "Fictional process note: the pause before talking about the siste
 @pytest.fixture
 def pnote(cast, login):
     session = t.make_session(cast.client, cast.alice)
+    t.open_psychotherapy_notes(cast.alice, login(cast.alice))
     response = login(cast.alice).post(
         f"/clients/{cast.client.pk}/psychotherapy-notes/",
         {"body": PROCESS_NOTE, "session": str(session.pk)},
@@ -80,6 +81,7 @@ def test_an_empty_edit_is_refused_and_changes_nothing(cast, login, pnote):
     ],
 )
 def test_bad_new_psychotherapy_note_is_refused(cast, login, data, message):
+    t.open_psychotherapy_notes(cast.alice, login(cast.alice))
     response = login(cast.alice).post(f"/clients/{cast.client.pk}/psychotherapy-notes/", data)
     assert response.status_code == 400 and message in response.content.decode()
     assert not PsychotherapyNote.objects.exists()
@@ -88,6 +90,7 @@ def test_bad_new_psychotherapy_note_is_refused(cast, login, data, message):
 def test_a_session_of_another_client_is_refused(cast, login):
     client_actions.add_care_team_member(by=cast.ada, client=cast.other_client, user=cast.alice)
     other_session = t.make_session(cast.other_client, cast.bob)
+    t.open_psychotherapy_notes(cast.alice, login(cast.alice))
     response = login(cast.alice).post(
         f"/clients/{cast.client.pk}/psychotherapy-notes/",
         {"body": "Fictional.", "session": str(other_session.pk)},

@@ -42,6 +42,7 @@ def test_producing_the_record_goes_through_the_gate_to_the_individual_without_ps
 ):
     session = t.make_session(cast.client, cast.alice)
     t.make_note(session, sign=True, sections=t.SOAP | {"subjective": "PROGRESSMARKER week"})
+    t.open_psychotherapy_notes(cast.alice)
     note_actions.write_psychotherapy_note(
         by=cast.alice, client=cast.client, body="PROCESSMARKER private thoughts"
     )

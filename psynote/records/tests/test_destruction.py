@@ -130,6 +130,7 @@ def test_destruction_shreds_the_key_and_keeps_a_tombstone(cast, old_client):
         template="soap",
         session=t.make_session(client, cast.alice, day=date(2017, 5, 1)),
     )
+    t.open_psychotherapy_notes(cast.alice)
     note_actions.write_psychotherapy_note(by=cast.alice, client=client, body="Process.")
     destruction = _destroy(cast, client)
     client = Client.objects.get(pk=client.pk)
