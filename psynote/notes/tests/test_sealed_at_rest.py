@@ -28,14 +28,12 @@ from django.test import Client as Browser
 from psynote import testing as t
 from psynote.clients.models import Client
 from psynote.lib import crypto, session_vault
+from psynote.lib.tests.at_rest import ROOT, every_column_as_text, pg_dump_text
 from psynote.notes import psychotherapy_keys
 from psynote.notes.models import PsychotherapyKey, PsychotherapyNote
 from psynote.notes.tests.test_encryption_at_rest import (  # noqa: F401 (fixtures)
-    ROOT,
     _triggers_back_after_flush,
     committed_db,
-    every_column_as_text,
-    pg_dump_text,
 )
 
 ADMIN_SET = "admin-chose-this-9"
