@@ -2,7 +2,7 @@
 privacy officer's count of uses waiting for review (both through base.html's one include,
 clients/emergency_banner.html), and the alert list on a clinician's caseload."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from django import template
@@ -57,4 +57,30 @@ def emergency_alerts(context: template.Context) -> dict[str, Any]:
                   .select_related("client", "user")[:ALERT_LIMIT])
     now = timezone.now()
     return {"alerts": [(grant, grant.is_active(now)) for grant in alerts], "show": True,
+            "days": ALERT_DAYS}
+
+
+CARE_TEAM_ACTIONS = ("care_team.add", "care_team.remove")
+
+
+@register.inclusion_tag("clients/_care_team_changes.html", takes_context=True)
+def care_team_changes(context: template.Context) -> dict[str, Any]:
+    """Care-team changes someone else made to the user's clients in the last ALERT_DAYS
+    days: an admin who adds a colleague to a care team gives that colleague the chart, so
+    the client's clinician sees it (and the privacy officer's log flags it)."""
+    from psynote.audit.models import AuditEvent
+    from psynote.clients.access import Need, clients_for
+
+    user = _user(context)
+    if user is None or not may_break_glass(user):
+        return {"changes": []}
+    since = (timezone.now() - timedelta(days=ALERT_DAYS)).astimezone(UTC)
+    mine = {str(pk): name for pk, name in
+            ((c.pk, c.display_name) for c in clients_for(user, Need.WRITE_CLINICAL)
+             .only("pk", "first_name", "last_name", "preferred_name"))}
+    events = (AuditEvent.objects
+              .filter(practice_id=user.practice_id, action__in=CARE_TEAM_ACTIONS,
+                      client_id__in=list(mine), at__gte=since.strftime("%Y-%m-%dT%H:%M:%S"))
+              .exclude(actor_id=str(user.pk)).order_by("-seq")[:ALERT_LIMIT])
+    return {"changes": [(event, mine.get(event.client_id, "")) for event in events],
             "days": ALERT_DAYS}
