@@ -79,9 +79,15 @@ def _pg_dump_binary() -> str | None:
 
 
 def pg_dump_text() -> bytes:
+    # pg_dump reads committed data and waits for every lock: a transaction this connection
+    # left open (a migration run outside autocommit) would make it wait forever.
+    connection.ensure_connection()
+    if not connection.in_atomic_block and not connection.get_autocommit():
+        connection.commit()
     binary = _pg_dump_binary()
     assert binary, "pg_dump not found beside the server or on PATH"
-    connection.ensure_connection()
+    if not connection.in_atomic_block and not connection.get_autocommit():
+        connection.commit()  # the SHOW above opened one again
     info = connection.connection.info  # where psycopg really connected, socket or TCP
     args = [
         binary,
