@@ -108,9 +108,17 @@ def pg_dump_text() -> bytes:
 
 
 def every_column_as_text() -> bytes:
-    chunks = []
+    """Every stored value of every table, read through SQL: on PostgreSQL each row as text,
+    on SQLite each value as it is stored (text encoded, blobs as they are)."""
+    chunks: list[bytes] = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT t::text FROM {connection.ops.quote_name(table)} t")
-            chunks += [row[0].encode() for row in cursor.fetchall()]
+            quoted = connection.ops.quote_name(table)
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SELECT t::text FROM {quoted} t")
+                chunks += [row[0].encode() for row in cursor.fetchall()]
+                continue
+            cursor.execute(f"SELECT * FROM {quoted}")
+            for row in cursor.fetchall():
+                chunks += [v if isinstance(v, bytes) else str(v).encode() for v in row]
     return b"\n".join(chunks)
