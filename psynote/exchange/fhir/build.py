@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from psynote.accounts.models import User
 from psynote.clients.models import Client
+from psynote.exchange.fhir import bundle, security
 from psynote.exchange.fhir.careplan import plan_resources, plan_version
 from psynote.exchange.fhir.conditions import condition
 from psynote.exchange.fhir.consent import authorizations, consent
@@ -39,6 +40,7 @@ from psynote.exchange.fhir.documents import (
 )
 from psynote.exchange.fhir.encounter import encounter
 from psynote.exchange.fhir.measures import observation, questionnaire_response
+from psynote.exchange.fhir.organization import organization
 from psynote.exchange.fhir.people import patient, practitioner, practitioner_role
 from psynote.exchange.fhir.scope import RECORD_SCOPE, SCOPES, DateRange, check_scope, in_range
 from psynote.exchange.fhir.validation import FhirValidationError, validated
@@ -47,7 +49,8 @@ from psynote.notes.models import ProgressNote, PsychotherapyNote
 __all__ = [
     "NDJSON_TYPE", "RECORD_SCOPE", "SCOPES", "SOURCE_CONTENT_TYPE", "SOURCE_FORMAT",
     "DateRange", "FhirValidationError", "check_scope", "client_bundle", "client_ndjson",
-    "client_resources", "dumps", "practitioner", "practitioner_role", "user_ids", "validated",
+    "client_resources", "dumps", "organization", "practitioner", "practitioner_role",
+    "user_ids", "validated",
 ]
 
 
@@ -105,8 +108,16 @@ def client_resources(client: Client, scope: Iterable[str], date_range: DateRange
                      *, with_practitioners: bool = True) -> Iterator[dict[str, Any]]:
     """Every resource of the client's record in scope, validated, one at a time."""
     scope = check_scope(scope)
+    label = security.labeller(client)
+    for resource in _resources(client, scope, date_range, with_practitioners):
+        yield label(resource)
+
+
+def _resources(client: Client, scope: frozenset[str], date_range: DateRange,
+               with_practitioners: bool) -> Iterator[dict[str, Any]]:
     yield patient(client, demographics="demographics" in scope)
     if with_practitioners:
+        yield organization(client.practice)
         users = User.objects.filter(pk__in=user_ids(client, scope, date_range)).order_by("pk")
         for user in users:
             yield practitioner(user)
@@ -133,7 +144,8 @@ def client_resources(client: Client, scope: Iterable[str], date_range: DateRange
             yield observation(administration)
     if "psychotherapy_notes" in scope:
         for note in _psychotherapy_notes(client, date_range):
-            yield psychotherapy_note_document(note)
+            yield psychotherapy_note_document(
+                note, with_encounter="progress_notes" in scope)
     if "plans" in scope:
         version = plan_version(client, date_range)
         if version is not None:
@@ -146,8 +158,10 @@ def client_resources(client: Client, scope: Iterable[str], date_range: DateRange
 def client_bundle(client: Client, scope: set[str],
                   date_range: DateRange = (None, None)) -> dict[str, Any]:
     """A `collection` Bundle of the client's record in scope (HL7 FHIR R4 Bundle.type value
-    set, http://hl7.org/fhir/R4/valueset-bundle-type.html)."""
-    entries = [{"resource": r} for r in client_resources(client, scope, date_range)]
+    set, http://hl7.org/fhir/R4/valueset-bundle-type.html). Every entry has a `urn:uuid:`
+    fullUrl and every reference between entries is rewritten to it (`bundle`)."""
+    entries = bundle.entries(list(client_resources(client, scope, date_range)),
+                             namespace=f"practice-{client.practice_id}")
     return validated({
         "resourceType": "Bundle",
         "id": f"client-{client.pk}",

@@ -83,6 +83,7 @@ def practice_bulk(practice: Practice, out_dir: Path | str, since: datetime | Non
     try:
         for entry in record.practice_rows(practice):
             side.write(build.dumps(entry) + "\n")
+        writer.write(build.organization(practice))
         for user in User.objects.filter(practice=practice).order_by("pk").iterator():
             writer.write(build.practitioner(user))
             writer.write(build.practitioner_role(user))

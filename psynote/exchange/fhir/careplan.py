@@ -2,10 +2,11 @@
 Provenance."""
 
 from collections.abc import Iterator
+from html import escape
 from typing import Any
 
 from psynote.clients.models import Client
-from psynote.exchange.fhir import codes
+from psynote.exchange.fhir import codes, provenance
 from psynote.exchange.fhir.datatypes import instant, ref
 from psynote.exchange.fhir.scope import DateRange
 from psynote.exchange.fhir.validation import validated
@@ -33,6 +34,19 @@ def _goal_status(statuses: list[str]) -> tuple[str, str | None]:
     if any(s in ("in_progress", "revised", "achieved") for s in statuses):
         return "active", "in-progress"
     return "active", None
+
+
+def _narrative(care_plan: dict[str, Any], structure: dict[str, Any]) -> dict[str, str]:
+    """CarePlan.text (US Core: status and div): the plan as a reader sees it, escaped."""
+    parts = [f"<p><b>{escape(care_plan['title'])}</b> ({escape(care_plan['status'])})</p>"]
+    for problem in structure["problems"]:
+        goals = "".join(f"<li>{escape(g['text'] or 'Treatment goal')}</li>"
+                        for g in problem["goals"])
+        parts.append(f"<p>Problem: {escape(problem['text'] or 'Unnamed problem')}</p>"
+                     + (f"<ul>{goals}</ul>" if goals else ""))
+    parts.append(f"<p>{escape(care_plan['note'][0]['text'])}</p>")
+    return {"status": "generated",
+            "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{"".join(parts)}</div>'}
 
 
 def plan_resources(version: Any, *, diagnoses: bool) -> Iterator[dict[str, Any]]:
@@ -102,6 +116,7 @@ def plan_resources(version: Any, *, diagnoses: bool) -> Iterator[dict[str, Any]]
         "identifier": [{"system": codes.CONTENT_HASH_SYSTEM, "value": version.content_hash}],
         "status": codes.CAREPLAN_STATUS[version.status],
         "intent": "plan",
+        "category": [{"coding": [codes.CAREPLAN_CATEGORY]}],
         "title": f"Treatment plan, version {version.number}",
         "subject": ref("Patient", client_id),
         "period": {"start": started},
@@ -113,6 +128,7 @@ def plan_resources(version: Any, *, diagnoses: bool) -> Iterator[dict[str, Any]]
     }
     if problems:
         care_plan["description"] = "Problems: " + "; ".join(problems)
+    care_plan["text"] = _narrative(care_plan, structure)
     if addresses:
         care_plan["addresses"] = list({a["reference"]: a for a in addresses}.values())
     if goal_ids:
@@ -121,20 +137,9 @@ def plan_resources(version: Any, *, diagnoses: bool) -> Iterator[dict[str, Any]]
         care_plan["activity"] = activities
     yield validated(care_plan)
     yield from goals
-    who = ref("Practitioner", version.signed_by_id)
-    yield validated({
-        "resourceType": "Provenance",
-        "id": f"sign-{version.pk}",
-        "extension": [{"url": codes.CONTENT_HASH_EXTENSION, "valueString": version.content_hash}],
-        "target": [ref("CarePlan", version.pk)],
-        "recorded": instant(version.signed_at),
-        "reason": [{"text": f"Signature of treatment plan version {version.number}"}],
-        "agent": [{"type": {"coding": [{"system": codes.PROVENANCE_PARTICIPANT,
-                                        "code": "author", "display": "Author"}]},
-                   "who": who}],
-        "signature": [{"type": [{"system": codes.SIGNATURE_TYPE,
-                                 "code": codes.AUTHORS_SIGNATURE,
-                                 "display": "Author's Signature"}],
-                       "when": instant(version.signed_at), "who": who}],
-    })
-
+    yield provenance.signature_provenance(
+        id=f"sign-{version.pk}", target=ref("CarePlan", version.pk),
+        signed_at=version.signed_at, content_hash=version.content_hash,
+        reason=f"Signature of treatment plan version {version.number}",
+        practice_id=version.plan.client.practice_id,
+        agents=[("author", version.signed_by_id)])

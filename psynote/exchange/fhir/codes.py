@@ -141,3 +141,62 @@ def loinc_coding(code: str, display: str | None = None) -> dict[str, str]:
     if display:
         coding["display"] = display
     return coding
+
+
+# CPT for Encounter.type (US Core Encounter; docs/clinical-sources.md#cpt-psychotherapy-codes).
+# The system URI is the one HL7 registers for CPT (terminology.hl7.org CodeSystem-CPT).
+CPT = "http://www.ama-assn.org/go/cpt"
+# Encounter.participant.type (v3-ParticipationType, US Core extensible binding):
+# PPRF primary performer.
+PRIMARY_PERFORMER = {"system": PARTICIPATION_TYPE, "code": "PPRF",
+                     "display": "primary performer"}
+# Organization.type (HL7 organization-type code system): prov Healthcare Provider.
+ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
+
+# Provenance.agent roles (docs/clinical-sources.md#fhir-provenance). Each role is the
+# provenance-participant-type code and the ASTM E1762 signature type its signature carries
+# (FHIR R4 signature-type value set). A co-signer (supervision) is an attester whose
+# signature is a verification signature; Psynote has no co-signature yet, so only the
+# author role is used today.
+AGENT_ROLES = {
+    "author": (("author", "Author"), (AUTHORS_SIGNATURE, "Author's Signature")),
+    "cosigner": (("attester", "Attester"),
+                 ("1.2.840.10065.1.12.1.5", "Verification Signature")),
+}
+# US Core Provenance: the transmitter is the organization sending the record.
+US_CORE_PROVENANCE_TYPE = \
+    "http://hl7.org/fhir/us/core/CodeSystem/us-core-provenance-participant-type"
+TRANSMITTER = {"system": US_CORE_PROVENANCE_TYPE,
+               "code": "transmitter", "display": "Transmitter"}
+
+# Security labels for records of a 42 CFR part 2 program (HL7 FHIR DS4P security labels,
+# hl7.org/fhir/uv/security-label-ds4p; docs/clinical-sources.md#part-2-security-labels):
+# confidentiality R (restricted), the privacy-law policy 42CFRPart2 and the SUD
+# sensitivity, all from the HL7 v3 code systems.
+V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+PART2_SECURITY = (
+    {"system": V3_CONFIDENTIALITY, "code": "R", "display": "restricted"},
+    {"system": V3_ACT_CODE, "code": "42CFRPart2", "display": "42 CFR Part2"},
+    {"system": V3_ACT_CODE, "code": "SUD",
+     "display": "substance use disorder information sensitivity"},
+)
+
+# US Core screening and assessment (US Core 6.1 Observation Screening Assessment and
+# QuestionnaireResponse): Observation.category survey plus the US Core category.
+US_CORE_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-category"
+# CarePlan.category (US Core CarePlan, required slice): assess-plan.
+CAREPLAN_CATEGORY = {"system": "http://hl7.org/fhir/us/core/CodeSystem/careplan-category",
+                     "code": "assess-plan", "display": "Assessment and Plan of Treatment"}
+# Instruments without a LOINC code (WHO-5, PCL-5): a Psynote-wide code system whose codes
+# are the instrument keys and `<key>-percentage`/`<key>-raw` for scored parts.
+INSTRUMENT_SYSTEM = f"{LOCAL}:instrument"
+# Patient extensions (US Core 6.1 birth sex and gender identity; HL7 extensions pack
+# individual-pronouns); see ADR 0006.
+US_CORE_BIRTHSEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+US_CORE_GENDER_IDENTITY = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-genderIdentity"
+INDIVIDUAL_PRONOUNS = "http://hl7.org/fhir/StructureDefinition/individual-pronouns"
+# DocumentReference.content.format (US Core must-support; IHE format codes, the value set
+# US Core binds): the MIME type says all a reader needs.
+MIME_TYPE_SUFFICIENT = {"system": "http://ihe.net/fhir/ihe.formatcode.fhir/CodeSystem/formatcode",
+                        "code": "urn:ihe:iti:xds:2017:mimeTypeSufficient",
+                        "display": "mimeType Sufficient"}

@@ -8,6 +8,7 @@ from django.utils import timezone
 from psynote.clients.models import Client
 from psynote.exchange.fhir import codes
 from psynote.exchange.fhir.datatypes import instant, ref
+from psynote.exchange.fhir.organization import organization_ref
 from psynote.exchange.fhir.validation import validated
 
 # What each record kind of an authorization covers, as FHIR resource types
@@ -80,6 +81,7 @@ def consent(authorization: Any) -> dict[str, Any]:
         "patient": ref("Patient", authorization.client_id),
         "dateTime": instant(signed_at),
         "performer": [ref("Patient", authorization.client_id)],
+        "organization": [organization_ref(authorization.client.practice_id)],
         "sourceAttachment": source,
         "policyRule": {"coding": [{"system": codes.CONSENT_POLICY, "code": "hipaa-auth",
                                    "display": "HIPAA Authorization"}]},

@@ -13,8 +13,10 @@ security label: they go out only under an authorization that names them
 
 from typing import Any
 
-from psynote.exchange.fhir import codes
+from psynote.exchange.fhir import codes, provenance
 from psynote.exchange.fhir.datatypes import attachment, instant, ref
+from psynote.exchange.fhir.encounter import session_period
+from psynote.exchange.fhir.organization import organization_ref
 from psynote.exchange.fhir.render import note_text
 from psynote.exchange.fhir.validation import validated
 from psynote.lib import canonical_json
@@ -52,42 +54,38 @@ def progress_note_document(note: ProgressNote, addenda: list[Addendum]) -> dict[
         "date": instant(note.signed_at),
         "author": [ref("Practitioner", pk) for pk in dict.fromkeys(authors)],
         "authenticator": ref("Practitioner", note.signed_by_id),
+        "custodian": organization_ref(note.client.practice_id),
         "description": f"Progress note, session of {session.date.isoformat()}"
                        + (" (late entry)" if note.late_entry else ""),
         "content": [
             {"attachment": attachment(text, "text/plain; charset=utf-8",
-                                      "Progress note (plain text)", note.signed_at)},
+                                      "Progress note (plain text)", note.signed_at),
+             "format": codes.MIME_TYPE_SUFFICIENT},
             {"attachment": attachment(source, SOURCE_CONTENT_TYPE,
-                                      "Signed content (canonical JSON)", note.signed_at)},
+                                      "Signed content (canonical JSON)", note.signed_at),
+             "format": codes.MIME_TYPE_SUFFICIENT},
         ],
-        "context": {"encounter": [ref("Encounter", note.session_id)]},
+        "context": {"encounter": [ref("Encounter", note.session_id)],
+                    "period": session_period(session)},
     }
     return validated(resource)
 
 
 def signature_provenance(record: ProgressNote | Addendum) -> dict[str, Any]:
     """Who signed what, when, and the SHA-256 the signature vouches for."""
-    note_id = record.pk if isinstance(record, ProgressNote) else record.note_id
+    note = record if isinstance(record, ProgressNote) else record.note
     what = "progress note" if isinstance(record, ProgressNote) else "addendum"
-    who = ref("Practitioner", record.signed_by_id)
-    return validated({
-        "resourceType": "Provenance",
-        "id": f"sign-{record.pk}",
-        "extension": [{"url": codes.CONTENT_HASH_EXTENSION, "valueString": record.content_hash}],
-        "target": [ref("DocumentReference", note_id)],
-        "recorded": instant(record.signed_at),
-        "reason": [{"text": f"Signature of the {what} {record.pk}"}],
-        "agent": [{"type": {"coding": [{"system": codes.PROVENANCE_PARTICIPANT,
-                                        "code": "author", "display": "Author"}]},
-                   "who": who}],
-        "signature": [{"type": [{"system": codes.SIGNATURE_TYPE,
-                                 "code": codes.AUTHORS_SIGNATURE,
-                                 "display": "Author's Signature"}],
-                       "when": instant(record.signed_at), "who": who}],
-    })
+    return provenance.signature_provenance(
+        id=f"sign-{record.pk}", target=ref("DocumentReference", note.pk),
+        signed_at=record.signed_at, content_hash=record.content_hash,
+        reason=f"Signature of the {what} {record.pk}", practice_id=note.client.practice_id,
+        agents=[("author", record.signed_by_id)])
 
 
-def psychotherapy_note_document(note: PsychotherapyNote) -> dict[str, Any]:
+def psychotherapy_note_document(note: PsychotherapyNote, *, with_encounter: bool
+                                ) -> dict[str, Any]:
+    """`with_encounter`: whether the export carries the session's Encounter, so that the
+    note may point at it (a reference must resolve inside the bundle)."""
     code, display = codes.PSYCHOTHERAPY_NOTE_TYPE
     body = note.body().encode()
     resource: dict[str, Any] = {
@@ -102,12 +100,13 @@ def psychotherapy_note_document(note: PsychotherapyNote) -> dict[str, Any]:
         "subject": ref("Patient", note.client_id),
         "date": instant(note.updated_at),
         "author": [ref("Practitioner", note.author_id)],
+        "custodian": organization_ref(note.client.practice_id),
         "description": "Psychotherapy note: released only under an authorization that "
                        "names psychotherapy notes (45 CFR 164.508(a)(2))",
         "content": [{"attachment": attachment(body, "text/plain; charset=utf-8",
                                               "Psychotherapy note", note.updated_at)}],
     }
-    if note.session_id:
+    if note.session_id and with_encounter:
         resource["context"] = {"encounter": [ref("Encounter", note.session_id)]}
     return validated(resource)
 

@@ -1,35 +1,71 @@
-"""A session as an Encounter: its period is the session's start and stop times, its class
-the modality (virtual for telehealth)."""
+"""A session as an Encounter (US Core Encounter): its period is the session's start and
+stop times, its class the modality (AMB ambulatory, VR virtual for telehealth), its type
+the CPT code(s) billed for it, its participant the clinician, its service provider the
+practice."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from psynote.exchange.fhir import codes
 from psynote.exchange.fhir.datatypes import instant, ref
+from psynote.exchange.fhir.organization import organization_ref
 from psynote.exchange.fhir.validation import validated
 from psynote.visits.models import Session
 
 
+def session_period(session: Session) -> dict[str, str]:
+    """Start and end as instants; a stop time before the start time is the next day
+    (a session from 23:30 to 00:30)."""
+    tz = timezone.get_current_timezone()
+    if session.start_time is None:
+        return {"start": session.date.isoformat()}
+    start = datetime.combine(session.date, session.start_time, tz)
+    period = {"start": instant(start)}
+    if session.end_time is not None:
+        end = datetime.combine(session.date, session.end_time, tz)
+        if end < start:
+            end += timedelta(days=1)
+        period["end"] = instant(end)
+    return period
+
+
+def cpt_codes(session: Session) -> list[str]:
+    """The CPT codes of the session, without the "+" add-on prefix: those its signed note
+    recorded (what was billed), else those suggested from its service and minutes."""
+    try:
+        note = session.progress_note
+    except ObjectDoesNotExist:
+        note = None
+    text = note.cpt_code if note is not None and note.is_signed else \
+        session.cpt_suggestion().text
+    return [word.lstrip("+") for word in text.split() if word.lstrip("+").isdigit()]
+
+
 def encounter(session: Session) -> dict[str, Any]:
     code, display = codes.ENCOUNTER_CLASS[session.modality]
+    service = session.get_service_display()
+    attendance = session.get_attendance_display().lower()
+    cpt = cpt_codes(session) if session.attendance == Session.Attendance.ATTENDED else []
+    types = [{"coding": [{"system": codes.CPT, "code": number}],
+              "text": f"{service} ({attendance})" if i == 0 else f"Add-on code {number}"}
+             for i, number in enumerate(cpt)] or [{"text": f"{service} ({attendance})"}]
+    period = session_period(session)
     resource: dict[str, Any] = {
         "resourceType": "Encounter",
         "id": str(session.pk),
+        "identifier": [{"system": codes.local_system(session.client.practice_id, "session"),
+                        "value": str(session.pk)}],
         "status": codes.ENCOUNTER_STATUS[session.attendance],
         "class": {"system": codes.V3_ACT_CODE, "code": code, "display": display},
-        "type": [{"text": f"{session.get_service_display()} "
-                          f"({session.get_attendance_display().lower()})"}],
+        "type": types,
         "subject": ref("Patient", session.client_id),
-        "participant": [{"individual": ref("Practitioner", session.clinician_id)}],
+        "participant": [{"type": [{"coding": [codes.PRIMARY_PERFORMER]}],
+                         "period": period,
+                         "individual": ref("Practitioner", session.clinician_id)}],
+        "period": period,
+        "serviceProvider": organization_ref(session.client.practice_id),
     }
-    tz = timezone.get_current_timezone()
-    period: dict[str, str] = {}
-    if session.start_time is not None:
-        period["start"] = instant(datetime.combine(session.date, session.start_time, tz))
-    if session.end_time is not None:
-        period["end"] = instant(datetime.combine(session.date, session.end_time, tz))
-    resource["period"] = period or {"start": session.date.isoformat()}
     return validated(resource)
-

@@ -7,6 +7,7 @@ from psynote.accounts.models import User
 from psynote.clients.models import Client
 from psynote.exchange.fhir import codes
 from psynote.exchange.fhir.datatypes import ref
+from psynote.exchange.fhir.organization import organization_ref
 from psynote.exchange.fhir.validation import validated
 
 
@@ -36,9 +37,28 @@ def practitioner_role(user: User) -> dict[str, Any]:
         "id": f"role-{user.pk}",
         "active": user.is_active,
         "practitioner": ref("Practitioner", user.pk),
+        **({"organization": organization_ref(user.practice_id)} if user.practice_id else {}),
         "code": [{"text": user.get_role_display()}],
         **({"specialty": [{"text": user.credentials}]} if user.credentials else {}),
     })
+
+
+# US Core 6.1 birth sex (F, M, UNK: intersex has no code of its own there, so UNK with
+# the recorded value left to Patient.gender "other").
+_BIRTH_SEX = {"female": "F", "male": "M"}
+
+
+def _identity_extensions(client: Client) -> list[dict[str, Any]]:
+    extensions: list[dict[str, Any]] = [
+        {"url": codes.US_CORE_BIRTHSEX,
+         "valueCode": _BIRTH_SEX.get(client.sex_assigned_at_birth, "UNK")}]
+    if client.gender_identity:
+        extensions.append({"url": codes.US_CORE_GENDER_IDENTITY,
+                           "valueCodeableConcept": {"text": client.gender_identity}})
+    if client.pronouns:
+        extensions.append({"url": codes.INDIVIDUAL_PRONOUNS, "extension": [
+            {"url": "value", "valueCodeableConcept": {"text": client.pronouns}}]})
+    return extensions
 
 
 def patient(client: Client, *, demographics: bool) -> dict[str, Any]:
@@ -48,6 +68,7 @@ def patient(client: Client, *, demographics: bool) -> dict[str, Any]:
         "identifier": [{"system": codes.local_system(client.practice_id, "client"),
                         "value": str(client.pk)}],
         "active": client.status == Client.Status.ACTIVE,
+        "managingOrganization": organization_ref(client.practice_id),
     }
     if demographics:
         names: list[dict[str, Any]] = [{"use": "official", "family": client.last_name,
@@ -57,12 +78,13 @@ def patient(client: Client, *, demographics: bool) -> dict[str, Any]:
                           "given": [client.preferred_name]})
         resource["name"] = names
         resource["birthDate"] = client.date_of_birth.isoformat()
-        # Patient.gender is administrative gender; the only recorded value that maps to
-        # it is sex assigned at birth (intersex -> other). Gender identity stays in text.
-        gender = {"female": "female", "male": "male", "intersex": "other",
-                  "unknown": "unknown"}.get(client.sex_assigned_at_birth)
-        if gender:
-            resource["gender"] = gender
+        # Patient.gender is administrative gender, required by US Core: the only recorded
+        # value that maps to it is sex assigned at birth (intersex -> other); blank is
+        # "unknown", said rather than dropped. Sex, gender identity and pronouns go as
+        # USCDI v3 extensions (ADR 0006).
+        resource["gender"] = {"female": "female", "male": "male", "intersex": "other"}.get(
+            client.sex_assigned_at_birth, "unknown")
+        resource["extension"] = _identity_extensions(client)
         telecom = []
         if client.phone:
             telecom.append({"system": "phone", "value": client.phone})

@@ -13,6 +13,7 @@ from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
@@ -32,7 +33,7 @@ MODELS = {
     "Patient": Patient, "Practitioner": Practitioner, "PractitionerRole": PractitionerRole,
     "Encounter": Encounter, "Condition": Condition, "Observation": Observation,
     "QuestionnaireResponse": QuestionnaireResponse, "DocumentReference": DocumentReference,
-    "Provenance": Provenance,
+    "Provenance": Provenance, "Organization": Organization,
 }
 PSYCHOTHERAPY_MARKER = "Zanzibarquill"
 DRAFT_MARKER = "Quorvendrafty"
@@ -98,7 +99,20 @@ def directory_text(path: Path) -> str:
 
 
 def resources(bundle: dict) -> list[dict]:
-    return [entry["resource"] for entry in bundle["entry"]]
+    """The bundle's resources, each `urn:uuid:` reference resolved back to the `Type/id`
+    of the entry it names (a reference that resolves to no entry fails)."""
+    names = {e["fullUrl"]: f"{e['resource']['resourceType']}/{e['resource']['id']}"
+             for e in bundle["entry"]}
+
+    def resolve(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, dict):
+            out = {k: resolve(v) for k, v in value.items()}
+            if isinstance(value.get("reference"), str):
+                out["reference"] = names[value["reference"]]
+            return out
+        return [resolve(v) for v in value] if isinstance(value, list) else value
+
+    return [resolve(entry["resource"]) for entry in bundle["entry"]]
 
 
 def test_every_resource_in_a_full_bundle_validates_with_fhir_r4b(cast) -> None:
@@ -125,8 +139,8 @@ def test_codes_come_from_the_shipped_tables(cast) -> None:
     phq9 = next(r for r in found if r["resourceType"] == "QuestionnaireResponse"
                 and r["questionnaire"].endswith("44249-1"))
     answers = {i["linkId"]: i["answer"][0] for i in phq9["item"] if "answer" in i}
-    assert answers["1"]["valueCoding"]["code"] == "LA6569-3"  # 1 = several days
-    assert answers["9"]["valueCoding"]["code"] == "LA6568-5"  # 0 = not at all
+    assert answers["44250-9"]["valueCoding"]["code"] == "LA6569-3"  # item 1: several days
+    assert answers["44260-8"]["valueCoding"]["code"] == "LA6568-5"  # item 9: not at all
     notes = [r for r in found if r["resourceType"] == "DocumentReference"
              and r["type"]["coding"][0]["system"] == codes.LOINC]
     assert {n["type"]["coding"][0]["code"] for n in notes} == {"34904-3"}
@@ -221,7 +235,8 @@ def test_scope_limits_what_goes_out(cast) -> None:
     make_record(cast)
     found = resources(build.client_bundle(cast.client, {"measures"}))
     assert {r["resourceType"] for r in found} == {"Patient", "Practitioner", "PractitionerRole",
-                                                  "QuestionnaireResponse", "Observation"}
+                                                  "Organization", "QuestionnaireResponse",
+                                                  "Observation"}
     patient = found[0]
     assert "name" not in patient and "birthDate" not in patient
     with pytest.raises(ValueError, match="unknown scope"):
