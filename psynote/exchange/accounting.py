@@ -7,9 +7,15 @@ an exception marked not accountable in `bases` (treatment, payment, operations, 
 client, persons involved in care, national security, custody, limited data set).
 Each entry gives the date, the recipient (with their address when known), a brief
 description of what was disclosed and its purpose.
+
+Repeated disclosures to the same recipient for the same purpose are summarised as
+164.528(b)(3) allows: the first disclosure in full, then how many were made in the
+period and the date of the last (`rows`).
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -60,3 +66,34 @@ def description(disclosure: Disclosure) -> str:
 
 def purpose(disclosure: Disclosure) -> str:
     return f"{disclosure.purpose} — basis: {disclosure.get_exception_display()}"
+
+
+def _key(disclosure: Disclosure) -> tuple[str, ...]:
+    """Same recipient, same purpose: compared without case or spacing differences."""
+    def norm(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    return (norm(disclosure.recipient_name), norm(disclosure.recipient_organisation),
+            norm(disclosure.purpose), disclosure.exception)
+
+
+def rows(disclosures: Iterable[Disclosure]) -> list[dict[str, Any]]:
+    """The accounting's rows, in order of first disclosure: each group of disclosures to
+    one recipient for one purpose as its first disclosure in full, with `count` (the
+    number made in the period), `last` (the last one, None when there is only one) and
+    `frequency`, the sentence saying both (45 CFR 164.528(b)(3))."""
+    groups: dict[tuple[str, ...], list[Disclosure]] = {}
+    for disclosure in sorted(disclosures, key=lambda d: d.disclosed_at):
+        groups.setdefault(_key(disclosure), []).append(disclosure)
+    result = []
+    for group in groups.values():
+        first, last = group[0], group[-1]
+        count = len(group)
+        frequency = ""
+        if count > 1:
+            frequency = (f"{count} disclosures to this recipient for this purpose in the "
+                         f"period; the last on {timezone.localtime(last.disclosed_at):%Y-%m-%d}")
+        result.append({"disclosure": first, "description": description(first),
+                       "purpose": purpose(first), "count": count,
+                       "last": last if count > 1 else None, "frequency": frequency})
+    return result

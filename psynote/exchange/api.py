@@ -107,6 +107,9 @@ class AccountingEntryOut(Schema):
     recipient_address: str
     description: str
     purpose: str
+    # 164.528(b)(3): repeats to one recipient for one purpose are one entry
+    count: int
+    last_date: date | None
 
 
 class AccountingOut(Schema):
@@ -232,12 +235,16 @@ def get_accounting(request: HttpRequest, client_id: UUID) -> Any:
         "period_end": today,
         "entries": [
             {
-                "date": timezone.localtime(d.disclosed_at).date(),
-                "recipient": d.recipient_display,
-                "recipient_address": d.recipient_contact,
-                "description": accounting.description(d),
-                "purpose": accounting.purpose(d),
+                "date": timezone.localtime(row["disclosure"].disclosed_at).date(),
+                "recipient": row["disclosure"].recipient_display,
+                "recipient_address": row["disclosure"].recipient_contact,
+                "description": row["description"],
+                "purpose": row["purpose"],
+                "count": row["count"],
+                "last_date": timezone.localtime(row["last"].disclosed_at).date()
+                if row["last"]
+                else None,
             }
-            for d in entries
+            for row in accounting.rows(entries)
         ],
     }

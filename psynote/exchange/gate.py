@@ -46,7 +46,7 @@ from psynote.exchange.grants import (
 )
 from psynote.exchange.models import Authorization, Disclosure
 from psynote.exchange.part2 import (
-    PART2_PLACEHOLDER,
+    DEFAULT_NOTICE,
     is_part2,
     part2_notice,
     part2_notice_configured,
@@ -56,7 +56,7 @@ from psynote.exchange.signing import SigningKeyProblem
 __all__ = [
     "BUILDERS",
     "BUILDER_SOURCES",
-    "PART2_PLACEHOLDER",
+    "DEFAULT_NOTICE",
     "Basis",
     "DateRange",
     "Grant",
@@ -123,7 +123,7 @@ def _export(
         files.update(psychotherapy_files(by, client, grant.date_range))
     part2 = is_part2(client)
     if part2:
-        files["PART2-NOTICE.txt"] = part2_notice()
+        files["PART2-NOTICE.txt"] = part2_notice(grant)
     start, end = grant.date_range
     package = packages.build(
         practice=client.practice,

@@ -247,14 +247,7 @@ def disclosure_accounting(request: HttpRequest, client_id: object) -> HttpRespon
         client,
         detail={"entries": len(entries), "format": request.GET.get("format", "html")},
     )
-    rows = [
-        {
-            "disclosure": d,
-            "description": accounting.description(d),
-            "purpose": accounting.purpose(d),
-        }
-        for d in entries
-    ]
+    rows = accounting.rows(entries)
     if request.GET.get("format") == "csv":
         buffer = io.StringIO()
         writer = spreadsheet.writer(buffer)
@@ -266,6 +259,8 @@ def disclosure_accounting(request: HttpRequest, client_id: object) -> HttpRespon
                 "what was disclosed",
                 "purpose",
                 "disclosed by",
+                "number of disclosures",
+                "last disclosure",
             ]
         )
         for row in rows:
@@ -278,6 +273,10 @@ def disclosure_accounting(request: HttpRequest, client_id: object) -> HttpRespon
                     row["description"],
                     row["purpose"],
                     d.by.signature_name,
+                    row["count"],
+                    f"{timezone.localtime(row['last'].disclosed_at):%Y-%m-%d}"
+                    if row["last"]
+                    else "",
                 ]
             )
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

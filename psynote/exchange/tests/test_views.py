@@ -11,7 +11,7 @@ from django.utils import timezone
 from psynote import testing as t
 from psynote.accounts.actions import issue_token
 from psynote.audit.models import AuditEvent
-from psynote.exchange import actions
+from psynote.exchange import actions, part2
 from psynote.exchange.models import Authorization, Disclosure
 from psynote.exchange.tests.conftest import PN_MARKER, authorize
 
@@ -124,7 +124,7 @@ def test_an_exception_without_justification_is_refused_on_the_form(record, login
     assert "needs your justification" in response.content.decode()
 
 
-def test_a_part2_record_carries_the_placeholder_notice_until_configured(record, login, tmp_path):
+def test_a_part2_record_carries_statement_1_and_the_consent_scope(record, login, tmp_path):
     login(record.alice).post(f"/clients/{record.client.pk}/part2/", {"part2": "on"})
     t.open_psychotherapy_notes(record.alice, login(record.alice))
     authorization = authorize(record.alice, record.client, {"psychotherapy_notes"})
@@ -135,16 +135,24 @@ def test_a_part2_record_carries_the_placeholder_notice_until_configured(record, 
     }
     with override_settings(PART2_NOTICE_FILE=tmp_path / "absent.txt"):
         page = login(record.alice).get(f"/clients/{record.client.pk}/disclose/")
-        assert "placeholder" in page.content.decode()
+        assert "placeholder" not in page.content.decode().lower()
+        assert "Part 2 notice (42 CFR 2.32)" in page.content.decode()
         response = login(record.alice).post(f"/clients/{record.client.pk}/disclose/", post)
-    notice = zipfile.ZipFile(io.BytesIO(response.content)).read("PART2-NOTICE.txt")
-    assert notice.startswith(b"PLACEHOLDER: 42 CFR PART 2 NOTICE NOT CONFIGURED")
+    notice = zipfile.ZipFile(io.BytesIO(response.content)).read("PART2-NOTICE.txt").decode()
+    assert part2.STATEMENT_1 in notice and "PLACEHOLDER" not in notice
+    # The explanation of the consent's scope (42 CFR 2.32(b)) follows the statement.
+    scope = notice[notice.index("SCOPE OF THE CONSENT"):]
+    assert str(authorization.pk) in scope and "Psychotherapy notes" in scope
+    assert "Dr Fictional Receiver, Imaginary Psychiatry Clinic" in scope
+    assert "Continuity of care" in scope
+    assert f"expiring {authorization.expires_on:%Y-%m-%d}" in scope
     configured = tmp_path / "notice.txt"
     configured.write_text("The practice's configured Part 2 statement.")
     with override_settings(PART2_NOTICE_FILE=configured):
         response = login(record.alice).post(f"/clients/{record.client.pk}/disclose/", post)
-    notice = zipfile.ZipFile(io.BytesIO(response.content)).read("PART2-NOTICE.txt")
-    assert notice == b"The practice's configured Part 2 statement."
+    notice = zipfile.ZipFile(io.BytesIO(response.content)).read("PART2-NOTICE.txt").decode()
+    assert notice.startswith("The practice's configured Part 2 statement.\n\nSCOPE OF THE")
+    assert part2.STATEMENT_1 not in notice
     assert all(d.part2_notice for d in Disclosure.objects.all())
 
 
