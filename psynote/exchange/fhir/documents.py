@@ -92,6 +92,9 @@ def psychotherapy_note_document(note: PsychotherapyNote, *, with_encounter: bool
         "resourceType": "DocumentReference",
         "id": str(note.pk),
         "meta": {"security": [codes.PSYCHOTHERAPY_SECURITY]},
+        "identifier": [{"system": codes.local_system(note.client.practice_id,
+                                                     "psychotherapy-note"),
+                        "value": str(note.pk)}],
         "status": "current",
         "type": {"coding": [{"system": codes.DOCUMENT_TYPE_LOCAL, "code": code,
                              "display": display}], "text": display},
@@ -104,9 +107,11 @@ def psychotherapy_note_document(note: PsychotherapyNote, *, with_encounter: bool
         "description": "Psychotherapy note: released only under an authorization that "
                        "names psychotherapy notes (45 CFR 164.508(a)(2))",
         "content": [{"attachment": attachment(body, "text/plain; charset=utf-8",
-                                              "Psychotherapy note", note.updated_at)}],
+                                              "Psychotherapy note", note.updated_at),
+                     "format": codes.MIME_TYPE_SUFFICIENT}],
     }
     if note.session_id and with_encounter:
-        resource["context"] = {"encounter": [ref("Encounter", note.session_id)]}
+        resource["context"] = {"encounter": [ref("Encounter", note.session_id)],
+                               "period": session_period(note.session)}
     return validated(resource)
 
