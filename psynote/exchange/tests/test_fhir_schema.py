@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from django.db.models import Count
 from django.utils import timezone
 
 from psynote import testing as t
@@ -44,12 +45,22 @@ def validator(kind: str | None = None) -> jsonschema.protocols.Validator:
 
 
 def schema_errors(resource: dict) -> list[str]:
-    if validator().is_valid(resource):
-        return []
+    """What the schema finds wrong. A resource is checked against its type's definition,
+    which is what the root's `oneOf` (one branch per resource type, told apart by the
+    `resourceType` constant) amounts to, without trying ~150 branches; a Bundle's entry
+    resources are checked the same way, one by one."""
     kind = resource.get("resourceType")
-    detailed = validator(kind) if kind in schema()["definitions"] else validator()
-    return [f"{kind}/{resource.get('id')}: {'/'.join(map(str, e.path))}: {e.message[:200]}"
-            for e in detailed.iter_errors(resource)] or [f"{kind}: not a FHIR R4 resource"]
+    if kind not in schema()["definitions"] or kind == "ResourceList":
+        return [] if validator().is_valid(resource) else [f"{kind}: not a FHIR R4 resource"]
+    errors = []
+    if kind == "Bundle":
+        for n, entry in enumerate(resource.get("entry", [])):
+            if "resource" in entry:
+                errors += [f"entry {n}: {e}" for e in schema_errors(entry["resource"])]
+        resource = {**resource, "entry": [{k: v for k, v in entry.items() if k != "resource"}
+                                          for entry in resource.get("entry", [])]}
+    return errors + [f"{kind}/{resource.get('id')}: {'/'.join(map(str, e.path))}: "
+                     f"{e.message[:200]}" for e in validator(kind).iter_errors(resource)]
 
 
 def full_record(cast, *, part2: bool = False):  # type: ignore[no-untyped-def]
@@ -283,3 +294,33 @@ def test_a_session_past_midnight_ends_the_next_day(cast, end):
     period = session_period(session)
     start, stop = (datetime.fromisoformat(period[k]) for k in ("start", "end"))
     assert timedelta(0) < stop - start < timedelta(hours=2)
+
+
+def test_the_demo_exports_organization_provenance_cpt_encounters_and_loinc_items(db):
+    from psynote import demo
+
+    demo.load()
+    # The clients with the most signed notes: enough of every kind, in reasonable time.
+    clients = (Client.objects.filter(practice__name=demo.PRACTICE_NAME)
+               .annotate(notes=Count("progress_notes")).order_by("-notes", "pk")[:2])
+    seen: dict[str, int] = {}
+    for client in clients:
+        bundle = build.client_bundle(client, build.RECORD_SCOPE)
+        assert schema_errors(bundle) == [], client.pk
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            kind = resource["resourceType"]
+            if kind == "Organization":
+                assert resource["name"] == demo.PRACTICE_NAME
+            elif kind == "Provenance":
+                assert resource["agent"][0]["onBehalfOf"]["reference"].startswith("urn:uuid:")
+            elif kind == "Encounter" and resource["status"] == "finished":
+                if not any(c["system"] == codes.CPT for t in resource["type"]
+                           for c in t.get("coding", [])):
+                    continue
+            elif kind == "QuestionnaireResponse":
+                if not resource["questionnaire"].startswith("http://loinc.org/q/"):
+                    continue
+                assert all(not i["linkId"].isdigit() for i in resource["item"])
+            seen[kind] = seen.get(kind, 0) + 1
+    assert {"Organization", "Provenance", "Encounter", "QuestionnaireResponse"} <= set(seen)
