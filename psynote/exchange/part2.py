@@ -4,7 +4,7 @@ disclosure", as rewritten by the 2024 final rule, 89 FR 12472; compliance date 1
 
 The default is Statement 1 of 42 CFR 2.32(a)(1), the full statement, verbatim from the
 eCFR (https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/section-2.32;
-docs/clinical-sources.md#42-cfr-part-2). A practice that must send other wording (a
+docs/clinical-sources.md#42-cfr-part-2-notice). A practice that must send other wording (a
 state rule, or a later amendment) puts it in a file named by PSYNOTE_PART2_NOTICE_FILE,
 which then replaces the statement. Either way §2.32(b) asks that each disclosure made
 with the patient's consent carry a copy of the consent or a clear explanation of its

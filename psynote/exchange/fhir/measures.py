@@ -3,10 +3,10 @@ QuestionnaireResponse (the answers) and an Observation of category survey for th
 `derivedFrom` the QuestionnaireResponse (docs/clinical-sources.md#fhir-measures).
 
 A receiver matches answers to the LOINC form by `item.linkId`: it is the item's LOINC
-code where the instrument has one (PHQ-9, PHQ-2, GAD-7, GAD-2, AUDIT-C), and
-`questionnaire` is the LOINC panel (`http://loinc.org/q/<panel>`). Items without a LOINC
-code (PCL-5, WHO-5, PHQ-9's difficulty question has one) get `<instrument>-<number>`
-under the instrument's local questionnaire URL: never a bare number.
+code where the instrument has one (PHQ-9 with its difficulty question, PHQ-2, GAD-7,
+GAD-2, AUDIT-C), and `questionnaire` is the LOINC panel (`http://loinc.org/q/<panel>`)
+where there is one. Items without a LOINC code (PCL-5, WHO-5) get `<instrument>-<number>`:
+never a bare number a receiver cannot match.
 
 An instrument whose app score is a percentage (WHO-5, raw 0-25 times 4) goes out as the
 percentage the app shows, with the raw total as a component, under the local
