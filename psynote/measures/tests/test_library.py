@@ -82,9 +82,15 @@ def test_codes_domain_does_not_give_are_null_not_invented():
     assert pcl5.loinc_panel is None and pcl5.loinc_total is None
     assert all(item.loinc is None for item in pcl5.items)
     assert "no LOINC" in pcl5.loinc_source
-    for key in ("gad2", "auditc", "who5"):
+    for key in ("gad2", "who5"):
         instrument = library.get(key)
         assert instrument.loinc_panel is None and instrument.loinc_total is None
+
+
+def test_auditc_loinc_codes_match_the_us_core_screening_examples():
+    auditc = library.get("auditc")
+    assert (auditc.loinc_panel, auditc.loinc_total) == ("72109-2", "75626-2")
+    assert [item.loinc for item in auditc.items] == ["68518-0", "68519-8", "68520-6"]
 
 
 def test_short_forms_reuse_the_long_forms_wording():
