@@ -89,6 +89,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--load-clients", type=int, default=50, help="default 50")
     parser.add_argument("--load-seconds", type=float, default=60, help="default 60")
+    parser.add_argument("--load-think", type=float, default=1.0,
+                        help="seconds each clinician waits between actions (default 1; "
+                        "0 saturates the server)")
     parser.add_argument("--bulk-tracemalloc", action="store_true")
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.opens < 1 or args.signs < 1:
@@ -112,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.load:
         from bench import load
 
-        return load.main(args.load_clients, args.load_seconds, args.home / "load-sqlite")
+        return load.main(args.load_clients, args.load_seconds, args.home / "load-sqlite",
+                         args.load_think)
     if args.bulk:
         from bench import bulk
 

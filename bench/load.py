@@ -207,9 +207,10 @@ def _expect(status: int, wanted: int, what: str, body: Any = "") -> None:
         raise Refused(f"{what}: {status} {str(body)[:200]}")
 
 
-def clinician_loop(port: int, account: dict[str, Any], tally: Tally, until: float,
-                   stop: threading.Event) -> None:
-    """One clinician's day, repeated until `until`: see the module docstring."""
+def clinician_loop(port: int, account: dict[str, Any], tally: Tally, ready: threading.Barrier,
+                   clock: dict[str, float], think: float) -> None:
+    """One clinician's day, repeated until clock["until"], `think` seconds between
+    actions: see the module docstring. Everyone logs in before the clock starts."""
     browser, api = Browser(port), Api(port, account["token"])
     client, day = account["client_id"], date.today() - timedelta(days=1)
 
@@ -229,37 +230,42 @@ def clinician_loop(port: int, account: dict[str, Any], tally: Tally, until: floa
     except (Refused, OSError, http.client.HTTPException, RuntimeError) as error:
         with tally.lock:
             tally.errors.append(f"log in: {error}")
+        ready.wait()
         return
-    round_ = 0
-    while time.monotonic() < until and not stop.is_set():
+    ready.wait()
+    real_timed, round_ = tally.timed, 0
+
+    def timed(action: str, call: Any, *args: Any) -> Any:
+        time.sleep(think * random.uniform(0.5, 1.5))  # pacing, not in lockstep
+        return real_timed(action, call, *args)
+
+    while time.monotonic() < clock["until"]:
         round_ += 1
         try:
-            tally.timed("open caseload (page)", page, "/caseload/")
-            tally.timed("open chart (page)", page, f"/clients/{client}/")
-            note = tally.timed("start note (API)", start_draft, api, client, day)
+            timed("open caseload (page)", page, "/caseload/")
+            timed("open chart (page)", page, f"/clients/{client}/")
+            note = timed("start note (API)", start_draft, api, client, day)
             text = f"Fictional week {round_} of {account['username']}."
             for n in (1, 2):
-                tally.timed("autosave (page)", page, f"/notes/{note}/autosave/", {
+                timed("autosave (page)", page, f"/notes/{note}/autosave/", {
                     **{f"section_{k}": v for k, v in SOAP.items()},
                     "section_subjective": f"{text} Draft {n}.",
                     "diagnosis_codes": account["diagnosis"]})
-            tally.timed("patch draft (API)", api_call, "PATCH", f"/notes/{note}",
+            timed("patch draft (API)", api_call, "PATCH", f"/notes/{note}",
                         {"sections": SOAP | {"subjective": text}}, 200)
-            tally.timed("open note (page)", page, f"/notes/{note}/edit/")
+            timed("open note (page)", page, f"/notes/{note}/edit/")
             if round_ % 2:
-                tally.timed("sign (page)", page, f"/notes/{note}/sign/", {}, 302)
+                timed("sign (page)", page, f"/notes/{note}/sign/", {}, 302)
             else:
-                tally.timed("sign (API)", api_call, "POST", f"/notes/{note}/sign", {}, 200)
+                timed("sign (API)", api_call, "POST", f"/notes/{note}/sign", {}, 200)
             with tally.lock:
                 tally.signed[note] = text
-            tally.timed("open note (API)", api_call, "GET", f"/notes/{note}", None, 200)
-            tally.timed("administer PHQ-9 (API)", api_call, "POST",
+            timed("open note (API)", api_call, "GET", f"/notes/{note}", None, 200)
+            timed("administer PHQ-9 (API)", api_call, "POST",
                         f"/clients/{client}/administrations",
                         {"instrument": "phq9", "answers": PHQ9}, 201)
         except (Refused, OSError, http.client.HTTPException, ValueError):
-            if stop.is_set():
-                return
-            time.sleep(0.2)
+            time.sleep(0.2)  # counted by `timed`; the next round starts afresh
 
 
 def signing_loop(port: int, account: dict[str, Any], tally: Tally,
@@ -282,16 +288,17 @@ def signing_loop(port: int, account: dict[str, Any], tally: Tally,
             time.sleep(0.05)  # the server is gone (killed) or restarting
 
 
-def run_load(port: int, accounts: list[dict[str, Any]], seconds: float) -> Tally:
-    tally, stop = Tally(), threading.Event()
-    until = time.monotonic() + seconds
-    threads = [threading.Thread(target=clinician_loop, args=(port, a, tally, until, stop))
-               for a in accounts]
+def run_load(port: int, accounts: list[dict[str, Any]], seconds: float,
+             think: float = 0.0) -> Tally:
+    tally, clock = Tally(), {"until": 0.0}
+    ready = threading.Barrier(
+        len(accounts), action=lambda: clock.update(until=time.monotonic() + seconds))
+    threads = [threading.Thread(target=clinician_loop,
+                                args=(port, a, tally, ready, clock, think)) for a in accounts]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=seconds + 120)
-    stop.set()
+        thread.join()
     return tally
 
 
@@ -300,10 +307,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def report(tally: Tally, server_log: str, clients: int, seconds: float) -> str:
-    lines = [f"{clients} simulated clinicians for {seconds:g} s against `psynote serve` "
-             "(default workers):", f"  {'action':<24}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}"
-             f"{'max ms':>9}"]
+def report(tally: Tally, server_log: str, clients: int, seconds: float,
+           think: float = 0.0) -> str:
+    lines = [f"{clients} simulated clinicians for {seconds:g} s ({think:g} s between "
+             "actions) against `psynote serve` (default workers):",
+             f"  {'action':<24}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"]
     for action, values in tally.latencies.items():
         lines.append(f"  {action:<24}{len(values):>7}{percentile(values, .5) * 1000:>9.0f}"
                      f"{percentile(values, .95) * 1000:>9.0f}{max(values) * 1000:>9.0f}")
@@ -315,7 +323,7 @@ def report(tally: Tally, server_log: str, clients: int, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def main(clients: int, seconds: float, home: Path) -> int:
+def main(clients: int, seconds: float, home: Path, think: float) -> int:
     """`python -m bench --load`: a fresh SQLite installation in `home`, production hasher."""
     shutil.rmtree(home, ignore_errors=True)
     installation = Installation(home)
@@ -323,10 +331,10 @@ def main(clients: int, seconds: float, home: Path) -> int:
     accounts = installation.prepare(clients)
     server = Serve(installation).start()
     try:
-        tally = run_load(server.port, accounts, seconds)
+        tally = run_load(server.port, accounts, seconds, think)
     finally:
         server.stop()
-    print(report(tally, server.log_text(), clients, seconds))
+    print(report(tally, server.log_text(), clients, seconds, think))
     problems = installation.check()
     print(f"  after the run: {problems}")
     return 1 if tally.errors or LOCKED in server.log_text() or any(problems.values()) else 0

@@ -83,7 +83,7 @@ def test_kill_9_loses_no_acknowledged_signature(installation, accounts):
 def test_ten_clinicians_for_ten_seconds_meet_no_error_and_no_lock(installation, accounts):
     server = load.Serve(installation).start()
     try:
-        tally = load.run_load(server.port, accounts[WRITERS:], seconds=10)
+        tally = load.run_load(server.port, accounts[WRITERS:], seconds=10, think=0.0)
     finally:
         server.stop()
     print(load.report(tally, server.log_text(), len(accounts[WRITERS:]), 10))
