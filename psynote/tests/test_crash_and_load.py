@@ -49,7 +49,7 @@ def test_kill_9_loses_no_acknowledged_signature(installation, accounts):
         for writer in writers:
             writer.start()
         before = len(tally.signed)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a hang guard, not a timing goal
         # Kill once signatures are flowing, at a point the seed picks within them.
         while len(tally.signed) < before + shuffle.randint(8, 20):
             assert time.monotonic() < deadline, f"no signing load: {server.log_text()[-2000:]}"
