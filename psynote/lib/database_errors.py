@@ -81,17 +81,16 @@ def _log(request: HttpRequest, kind: str, error: BaseException) -> None:
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get(
-        "Accept", ""
-    ) or request.path.endswith("/autosave/")
+    return request.path.endswith("/autosave/") or "application/json" in request.headers.get(
+        "Accept", "")
 
 
 def response(request: HttpRequest, kind: str) -> HttpResponse:
     text = sentence(kind)
-    if wants_json(request):
-        # The API's body shape (ADR 0004); `error` is what the editor's autosave reads.
-        body = {"detail": text, "errors": [], "error": text}
-        return JsonResponse(body, status=503, headers=_headers(kind))
+    if request.path.startswith("/api/"):  # the API's one error body (ADR 0004)
+        return JsonResponse({"detail": text, "errors": []}, status=503, headers=_headers(kind))
+    if wants_json(request):  # what the editor's autosave reads
+        return JsonResponse({"error": text}, status=503, headers=_headers(kind))
     # A page of its own, not base.html: that one reads the session and the user, and the
     # database may not even open.
     page = render_to_string("database_unwritable.html", {"sentence": text})
