@@ -3,6 +3,7 @@
 Examples:
   python -m bench                      # full scale on SQLite (generation takes minutes once)
   python -m bench --scale 0.1          # a quick run
+  python -m bench --load               # 50 simulated clinicians for 60 s (bench/load.py)
   python -m bench --scale 0.1 --database-url postgres://bench@/psynote_bench?host=/tmp/pg
 """
 
@@ -80,6 +81,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "(bench/bulk.py)",
     )
     parser.add_argument("--bulk-clients", default="1000,5000", help="default 1000,5000")
+    parser.add_argument(
+        "--load",
+        action="store_true",
+        help="instead, simulated clinicians against `psynote serve` on a fresh SQLite "
+        "installation: p95 per action, errors, \"database is locked\" (bench/load.py)",
+    )
+    parser.add_argument("--load-clients", type=int, default=50, help="default 50")
+    parser.add_argument("--load-seconds", type=float, default=60, help="default 60")
+    parser.add_argument("--load-think", type=float, default=1.0,
+                        help="seconds each clinician waits between actions (default 1; "
+                        "0 saturates the server)")
     parser.add_argument("--bulk-tracemalloc", action="store_true")
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.opens < 1 or args.signs < 1:
@@ -100,6 +112,11 @@ def _home_for(args: argparse.Namespace) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.load:
+        from bench import load
+
+        return load.main(args.load_clients, args.load_seconds, args.home / "load-sqlite",
+                         args.load_think)
     if args.bulk:
         from bench import bulk
 

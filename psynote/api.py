@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
@@ -40,6 +41,7 @@ from ninja.utils import check_csrf
 from pydantic import ConfigDict, Field
 
 from psynote.accounts import tokens
+from psynote.lib import database_errors
 from psynote.lib.immutable import SignedRecordChange
 
 logger = logging.getLogger(__name__)
@@ -260,6 +262,11 @@ def _on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpRespon
     return _error(request, 400, "the request was refused as malformed")
 
 
+def _on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    # A disk full or read-only: 503, nothing saved (ADR 0012). Anything else is a bug.
+    return database_errors.api_response(request, exc) or _on_unexpected(request, exc)
+
+
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unexpected error in %s %s", request.method, request.path)
     return _error(request, 500, "internal error; the details are in the server log")
@@ -286,3 +293,4 @@ api.add_exception_handler(Http404, _on_not_found)
 api.add_exception_handler(SignedRecordChange, _on_signed)
 api.add_exception_handler(PermissionDenied, _on_permission_denied)
 api.add_exception_handler(SuspiciousOperation, _on_suspicious)
+api.add_exception_handler(DatabaseError, _on_database_error)

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "psynote.lib.null_bytes.RejectNullBytesMiddleware",
+    # A disk full or read-only folder: a 503 saying nothing was saved, not a 500 (ADR 0012).
+    "psynote.lib.database_errors.DatabaseUnwritableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -112,13 +114,19 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": HOME / "psynote.sqlite3",
-            # IMMEDIATE: writers queue for the lock at BEGIN instead of failing mid-way,
-            # which is what keeps the per-practice audit chain strictly ordered.
+            # What each setting survives (a killed process, a power cut): ADR 0012.
             "OPTIONS": {
+                # IMMEDIATE: writers queue for the lock at BEGIN instead of failing mid-way,
+                # which is what keeps the per-practice audit chain strictly ordered.
                 "transaction_mode": "IMMEDIATE",
+                # busy_timeout, in seconds: a writer waits this long for the lock, well
+                # under gunicorn's 30 s worker timeout.
                 "timeout": 20,
+                # WAL: readers never block the writer. synchronous=FULL: a commit returns
+                # only once the WAL is on disk, so an acknowledged signature survives a
+                # power cut too (NORMAL survives only a crash of the process).
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                 ),
             },
             "CONN_MAX_AGE": 600,

@@ -20,3 +20,6 @@ urlpatterns = [
     path("", include("psynote.records.urls")),
     path("api/v1/", include("psynote.api_urls")),
 ]
+
+# A database refusing a write outside any view (a session saved on the way out): 503 (ADR 0012).
+handler500 = "psynote.lib.database_errors.server_error"
