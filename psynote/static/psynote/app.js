@@ -277,7 +277,10 @@ function autosave(session, form) {
     } else if (answer.offline || answer.status >= 500) {
       dirty = true;
       if (session) session.setUnsaved(true);
-      say("Not saved: the server cannot be reached. Will try again.");
+      // A server that answers but cannot write (full disk, read-only folder) says why.
+      const why = answer.data && answer.data.error;
+      say(why ? `Not saved: ${why} What you typed is still here; will try again.`
+              : "Not saved: the server cannot be reached. Will try again.");
     } else {
       say(`Not saved: ${answer.data.error || "the server refused the draft"}.`);
     }
