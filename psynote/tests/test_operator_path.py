@@ -1,0 +1,230 @@
+"""The PostgreSQL path as README.md tells it, on a fresh PostgreSQL cluster.
+
+`scripts/with-postgres` starts a throwaway cluster of its own (a new folder, a Unix socket
+only), so this runs the same way in the SQLite and in the PostgreSQL suite. The README's
+commands are taken from README.md itself and run as the operator would, in subprocesses
+with their own data folder: the installed `psynote` console script, `createuser`,
+`createdb`. What needs root or another OS user on a real server is done inside the
+throwaway cluster instead, and `in_the_throwaway_cluster` says so line by line.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PSYNOTE = Path(sys.executable).with_name("psynote")  # the console script beside this Python
+PASSWORD = "a fictional long passphrase 42"  # noqa: S105 - fictional, for a throwaway cluster
+FIRST_LINE = re.compile(r"psynote: database (PostgreSQL|SQLite) \S")
+
+
+@dataclass
+class Cluster:
+    socket_dir: str
+    superuser: str
+
+    def url(self, user: str = "psynote", name: str = "psynote", password: str = "") -> str:
+        secret = f":{password}" if password else ""
+        return f"postgresql://{user}{secret}@/{name}?host={self.socket_dir}"
+
+    def sql(self, statement: str, database: str = "postgres") -> list[tuple]:
+        with psycopg.connect(host=self.socket_dir, user=self.superuser, dbname=database,
+                             autocommit=True) as connection:
+            cursor = connection.execute(statement)
+            return cursor.fetchall() if cursor.description else []
+
+    def authenticate_psynote_by(self, method: str) -> None:
+        """A first pg_hba.conf line for the role psynote, as a Debian server has (`peer` on
+        the socket), then reload; `trust` stands in for running as the OS user psynote."""
+        hba = Path(self.socket_dir) / "data" / "pg_hba.conf"
+        lines = [line for line in hba.read_text().splitlines() if "# psynote" not in line]
+        hba.write_text(f"local all psynote {method}  # psynote\n" + "\n".join(lines) + "\n")
+        self.sql("SELECT pg_reload_conf()")
+
+
+@pytest.fixture
+def cluster(tmp_path) -> Iterator[Cluster]:
+    """A new PostgreSQL cluster for this test alone, stopped and removed afterwards."""
+    log = (tmp_path / "with-postgres.log").open("w")
+    server = subprocess.Popen(  # noqa: S603 - fixed argv
+        [str(REPO / "scripts" / "with-postgres"), "bash", "-c",
+         'printf "%s\\n" "$DATABASE_URL"; read -r _'],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
+        env=_base_environment())
+    try:
+        url = server.stdout.readline().strip()
+        assert url, (tmp_path / "with-postgres.log").read_text()
+        parts = urlsplit(url)
+        yield Cluster(socket_dir=parse_qs(parts.query)["host"][0],
+                      superuser=parts.username or "")
+    finally:
+        server.stdin.close()  # `read` ends, with-postgres stops the cluster and removes it
+        server.wait(timeout=60)
+        log.close()
+
+
+def _base_environment() -> dict[str, str]:
+    """The operator's shell: none of the test run's own Psynote settings."""
+    keep = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR")
+    return {name: os.environ[name] for name in keep if name in os.environ}
+
+
+def readme_section(heading: str) -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n{heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else len(text)]
+
+
+def code_blocks(section: str) -> list[list[str]]:
+    return [[line for line in block.splitlines() if line.strip()]
+            for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)]
+
+
+def in_the_throwaway_cluster(line: str, cluster: Cluster) -> str | None:
+    """A README line as it runs here; None for a step that needs root on a real server.
+
+    Every README line must match one of these, so a changed README fails this test until
+    the test runs the new command too.
+    """
+    line = re.sub(r"\s+#.*$", "", line)
+    psynote = shlex.quote(str(PSYNOTE))
+    client = f"-h {shlex.quote(cluster.socket_dir)} -U {shlex.quote(cluster.superuser)}"
+    if line.startswith("sudo adduser --system"):
+        # Creating the OS user psynote needs root. Peer authentication as that user is what
+        # the throwaway cluster's `trust` stands for (Cluster.authenticate_psynote_by).
+        return None
+    if line == "make install":
+        return None  # this test runs the installed console script of this checkout
+    if match := re.fullmatch(r"sudo -u postgres (createuser|createdb) (.*)", line):
+        # `sudo -u postgres`: the cluster's superuser, over the cluster's own socket.
+        return f"{match[1]} {client} {match[2]}"
+    if match := re.fullmatch(r"export DATABASE_URL='postgresql://psynote@/psynote\?host=(\S+)'",
+                             line):
+        return f"export DATABASE_URL={shlex.quote(cluster.url())}"
+    if match := re.fullmatch(r"sudo -u psynote --preserve-env=\S+ \.venv/bin/psynote (.*)",
+                             line):
+        # Already "the OS user psynote" as far as this cluster can tell (trust).
+        return f"{psynote} {match[1]}"
+    if match := re.fullmatch(r"\.venv/bin/psynote (.*)", line):
+        return f"{psynote} {match[1]}"
+    raise AssertionError(f"README line this test does not know how to run: {line!r}")
+
+
+def run(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", command], cwd=REPO, env=env,  # noqa: S603,S607
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def psynote(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([str(PSYNOTE), *args], cwd=REPO, env=env,  # noqa: S603
+                          capture_output=True, text=True, timeout=120, check=False)
+    # Every command first names the database it is about to use, whatever happens next.
+    assert FIRST_LINE.match(done.stderr), (args, done.stderr)
+    return done
+
+
+def one_sentence(stderr: str, command: str) -> str:
+    """The refusal after the database line: one line, one sentence, no traceback."""
+    lines = stderr.splitlines()
+    assert len(lines) == 2, stderr
+    assert "Traceback" not in stderr
+    message = lines[1]
+    assert message.startswith(f"psynote {command}: ") and message.endswith("."), message
+    assert not re.search(r"[.!?] [A-Z]", message), f"more than one sentence: {message}"
+    return message
+
+
+def test_the_readme_postgresql_path_on_a_fresh_cluster(cluster, tmp_path):
+    home = tmp_path / "var"
+    env = _base_environment() | {"PSYNOTE_HOME": str(home), "PSYNOTE_NEW_PASSWORD": PASSWORD}
+    label = f"psynote: database PostgreSQL psynote@{cluster.socket_dir}/psynote"
+
+    # with-postgres made a database `psynote` owned by its superuser; the README makes it.
+    cluster.sql("DROP DATABASE psynote")
+    cluster.authenticate_psynote_by("trust")
+
+    # "Running on PostgreSQL", the first way (peer authentication), line by line.
+    peer_way = code_blocks(readme_section("## Running on PostgreSQL"))[0]
+    assert peer_way[-1].endswith('psynote init --practice-name "Your Practice Name"')
+    script = [step for line in peer_way
+              if (step := in_the_throwaway_cluster(line, cluster)) is not None]
+    done = run("set -e\n" + "\n".join(script), env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert label in done.stderr.splitlines()
+    assert "Practice created: Your Practice Name" in done.stdout
+    assert cluster.sql("SELECT pg_get_userbyid(datdba) FROM pg_database "
+                       "WHERE datname = 'psynote'") == [("psynote",)]
+
+    # "First real installation": createuser, safe to repeat; `DATABASE_URL` stays set for
+    # every later command, as the README says.
+    env["DATABASE_URL"] = cluster.url()
+    first_install = code_blocks(readme_section("## The `psynote` command"))[0]
+    createuser = next(line for line in first_install if " createuser " in line)
+    for says in ("Created practice admin jlee", "jlee exists already"):
+        done = run(in_the_throwaway_cluster(createuser, cluster) or "", env)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.splitlines()[0] == label
+        assert says in done.stdout, done.stdout
+    done = psynote(env, "verify")
+    assert done.returncode == 0, done.stderr
+    assert "OK: every audit chain and every signed record is intact." in done.stdout
+
+    # The demo is refused beside the real practice; no demo user appears.
+    done = psynote(env, "demo")
+    assert done.returncode == 1
+    assert "Your Practice Name" in one_sentence(done.stderr, "demo")
+    assert cluster.sql("SELECT username FROM accounts_user", "psynote") == [("jlee",)]
+
+    # Without DATABASE_URL, or with another one, every command refuses in one sentence and
+    # no SQLite file appears in the data folder.
+    cluster.sql("CREATE DATABASE other OWNER psynote")
+    every_command = (["verify"], ["init", "--practice-name", "Your Practice Name"],
+                     ["createuser", "--username", "kim", "--role", "clinician"],
+                     ["demo"], ["serve"], ["manage", "migrate"])
+    for setting, says, commands in (
+            (None, "DATABASE_URL is not set", every_command),
+            (cluster.url(name="other"), "would use PostgreSQL", every_command[:2])):
+        wrong = {k: v for k, v in env.items() if k != "DATABASE_URL"}
+        if setting:
+            wrong["DATABASE_URL"] = setting
+        for command in commands:
+            done = psynote(wrong, *command)
+            assert done.returncode == 2, (command, done.stderr)
+            message = one_sentence(done.stderr, command[0])
+            assert says in message
+            assert f"belongs to PostgreSQL psynote@{cluster.socket_dir}/psynote" in message
+        assert not list(home.glob("*.sqlite3*"))
+    assert cluster.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                       "other") == [(0,)]
+    assert cluster.sql("SELECT username FROM accounts_user", "psynote") == [("jlee",)]
+
+    # Peer authentication as another OS user: one sentence naming both ways out.
+    cluster.authenticate_psynote_by("peer")
+    done = psynote(env, "verify")
+    assert done.returncode == 2
+    message = one_sentence(done.stderr, "verify")
+    assert "PostgreSQL refused user psynote (peer authentication)" in message
+    assert "run psynote as the OS user psynote" in message
+    assert "password in DATABASE_URL" in message
+
+    # The second way: the role has a password (`createuser --pwprompt` sets one) and the
+    # URL carries it; a wrong one is one sentence too.
+    cluster.sql(f"ALTER ROLE psynote PASSWORD '{PASSWORD}'")
+    cluster.authenticate_psynote_by("scram-sha-256")
+    done = psynote(env | {"DATABASE_URL": cluster.url(password=PASSWORD)}, "verify")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == label  # the password is never shown
+    done = psynote(env | {"DATABASE_URL": cluster.url(password="wrong-fictional")}, "verify")
+    assert done.returncode == 2
+    assert "refused the password for user psynote" in one_sentence(done.stderr, "verify")
+    assert "wrong-fictional" not in done.stderr
