@@ -90,7 +90,7 @@ def code_blocks(section: str) -> list[list[str]]:
             for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)]
 
 
-def in_the_throwaway_cluster(line: str, cluster: Cluster) -> str | None:
+def in_the_throwaway_cluster(line: str, cluster: Cluster, home: str) -> str | None:
     """A README line as it runs here; None for a step that needs root on a real server.
 
     Every README line must match one of these, so a changed README fails this test until
@@ -103,14 +103,14 @@ def in_the_throwaway_cluster(line: str, cluster: Cluster) -> str | None:
         # Creating the OS user psynote needs root. Peer authentication as that user is what
         # the throwaway cluster's `trust` stands for (Cluster.authenticate_psynote_by).
         return None
-    if line == "make install":
-        return None  # this test runs the installed console script of this checkout
     if match := re.fullmatch(r"sudo -u postgres (createuser|createdb) (.*)", line):
         # `sudo -u postgres`: the cluster's superuser, over the cluster's own socket.
         return f"{match[1]} {client} {match[2]}"
-    if match := re.fullmatch(r"export DATABASE_URL='postgresql://psynote@/psynote\?host=(\S+)'",
-                             line):
-        return f"export DATABASE_URL={shlex.quote(cluster.url())}"
+    if re.fullmatch(r"export PSYNOTE_HOME=\S+ "
+                    r"DATABASE_URL='postgresql://psynote@/psynote\?host=\S+'", line):
+        # This test's data folder, and the throwaway cluster's socket folder.
+        return (f"export PSYNOTE_HOME={shlex.quote(home)} "
+                f"DATABASE_URL={shlex.quote(cluster.url())}")
     if match := re.fullmatch(r"sudo -u psynote --preserve-env=\S+ \.venv/bin/psynote (.*)",
                              line):
         # Already "the OS user psynote" as far as this cluster can tell (trust).
@@ -126,10 +126,22 @@ def run(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def psynote(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(PSYNOTE), *args], cwd=REPO, env=env,  # noqa: S603
-                          capture_output=True, text=True, timeout=120, check=False)
-    # Every command first names the database it is about to use, whatever happens next.
-    assert FIRST_LINE.match(done.stderr), (args, done.stderr)
+    return psynote_at_once([(env, list(args))])[0]
+
+
+def psynote_at_once(runs: list[tuple[dict[str, str], list[str]]]
+                    ) -> list[subprocess.CompletedProcess]:
+    """The console script, once per (environment, arguments), all started together."""
+    started = [(args, subprocess.Popen([str(PSYNOTE), *args], cwd=REPO,  # noqa: S603
+                                       env=env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True))
+               for env, args in runs]
+    done = []
+    for args, process in started:
+        stdout, stderr = process.communicate(timeout=120)
+        # Every command first names the database it is about to use, whatever happens next.
+        assert FIRST_LINE.match(stderr), (args, stderr)
+        done.append(subprocess.CompletedProcess(args, process.returncode, stdout, stderr))
     return done
 
 
@@ -146,35 +158,36 @@ def one_sentence(stderr: str, command: str) -> str:
 
 def test_the_readme_postgresql_path_on_a_fresh_cluster(cluster, tmp_path):
     home = tmp_path / "var"
-    env = _base_environment() | {"PSYNOTE_HOME": str(home), "PSYNOTE_NEW_PASSWORD": PASSWORD}
+    # `createuser` asks for the password on a terminal, else reads PSYNOTE_NEW_PASSWORD.
+    env = _base_environment() | {"PSYNOTE_NEW_PASSWORD": PASSWORD}
     label = f"psynote: database PostgreSQL psynote@{cluster.socket_dir}/psynote"
 
     # with-postgres made a database `psynote` owned by its superuser; the README makes it.
     cluster.sql("DROP DATABASE psynote")
     cluster.authenticate_psynote_by("trust")
 
-    # "Running on PostgreSQL", the first way (peer authentication), line by line.
+    # "Running on PostgreSQL", the first way (peer authentication), line by line: it
+    # creates the role and the database, the data folder and the practice, then a user.
     peer_way = code_blocks(readme_section("## Running on PostgreSQL"))[0]
-    assert peer_way[-1].endswith('psynote init --practice-name "Your Practice Name"')
     script = [step for line in peer_way
-              if (step := in_the_throwaway_cluster(line, cluster)) is not None]
+              if (step := in_the_throwaway_cluster(line, cluster, str(home))) is not None]
     done = run("set -e\n" + "\n".join(script), env)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert label in done.stderr.splitlines()
+    assert done.stderr.splitlines() == [label, label]  # init, createuser
     assert "Practice created: Your Practice Name" in done.stdout
+    assert "Created practice admin jlee in Your Practice Name." in done.stdout
     assert cluster.sql("SELECT pg_get_userbyid(datdba) FROM pg_database "
                        "WHERE datname = 'psynote'") == [("psynote",)]
+    assert (home / "database.json").is_file()
 
-    # "First real installation": createuser, safe to repeat; `DATABASE_URL` stays set for
-    # every later command, as the README says.
-    env["DATABASE_URL"] = cluster.url()
-    first_install = code_blocks(readme_section("## The `psynote` command"))[0]
-    createuser = next(line for line in first_install if " createuser " in line)
-    for says in ("Created practice admin jlee", "jlee exists already"):
-        done = run(in_the_throwaway_cluster(createuser, cluster) or "", env)
-        assert done.returncode == 0, done.stderr
-        assert done.stderr.splitlines()[0] == label
-        assert says in done.stdout, done.stdout
+    # Safe to repeat: the same createuser again has nothing to do. What the README
+    # exported stays set for every later command, as it says.
+    env |= {"PSYNOTE_HOME": str(home), "DATABASE_URL": cluster.url()}
+    createuser = next(line for line in peer_way if " createuser --username" in line)
+    done = run(in_the_throwaway_cluster(createuser, cluster, str(home)) or "", env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [label]
+    assert "jlee exists already" in done.stdout and "nothing to do" in done.stdout
     done = psynote(env, "verify")
     assert done.returncode == 0, done.stderr
     assert "OK: every audit chain and every signed record is intact." in done.stdout
@@ -191,19 +204,17 @@ def test_the_readme_postgresql_path_on_a_fresh_cluster(cluster, tmp_path):
     every_command = (["verify"], ["init", "--practice-name", "Your Practice Name"],
                      ["createuser", "--username", "kim", "--role", "clinician"],
                      ["demo"], ["serve"], ["manage", "migrate"])
-    for setting, says, commands in (
-            (None, "DATABASE_URL is not set", every_command),
-            (cluster.url(name="other"), "would use PostgreSQL", every_command[:2])):
-        wrong = {k: v for k, v in env.items() if k != "DATABASE_URL"}
-        if setting:
-            wrong["DATABASE_URL"] = setting
-        for command in commands:
-            done = psynote(wrong, *command)
-            assert done.returncode == 2, (command, done.stderr)
-            message = one_sentence(done.stderr, command[0])
-            assert says in message
-            assert f"belongs to PostgreSQL psynote@{cluster.socket_dir}/psynote" in message
-        assert not list(home.glob("*.sqlite3*"))
+    without = {k: v for k, v in env.items() if k != "DATABASE_URL"}
+    other = env | {"DATABASE_URL": cluster.url(name="other")}
+    runs = [(without, command) for command in every_command] + [
+        (other, command) for command in every_command[:2]]
+    for (setting, command), done in zip(runs, psynote_at_once(runs), strict=True):
+        assert done.returncode == 2, (command, done.stderr)
+        message = one_sentence(done.stderr, command[0])
+        assert f"belongs to PostgreSQL psynote@{cluster.socket_dir}/psynote" in message
+        assert ("DATABASE_URL is not set" if setting is without
+                else "would use PostgreSQL psynote@") in message, message
+    assert not list(home.glob("*.sqlite3*"))
     assert cluster.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
                        "other") == [(0,)]
     assert cluster.sql("SELECT username FROM accounts_user", "psynote") == [("jlee",)]
