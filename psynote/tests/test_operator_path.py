@@ -97,11 +97,11 @@ def in_the_throwaway_cluster(line: str, cluster: Cluster, home: str) -> str | No
     the test runs the new command too.
     """
     line = re.sub(r"\s+#.*$", "", line)
-    psynote = shlex.quote(str(PSYNOTE))
+    console_script = shlex.quote(str(PSYNOTE))
     client = f"-h {shlex.quote(cluster.socket_dir)} -U {shlex.quote(cluster.superuser)}"
     if line.startswith("sudo adduser --system"):
-        # Creating the OS user psynote needs root. Peer authentication as that user is what
-        # the throwaway cluster's `trust` stands for (Cluster.authenticate_psynote_by).
+        # A test does not add OS users to the machine. Peer authentication as the OS user
+        # psynote is what the cluster's `trust` stands for (Cluster.authenticate_psynote_by).
         return None
     if match := re.fullmatch(r"sudo -u postgres (createuser|createdb) (.*)", line):
         # `sudo -u postgres`: the cluster's superuser, over the cluster's own socket.
@@ -114,10 +114,29 @@ def in_the_throwaway_cluster(line: str, cluster: Cluster, home: str) -> str | No
     if match := re.fullmatch(r"sudo -u psynote --preserve-env=\S+ \.venv/bin/psynote (.*)",
                              line):
         # Already "the OS user psynote" as far as this cluster can tell (trust).
-        return f"{psynote} {match[1]}"
+        return f"{console_script} {match[1]}"
     if match := re.fullmatch(r"\.venv/bin/psynote (.*)", line):
-        return f"{psynote} {match[1]}"
+        return f"{console_script} {match[1]}"
     raise AssertionError(f"README line this test does not know how to run: {line!r}")
+
+
+def environment_file_command(cluster: Cluster, home: Path, folder: Path) -> str:
+    """docs/operations.md's /etc/psynote.env, pointed at this test's data folder and
+    cluster, and its by-hand command line (the OS user psynote is, again, `trust`)."""
+    operations = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    service = operations[operations.index("\n## Running as a service\n"):]
+    blocks = code_blocks(service)
+    settings = next(block for block in blocks if block[0].startswith("PSYNOTE_HOME="))
+    values = {"PSYNOTE_HOME": str(home), "DATABASE_URL": cluster.url()}
+    env_file = folder / "psynote.env"
+    env_file.write_text("\n".join(
+        f"{name}={values[name]}" if (name := line.split("=")[0]) in values else line
+        for line in settings) + "\n")
+    by_hand = next(line for block in blocks for line in block
+                   if line.startswith("sudo -u psynote sh -c "))
+    return (by_hand.removeprefix("sudo -u psynote ")
+            .replace("/etc/psynote.env", shlex.quote(str(env_file)))
+            .replace("/opt/psynote/.venv/bin/psynote", shlex.quote(str(PSYNOTE))))
 
 
 def run(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -188,8 +207,11 @@ def test_the_readme_postgresql_path_on_a_fresh_cluster(cluster, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [label]
     assert "jlee exists already" in done.stdout and "nothing to do" in done.stdout
-    done = psynote(env, "verify")
+
+    # docs/operations.md: the units' /etc/psynote.env, and a command run by hand with it.
+    done = run(environment_file_command(cluster, home, tmp_path), _base_environment())
     assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == label
     assert "OK: every audit chain and every signed record is intact." in done.stdout
 
     # The demo is refused beside the real practice; no demo user appears.
@@ -228,13 +250,19 @@ def test_the_readme_postgresql_path_on_a_fresh_cluster(cluster, tmp_path):
     assert "run psynote as the OS user psynote" in message
     assert "password in DATABASE_URL" in message
 
-    # The second way: the role has a password (`createuser --pwprompt` sets one) and the
-    # URL carries it; a wrong one is one sentence too.
+    # The second way: the role has a password (`createuser --pwprompt` asks for one) and
+    # the URL carries it; a wrong one is one sentence too. The throwaway cluster listens on
+    # its socket only, so the password goes there instead of to localhost:5432.
+    password_way = code_blocks(readme_section("## Running on PostgreSQL"))[1]
+    assert "sudo -u postgres createuser --pwprompt psynote" in password_way
+    assert any(line.startswith("export DATABASE_URL='postgresql://psynote:PASSWORD@")
+               for line in password_way)
     cluster.sql(f"ALTER ROLE psynote PASSWORD '{PASSWORD}'")
     cluster.authenticate_psynote_by("scram-sha-256")
     done = psynote(env | {"DATABASE_URL": cluster.url(password=PASSWORD)}, "verify")
     assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines()[0] == label  # the password is never shown
+    assert done.stderr.splitlines()[0] == label
+    assert PASSWORD not in done.stderr + done.stdout
     done = psynote(env | {"DATABASE_URL": cluster.url(password="wrong-fictional")}, "verify")
     assert done.returncode == 2
     assert "refused the password for user psynote" in one_sentence(done.stderr, "verify")
