@@ -194,6 +194,7 @@ def test_the_readme_postgresql_path_on_a_fresh_cluster(cluster, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stderr.splitlines() == [label, label]  # init, createuser
     assert "Practice created: Your Practice Name" in done.stdout
+    assert "psynote demo" not in done.stdout  # not offered beside a real practice
     assert "Created practice admin jlee in Your Practice Name." in done.stdout
     assert cluster.sql("SELECT pg_get_userbyid(datdba) FROM pg_database "
                        "WHERE datname = 'psynote'") == [("psynote",)]
