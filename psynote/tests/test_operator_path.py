@@ -13,6 +13,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,14 @@ class Cluster:
         hba = Path(self.socket_dir) / "data" / "pg_hba.conf"
         lines = [line for line in hba.read_text().splitlines() if "# psynote" not in line]
         hba.write_text(f"local all psynote {method}  # psynote\n" + "\n".join(lines) + "\n")
+        # pg_reload_conf() only signals the server: wait until a new session sees the reload.
+        loaded = self.sql("SELECT pg_conf_load_time()")[0][0]
         self.sql("SELECT pg_reload_conf()")
+        for _ in range(600):
+            if self.sql("SELECT pg_conf_load_time()")[0][0] > loaded:
+                return
+            time.sleep(0.05)
+        raise AssertionError("PostgreSQL did not reload pg_hba.conf")
 
 
 @pytest.fixture
