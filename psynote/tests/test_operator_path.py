@@ -11,9 +11,12 @@ throwaway cluster instead, and `in_the_throwaway_cluster` says so line by line.
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +150,30 @@ def environment_file_command(cluster: Cluster, home: Path, folder: Path) -> str:
             .replace("/opt/psynote/.venv/bin/psynote", shlex.quote(str(PSYNOTE))))
 
 
+def serve_login_page(env: dict[str, str]) -> int:
+    """Start `psynote serve` on a free port, fetch the login page, stop the server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - fixed argv
+        [str(PSYNOTE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(1200):
+            assert server.poll() is None, server.communicate()[1]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/",  # noqa: S310
+                                            timeout=30) as response:
+                    return response.status
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.05)
+        raise AssertionError("psynote serve did not answer")
+    finally:
+        server.terminate()
+        stderr = server.communicate(timeout=60)[1]
+        assert FIRST_LINE.match(stderr), stderr
+
+
 def run(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", "-c", command], cwd=REPO, env=env,  # noqa: S603,S607
                           capture_output=True, text=True, timeout=120, check=False)
@@ -222,6 +249,9 @@ def test_the_readme_postgresql_path_on_a_fresh_cluster(cluster, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[0] == label
     assert "OK: every audit chain and every signed record is intact." in done.stdout
+
+    # And the server: `psynote serve` with the same settings answers on the database.
+    assert serve_login_page(env) == 200
 
     # The demo is refused beside the real practice; no demo user appears.
     done = psynote(env, "demo")
