@@ -158,12 +158,12 @@ def serve_login_page(env: dict[str, str]) -> int:
     server = subprocess.Popen(  # noqa: S603 - fixed argv
         [str(PSYNOTE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy
     try:
         for _ in range(1200):
             assert server.poll() is None, server.communicate()[1]
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/",  # noqa: S310
-                                            timeout=30) as response:
+                with direct.open(f"http://127.0.0.1:{port}/login/", timeout=30) as response:
                     return response.status
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.05)
