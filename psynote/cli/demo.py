@@ -22,7 +22,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         holds = (f"the practice {other.name!r}" if other is not None
                  else f"{users} user(s) and {clients} client(s)")
         message = (f"This installation holds {holds}; the fictional demo (whose users share a "
-                   "published password) is only loaded into an empty installation. Use "
+                   "published password) is only loaded into an empty installation: use "
                    "another PSYNOTE_HOME to try it.")
         if args.if_empty:
             say(message + " Nothing to do.")

@@ -23,8 +23,12 @@ def describe(database: dict[str, Any]) -> dict[str, str]:
     engine = "postgresql" if "postgresql" in database.get("ENGINE", "") else "sqlite"
     if engine == "sqlite":
         return {"engine": engine, "target": str(database.get("NAME", ""))}
-    host = database.get("HOST") or "local socket"
-    port = f":{database['PORT']}" if database.get("PORT") else ""
+    # `postgresql://psynote@/psynote?host=/run/postgresql` (the README's form) puts the socket
+    # folder and port in OPTIONS, not HOST/PORT: without them two clusters would look alike.
+    options = database.get("OPTIONS") or {}
+    host = database.get("HOST") or options.get("host") or "local socket"
+    port_number = database.get("PORT") or options.get("port")
+    port = f":{port_number}" if port_number else ""
     target = f"{database.get('USER') or '(current OS user)'}@{host}{port}/{database.get('NAME')}"
     return {"engine": engine, "target": target}
 

@@ -39,3 +39,15 @@ def test_a_damaged_record_is_a_sentence(tmp_path):
     (tmp_path / record.FILENAME).write_text("{not json")
     with pytest.raises(record.WrongDatabase, match="cannot be read"):
         record.check(tmp_path, SQLITE)
+
+
+def test_the_socket_folder_of_a_url_is_part_of_the_record(tmp_path):
+    """The README's URL puts the socket folder in `?host=`, which Django keeps in OPTIONS."""
+    import dj_database_url
+
+    readme = dj_database_url.parse("postgresql://psynote@/psynote?host=/run/postgresql")
+    assert record.label(record.describe(readme)) == "PostgreSQL psynote@/run/postgresql/psynote"
+    record.write(tmp_path, readme)
+    other = dj_database_url.parse("postgresql://psynote@/psynote?host=/tmp/another-cluster")
+    with pytest.raises(record.WrongDatabase, match="would use PostgreSQL"):
+        record.check(tmp_path, other)
