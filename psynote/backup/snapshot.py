@@ -104,18 +104,25 @@ def live_facts() -> Facts:
 
 def pg_binary(name: str) -> str:
     """pg_dump/pg_restore of the server's own major version (a newer server's dump is not
-    readable by an older pg_restore), else the one on PATH."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version_num")
-        major = int(cursor.fetchone()[0]) // 10000
-    beside_server = Path(f"/usr/lib/postgresql/{major}/bin/{name}")
-    if beside_server.exists():
-        return str(beside_server)
+    readable by an older pg_restore), else the one on PATH. Without a PostgreSQL connection
+    (checking a PostgreSQL backup on a SQLite installation): the newest one installed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version_num")
+            major = str(int(cursor.fetchone()[0]) // 10000)
+        places = [Path(f"/usr/lib/postgresql/{major}/bin")]
+    else:
+        major = "(any version)"
+        places = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+                        reverse=True) or [Path("/usr/lib/postgresql/VERSION/bin")]
+    for place in places:
+        if (place / name).exists():
+            return str(place / name)
     found = shutil.which(name)
     if found is None:
-        raise ToolMissing(f"{name} was found neither in {beside_server.parent} nor on PATH: "
-                          f"install the PostgreSQL {major} client tools (Debian: "
-                          f"postgresql-client-{major}).")
+        raise ToolMissing(f"{name} was found neither in {places[0]} nor on PATH: install the "
+                          f"PostgreSQL {major} client tools (Debian: postgresql-client).")
     return found
 
 
