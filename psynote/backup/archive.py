@@ -92,6 +92,10 @@ def home_files(out_dir: Path) -> tuple[list[tuple[Path, str]], list[str]]:
             path = here / name
             if path.resolve() in left_out or path.is_symlink() or not path.is_file():
                 continue
+            if name.endswith((".sqlite3", ".sqlite3-wal", ".sqlite3-shm", ".sqlite3-journal")):
+                # Another database file: copied raw it may be torn, and it is not the record.
+                skipped.append(f"{path} (a SQLite file other than the database)")
+                continue
             member = "home/" + path.relative_to(home).as_posix()
             if not _MEMBER.fullmatch(member):
                 skipped.append(f"{path} (a name a backup cannot carry)")
