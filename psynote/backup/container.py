@@ -44,7 +44,10 @@ class BadContainer(Exception):
 
 
 def _keys(passphrase: str, salt: bytes, n: int, r: int, p: int) -> tuple[bytes, bytes]:
-    derived = Scrypt(salt=salt, length=64, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+    try:
+        derived = Scrypt(salt=salt, length=64, n=n, r=r, p=p).derive(passphrase.encode())
+    except (ValueError, MemoryError):  # parameters no backup was written with
+        raise BadContainer("The backup's header is damaged: this file cannot be opened.") from None
     return derived[:32], derived[32:]
 
 

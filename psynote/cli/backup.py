@@ -6,8 +6,10 @@ import argparse
 import base64
 import getpass
 import os
+import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from psynote.cli.base import Refused, say
@@ -144,8 +146,6 @@ def _check(path: Path) -> int:
     except (snapshot.ToolMissing, snapshot.ToolFailed) as error:
         raise Refused(f"The backup's database was not checked: {error}", status=2) from None
     finally:
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
     say(f"OK: {path} opens, every chunk authenticates, its {len(manifest['files'])} files "
         f"match the manifest and its {manifest['engine']} database passes its integrity check.")
@@ -227,7 +227,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return _compare_and_verify(done.manifest, cmd_verify)
 
 
-def _compare_and_verify(manifest: dict, verify: object) -> int:
+def _compare_and_verify(manifest: dict, verify: Callable[[argparse.Namespace], int]) -> int:
     from psynote.backup import snapshot
 
     facts = snapshot.live_facts()
@@ -242,7 +242,7 @@ def _compare_and_verify(manifest: dict, verify: object) -> int:
         return 1
     _say_facts(manifest)
     say("Checking the restored record as `psynote verify` does:")
-    status = verify(argparse.Namespace())  # type: ignore[operator]
+    status = verify(argparse.Namespace())
     if status == 0:
         say("Restored. Next: `psynote init` (migrations if this code is newer, static "
             "files), then `psynote serve`.")
