@@ -80,6 +80,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="instead, time the FHIR bulk export of practices of --bulk-clients sizes "
         "(bench/bulk.py)",
     )
+    parser.add_argument(
+        "--backup",
+        action="store_true",
+        help="instead, time psynote backup, backup --check and restore of the generated "
+        "practice (bench/backup.py)",
+    )
     parser.add_argument("--bulk-clients", default="1000,5000", help="default 1000,5000")
     parser.add_argument(
         "--load",
@@ -151,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Generated practice ready in {home} ({meta['generation_seconds']:.0f} s).")
         return 0
 
+    if args.backup:
+        from bench import backup
+
+        backup.run(home, web.server_env(env), args.database_url)
+        return 0
     results = run.Results(
         machine=run.machine(),
         database={"backend": "PostgreSQL" if args.database_url else "SQLite", **meta},

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from psynote.cli.backup import DEFAULT_KEEP, cmd_backup, cmd_restore
 from psynote.cli.base import Refused
 from psynote.cli.demo import cmd_demo
 from psynote.cli.exchange import cmd_export_practice, cmd_import_practice, cmd_verify_export
@@ -21,12 +22,14 @@ __all__ = [
     "DEFAULT_BIND",
     "Refused",
     "build_parser",
+    "cmd_backup",
     "cmd_createuser",
     "cmd_demo",
     "cmd_export_practice",
     "cmd_import_practice",
     "cmd_init",
     "cmd_manage",
+    "cmd_restore",
     "cmd_retention",
     "cmd_serve",
     "cmd_verify",
@@ -108,6 +111,27 @@ def build_parser() -> argparse.ArgumentParser:
     load = add("import-practice", cmd_import_practice, "Import a folder written by "
                "export-practice into this EMPTY installation (run `psynote init` first).")
     load.add_argument("source", help="the folder export-practice wrote")
+
+    backup = add("backup", cmd_backup, "Write an encrypted online backup (database, signing "
+                 "keys, audit checkpoints; never the master key) while the server runs. The "
+                 "passphrase comes from PSYNOTE_BACKUP_PASSPHRASE_FILE, "
+                 "PSYNOTE_BACKUP_PASSPHRASE or a prompt.")
+    backup.add_argument("--out", help="folder for the backups (default PSYNOTE_BACKUP_DIR, "
+                        "else $PSYNOTE_HOME/backups)")
+    backup.add_argument("--keep", type=int, default=DEFAULT_KEEP, help="keep the newest N "
+                        f"backups in that folder, delete older ones (default {DEFAULT_KEEP}; "
+                        "0 keeps all)")
+    backup.add_argument("--check", metavar="FILE", help="verify this backup (decrypt, "
+                        "authenticate, checksums, database integrity) without restoring it")
+    backup.add_argument("--escrow-master-key", metavar="FILE", help="ALSO write the master "
+                        "key to FILE, encrypted with its own passphrase "
+                        "(PSYNOTE_ESCROW_PASSPHRASE_FILE, ..._PASSPHRASE or a prompt)")
+
+    back = add("restore", cmd_restore, "Restore a backup into this EMPTY data folder (and "
+               "empty PostgreSQL database), then check it as `psynote verify` does.")
+    back.add_argument("file", help="the .psybak file written by psynote backup")
+    back.add_argument("--master-key-escrow", metavar="FILE", help="put the master key back "
+                      "from this escrow file (only when the installation has none)")
 
     serve = add("serve", cmd_serve, "Run the production web server (gunicorn).")
     serve.add_argument("--bind", default=DEFAULT_BIND, help=f"address:port ({DEFAULT_BIND})")
