@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from psynote.exchange.verify import MANIFEST, SIGNATURE
 from psynote.lib import canonical_json
@@ -114,9 +115,30 @@ def repack(path: Path, change: Callable[[dict[str, Any]], None], out: Path) -> N
         files["README.txt"] = original.read("README.txt")
     manifest["files"] = [{"path": p, "sha256": hashlib.sha256(b).hexdigest(), "size": len(b)}
                          for p, b in sorted(files.items())]
-    manifest_bytes = canonical_json.dumps(manifest)
     private = serialization.load_pem_private_key(secret["signing_key_pem"].encode(), None)
-    signature = base64.b64encode(private.sign(manifest_bytes)) + b"\n"  # type: ignore[union-attr]
+    _zip(files, manifest, private, out)
+
+
+def resign(path: Path, member: str, out: Path) -> None:
+    """The package with one byte of `member` flipped and signed again with a new key of
+    the forger's own: the signature holds, and the forger never had the package key."""
+    with zipfile.ZipFile(path) as original:
+        files = {n: original.read(n) for n in original.namelist()}
+        manifest = json.loads(files.pop(MANIFEST))
+        files.pop(SIGNATURE)
+    files[member] = files[member][:-1] + bytes([files[member][-1] ^ 1])
+    manifest["files"] = [{"path": p, "sha256": hashlib.sha256(b).hexdigest(), "size": len(b)}
+                         for p, b in sorted(files.items())]
+    private = Ed25519PrivateKey.generate()
+    manifest["signing_key"]["public_key"] = base64.b64encode(
+        private.public_key().public_bytes(serialization.Encoding.Raw,
+                                          serialization.PublicFormat.Raw)).decode()
+    _zip(files, manifest, private, out)
+
+
+def _zip(files: dict[str, bytes], manifest: dict[str, Any], private: Any, out: Path) -> None:
+    manifest_bytes = canonical_json.dumps(manifest)
+    signature = base64.b64encode(private.sign(manifest_bytes)) + b"\n"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, body in [*sorted(files.items()), (MANIFEST, manifest_bytes),
