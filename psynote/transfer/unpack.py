@@ -136,7 +136,8 @@ def import_package(path: Path, *, passphrase: str | None, key_file: Path | None)
     except (DatabaseError, ValueError, keys.KeyProblem, crypto.DecryptionError) as error:
         for done in written:
             done.unlink(missing_ok=True)
-        raise ImportRefused(f"the database refused the rows ({error}); nothing was kept.") from None
+        why = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ImportRefused(f"the database refused the rows ({why}); nothing was kept.") from None
     counts = {t: len(d["rows"]) for t, d in sorted(dumped.items())}
     return Imported(manifest["practice"]["name"], counts, manifest["audit_chain_head"])
 
