@@ -77,6 +77,11 @@ def package_key(recipe: dict[str, str], passphrase: str | None, key_file: Path |
         params = kdf.Argon2Params.decode(how)
     except ValueError:
         raise KeyProblem("The package's manifest names an unknown key derivation.") from None
+    # Anyone can sign a package: its costs must not make this server spend minutes or
+    # gigabytes before the passphrase is even checked.
+    if params.memory_cost > 1024 * 1024 or params.time_cost > 16 or params.parallelism > 16:
+        raise KeyProblem("The package's manifest asks for key-derivation costs beyond any "
+                         "Psynote makes.")
     return kdf.from_password(passphrase, salt, params)
 
 

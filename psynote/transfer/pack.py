@@ -72,6 +72,8 @@ def export(*, out: Path, passphrase: str | None, key_file: Path | None) -> Expor
             "A move carries a whole installation with exactly one practice; this one has "
             f"{len(practices)}.")
     practice = practices[0]
+    if out.exists():
+        raise ExportRefused(f"{out} exists already: give a new file name.")
     _check_nothing_left_behind()
     try:
         package_key, recipe = keys.describe_new(passphrase, key_file)
@@ -83,13 +85,18 @@ def export(*, out: Path, passphrase: str | None, key_file: Path | None) -> Expor
             # One snapshot for every table (SQLite's transaction is one already).
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # Made now if the practice never exported (its row must be in the package), and
+        # refused if the key file is not the key on record.
+        try:
+            private = signing.practice_key(practice)
+        except signing.SigningKeyProblem as problem:
+            raise ExportRefused(str(problem)) from None
         # The package records its own making: the event is in the chain it carries.
         log.record(practice_id=practice.pk, action="practice.move_export",
                    target_type="practice", target_id=practice.pk,
                    detail={"format": FORMAT, "version": VERSION})
         dumped = {m._meta.db_table: tables.dump(m) for m in tables.carried_models()}
         taken = keys.take_out(dumped)
-        private = signing.practice_key(practice)
         files = {table_path(t): keys.seal_file(package_key, table_path(t),
                                                canonical_json.dumps(d))
                  for t, d in dumped.items()}
@@ -110,15 +117,17 @@ def export(*, out: Path, passphrase: str | None, key_file: Path | None) -> Expor
                             "schema": schema(), "counts": counts,
                             "vendor": connection.vendor}},
         )
-    _write(out, built.data)
+        # Inside the transaction: a package that cannot be written leaves no export event.
+        _write(out, built.data)
     return Exported(out, counts, built.manifest["audit_chain_head"],
                     signing.fingerprint(signing.raw_public(private)))
 
 
 def _write(out: Path, data: bytes) -> None:
     """A new file, 0600, in a folder made 0700 if it is new."""
-    if out.exists():
-        raise ExportRefused(f"{out} exists already: give a new file name.")
     out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    keyfiles.write_new(out, data)
+    try:
+        keyfiles.write_new(out, data)
+    except OSError as error:
+        raise ExportRefused(f"{out} cannot be written ({error.strerror or error}).") from None
     os.chmod(out, 0o600)

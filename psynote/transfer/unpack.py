@@ -83,6 +83,15 @@ def _check_target(manifest: dict[str, Any], practice_id: int) -> None:
 def read(path: Path, *, passphrase: str | None, key_file: Path | None
          ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(manifest, secrets, tables) of a package, every check made, nothing written."""
+    try:
+        return _read(path, passphrase=passphrase, key_file=key_file)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ImportRefused(f"the package's contents are not a practice move this version "
+                            f"of Psynote reads ({type(error).__name__}: {error}).") from None
+
+
+def _read(path: Path, *, passphrase: str | None, key_file: Path | None
+          ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     found, manifest = _read_package(path)
     try:
         key = keys.package_key(manifest["move"].get("key") or {}, passphrase, key_file)
@@ -133,7 +142,8 @@ def import_package(path: Path, *, passphrase: str | None, key_file: Path | None)
                        detail={"exported_head": manifest["audit_chain_head"],
                                "from": manifest["move"].get("vendor", "")})
             _write_files(practice_id, secrets, written)
-    except (DatabaseError, ValueError, keys.KeyProblem, crypto.DecryptionError) as error:
+    except (DatabaseError, OSError, KeyError, ValueError, keys.KeyProblem,
+            crypto.DecryptionError) as error:
         for done in written:
             done.unlink(missing_ok=True)
         why = (str(error).strip().splitlines() or [type(error).__name__])[0]
