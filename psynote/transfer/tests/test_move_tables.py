@@ -87,3 +87,18 @@ def test_a_key_file_instead_of_a_passphrase(cast, tmp_path) -> None:
     assert len(dumped["accounts_user"]["rows"]) == 7
     with pytest.raises(unpack.ImportRefused, match="sealed with a key file"):
         unpack.read(tmp_path / "p.zip", passphrase="a long enough passphrase", key_file=None)
+
+
+@pytest.mark.django_db
+def test_the_command_asks_for_a_passphrase_it_cannot_prompt_for(cast, tmp_path, monkeypatch,
+                                                                 capsys) -> None:
+    from psynote import cli
+
+    monkeypatch.delenv("PSYNOTE_PACKAGE_PASSPHRASE", raising=False)
+    assert cli.main(["export-practice", str(tmp_path / "p.zip")]) == 2
+    assert "Give the package passphrase with --passphrase-file FILE" in capsys.readouterr().err
+    monkeypatch.setenv("PSYNOTE_PACKAGE_PASSPHRASE", "a long enough passphrase")
+    (tmp_path / "p.zip").write_bytes(b"")
+    assert cli.main(["export-practice", str(tmp_path / "p.zip")]) == 1
+    assert "p.zip exists already" in capsys.readouterr().err
+    assert cli.main(["export-practice", str(tmp_path / "q.zip")]) == 0
