@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connection
 
 from psynote.audit.models import AuditEvent, ChainHead
-from psynote.lib import canonical_json, subkeys
+from psynote.lib import canonical_json, crypto, subkeys
 
 GENESIS = bytes(32)
 KEYED_ACTION = "audit.chain.keyed"
@@ -46,8 +46,16 @@ def payload(values: dict[str, Any]) -> bytes:
     return canonical_json.dumps(values)
 
 
-def chain_key(practice_id: int) -> bytes:
+def chain_key(practice_id: int, wrapped: bytes = b"") -> bytes:
+    """The practice's chain key: derived from the master key, or, for a practice moved from
+    another installation (ADR 0010), the key it had there, stored wrapped in `ChainHead`."""
+    if wrapped:
+        return crypto.unwrap(bytes(wrapped), chain_key_aad(practice_id))
     return subkeys.derive(f"audit-chain/practice/{practice_id}")
+
+
+def chain_key_aad(practice_id: int) -> bytes:
+    return crypto.aad_for("audit_chainhead", practice_id, "chain_key")
 
 
 def link(previous: bytes, payload_bytes: bytes, key: bytes) -> bytes:
@@ -271,7 +279,7 @@ def verify_practice(practice_id: int, *, stop_at_first: bool = True) -> ChainRep
     # The head first: an event appended while the rows are read can only come after it.
     head = ChainHead.objects.filter(practice_id=practice_id).first()
     keyed_from = max(head.keyed_from, 1) if head else 1
-    key = chain_key(practice_id)
+    key = chain_key(practice_id, bytes(head.key_wrapped) if head else b"")
 
     walk = _Walk(stop_at_first)
     with _rows(practice_id, high=keyed_from) as rows:

@@ -63,7 +63,8 @@ def record(
         values["detail"] = _visible_nul(detail or {})
         payload = chain.payload(values)
         previous = bytes(head.hash) if head.seq else chain.GENESIS
-        digest = chain.link(previous, payload, chain.chain_key(practice_id))
+        key = chain.chain_key(practice_id, bytes(head.key_wrapped))
+        digest = chain.link(previous, payload, key)
         event = AuditEvent.objects.create(
             practice_id=practice_id, seq=values["seq"], payload=payload.decode(), hash=digest
         )

@@ -67,3 +67,7 @@ class ChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.BinaryField(default=b"")
     keyed_from = models.BigIntegerField(default=1)
+    # Empty: the chain key is derived from the master key. A practice moved from another
+    # installation keeps the chain key it had there, wrapped by this installation's master
+    # key, so that its old links still verify (ADR 0010).
+    key_wrapped = models.BinaryField(default=b"", blank=True)

@@ -13,7 +13,13 @@ from collections.abc import Callable
 from psynote.cli.backup import DEFAULT_KEEP, cmd_backup, cmd_restore
 from psynote.cli.base import Refused
 from psynote.cli.demo import cmd_demo
-from psynote.cli.exchange import cmd_export_practice, cmd_import_practice, cmd_verify_export
+from psynote.cli.exchange import (
+    cmd_export_fhir,
+    cmd_export_practice,
+    cmd_import_fhir,
+    cmd_import_practice,
+    cmd_verify_export,
+)
 from psynote.cli.installation import DEFAULT_BIND, cmd_init, cmd_manage, cmd_serve
 from psynote.cli.records import cmd_retention, cmd_verify
 from psynote.cli.users import cmd_createuser
@@ -25,7 +31,9 @@ __all__ = [
     "cmd_backup",
     "cmd_createuser",
     "cmd_demo",
+    "cmd_export_fhir",
     "cmd_export_practice",
+    "cmd_import_fhir",
     "cmd_import_practice",
     "cmd_init",
     "cmd_manage",
@@ -102,15 +110,29 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fingerprint", default="",
                        help="the practice key fingerprint the package must be signed with")
 
-    export = add("export-practice", cmd_export_practice, "Write a practice's whole record "
-                 "(FHIR R4 NDJSON + manifest + side file) into a new folder, for moving it to "
-                 "another Psynote installation.")
-    export.add_argument("out", help="a new or empty folder")
-    export.add_argument("--practice", help="practice name or number (needed if several)")
+    export = add("export-practice", cmd_export_practice, "Write the whole installation "
+                 "(one practice, every record, the audit history) into one signed package, "
+                 "sealed under a package passphrase or key file, to move it to another "
+                 "Psynote installation (docs/adr/0010-practice-move.md).")
+    export.add_argument("out", help="the package file to create, e.g. practice.zip")
+    load = add("import-practice", cmd_import_practice, "Import a package written by "
+               "export-practice into this EMPTY installation (`psynote init` first).")
+    load.add_argument("package", help="the package export-practice wrote")
+    for sub in (export, load):
+        sub.add_argument("--passphrase-file", help="read the package passphrase from this "
+                         "file (else PSYNOTE_PACKAGE_PASSPHRASE, else a terminal prompt)")
+        sub.add_argument("--key-file", help="a package key file instead of a passphrase "
+                         "(export makes it when it does not exist)")
 
-    load = add("import-practice", cmd_import_practice, "Import a folder written by "
-               "export-practice into this EMPTY installation (run `psynote init` first).")
-    load.add_argument("source", help="the folder export-practice wrote")
+    fhir = add("export-fhir", cmd_export_fhir, "Write a practice's record as FHIR R4 Bulk "
+               "NDJSON (+ manifest + side file) into a new folder, for other systems. Lossy: "
+               "to move a practice, use export-practice.")
+    fhir.add_argument("out", help="a new or empty folder")
+    fhir.add_argument("--practice", help="practice name or number (needed if several)")
+
+    fhir_in = add("import-fhir", cmd_import_fhir, "Import a folder written by export-fhir "
+                  "into this EMPTY installation (run `psynote init` first).")
+    fhir_in.add_argument("source", help="the folder export-fhir wrote")
 
     backup = add("backup", cmd_backup, "Write an encrypted online backup (database, signing "
                  "keys, audit checkpoints; never the master key) while the server runs. The "

@@ -1,4 +1,6 @@
-"""`psynote verify-export`, `export-practice` and `import-practice`: packages in and out."""
+"""`psynote verify-export`, `export-practice`/`import-practice` (moving a practice, all of
+it: psynote.transfer) and `export-fhir`/`import-fhir` (FHIR R4 Bulk NDJSON, for
+interoperability: lossy by nature)."""
 
 import argparse
 from pathlib import Path
@@ -13,7 +15,7 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
     return verify.main(argv)
 
 
-def cmd_export_practice(args: argparse.Namespace) -> int:
+def cmd_export_fhir(args: argparse.Namespace) -> int:
     from django.db import transaction
 
     from psynote.audit import log
@@ -31,12 +33,14 @@ def cmd_export_practice(args: argparse.Namespace) -> int:
                            "files": manifest["extension"]["psynote"]["sha256"]})
     say(f"Exported {practice.name} to {out}: "
         + ", ".join(f"{o['count']} {o['type']}" for o in manifest["output"]) + ".")
-    say("  Psychotherapy notes and drafts are never in a practice export. The folder holds "
-        "the whole record in clear text: keep it as safe as the database.")
+    say("  FHIR is for other systems: psychotherapy notes, drafts, plans' history, schedules, "
+        "alerts, the disclosure log and most of the audit history are not in it. To move a "
+        "practice to another Psynote, use `psynote export-practice`. The folder holds the "
+        "record in clear text: keep it as safe as the database.")
     return 0
 
 
-def cmd_import_practice(args: argparse.Namespace) -> int:
+def cmd_import_fhir(args: argparse.Namespace) -> int:
     from psynote.exchange.fhir import importer
 
     try:
@@ -47,4 +51,54 @@ def cmd_import_practice(args: argparse.Namespace) -> int:
         + ", ".join(f"{n} {kind}" for kind, n in summary.counts.items()) + ".")
     say("  Every signed note and addendum re-hashed to its exported hash. Users have no "
         "password yet: set one with `psynote manage changepassword USERNAME`.")
+    return 0
+
+
+def _package_key_source(args: argparse.Namespace, *, confirm: bool) -> tuple[str | None,
+                                                                           Path | None]:
+    from psynote.transfer import keys
+
+    if args.key_file:
+        return None, Path(args.key_file)
+    try:
+        passphrase = keys.read_passphrase(args.passphrase_file, confirm=confirm)
+    except keys.KeyProblem as problem:
+        raise Refused(str(problem), status=2) from None
+    if passphrase is None:
+        raise Refused("Give the package passphrase with --passphrase-file FILE, "
+                      f"{keys.PASSPHRASE_ENV}, or on a terminal; or use --key-file FILE.")
+    return passphrase, None
+
+
+def cmd_export_practice(args: argparse.Namespace) -> int:
+    from psynote.transfer import pack
+
+    passphrase, key_file = _package_key_source(args, confirm=True)
+    try:
+        done = pack.export(out=Path(args.out), passphrase=passphrase, key_file=key_file)
+    except pack.ExportRefused as refusal:
+        raise Refused(f"Nothing exported: {refusal}", status=1) from None
+    rows = sum(done.counts.values())
+    say(f"Exported the practice to {done.path} (mode 0600): {rows:,} rows in "
+        f"{len(done.counts)} tables; audit chain head #{done.head['seq']} {done.head['hash']}.")
+    say(f"  Signed with the practice key {done.fingerprint}; every file is sealed under the "
+        "package key" + (f" in {key_file}" if key_file else " made from your passphrase")
+        + ". Give the key to the target's operator by another channel than the package.")
+    return 0
+
+
+def cmd_import_practice(args: argparse.Namespace) -> int:
+    from psynote.transfer import unpack
+
+    passphrase, key_file = _package_key_source(args, confirm=False)
+    try:
+        done = unpack.import_package(Path(args.package), passphrase=passphrase,
+                                     key_file=key_file)
+    except unpack.ImportRefused as refusal:
+        raise Refused(f"Nothing imported: {refusal}", status=1) from None
+    say(f"Imported {done.practice_name}: {sum(done.counts.values()):,} rows in "
+        f"{len(done.counts)} tables; the audit chain goes on from #{done.head['seq']} "
+        f"{done.head['hash']}.")
+    say("  Everyone signs in again with their own password (and second factor); "
+        "psychotherapy notes open for their authors as before. Run `psynote verify` now.")
     return 0

@@ -39,7 +39,7 @@ from psynote.exchange.fhir.record import canonical_record
 source, dump, again = sys.argv[1:4]
 from psynote.accounts.models import Practice
 from psynote.cli import main
-assert main(["import-practice", source]) == 0
+assert main(["import-fhir", source]) == 0
 practice = Practice.objects.get()
 record = canonical_record(practice)
 events = list(AuditEvent.objects.filter(action="import.practice").values_list("detail", flat=True))
@@ -155,10 +155,10 @@ def test_export_practice_command_writes_the_folder_and_audits_it(cast, tmp_path)
     from psynote import cli
 
     make_record(cast)
-    assert cli.main(["export-practice", str(tmp_path / "out")]) == 0
+    assert cli.main(["export-fhir", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "manifest.json").exists()
     assert AuditEvent.objects.filter(action="export.practice").count() == 1
-    assert cli.main(["import-practice", str(tmp_path / "out")]) == 1  # not empty here
+    assert cli.main(["import-fhir", str(tmp_path / "out")]) == 1  # not empty here
 
 
 def test_export_practice_writes_only_owner_readable_files(cast, tmp_path) -> None:
@@ -171,7 +171,7 @@ def test_export_practice_writes_only_owner_readable_files(cast, tmp_path) -> Non
     make_record(cast)
     previous = os.umask(0o022)
     try:
-        assert cli.main(["export-practice", str(tmp_path / "out")]) == 0
+        assert cli.main(["export-fhir", str(tmp_path / "out")]) == 0
     finally:
         os.umask(previous)
     paths = [tmp_path / "out", *(tmp_path / "out").rglob("*")]

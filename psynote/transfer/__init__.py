@@ -1,0 +1,1 @@
+"""Moving a practice to another Psynote installation, losing nothing (ADR 0010)."""
