@@ -1,7 +1,8 @@
 """Published rules as a receiving clinician reads them: the PCL-5 cut-off range 31–33
 (flagged for review) beside the ≥33 rule, and NHS Talking Therapies recovery being not
 applicable to a client who was not a case at the start
-(docs/clinical-sources.md#pcl-5-cut-off-range, #nhs-talking-therapies)."""
+(docs/clinical-sources.md#instrument-scoring-bands-and-cut-offs and
+#nhs-talking-therapies)."""
 
 import copy
 import json
