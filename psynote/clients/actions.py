@@ -90,7 +90,7 @@ def add_diagnosis(*, by: Any, client: Client, code: str, is_primary: bool = Fals
     if description is None:
         raise ValidationError(
             f"{code or '(blank)'} is not a billable code in the shipped table "
-            f"({icd10.EDITION}: F, Z55–Z65, Z91.5 and R45 codes)")
+            f"({icd10.EDITION}: {icd10.SCOPE})")
     # The code is sealed: compare the client's active diagnoses in Python.
     if any(d.code == code for d in client.diagnoses.filter(status=Diagnosis.Status.ACTIVE)):
         raise ValidationError(f"{code} is already an active diagnosis")

@@ -84,12 +84,15 @@ class DiagnosisForm(PlainLabels, forms.Form):
     is_primary = forms.BooleanField(label="Primary diagnosis", required=False)
     onset_date = forms.DateField(label="Onset date", required=False, widget=DATE_INPUT)
 
+    def edition_note(self) -> str:
+        return icd10.edition_note()
+
     def clean_code(self) -> str:
         code = icd10.normalise(self.cleaned_data["code"])
         if icd10.describe(code) is None:
             raise forms.ValidationError(
                 f"{code} is not a billable code in the shipped table ({icd10.EDITION}: "
-                "F, Z55–Z65, Z91.5 and R45 codes). Pick a code from the list."
+                f"{icd10.SCOPE}). Pick a code from the list."
             )
         return code
 

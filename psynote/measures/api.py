@@ -143,8 +143,9 @@ class AdministrationOut(Schema):
 class AdministrationDetailOut(AdministrationOut):
     answers: dict[str, int]
     details: dict[str, Any] = Field(
-        description="Raw total, percentage, prorating, screens, critical items and (PCL-5) "
-        "the provisional diagnosis by cut-off and by DSM cluster rule."
+        description="Raw total, percentage, prorating, screens (a screen with review: true is "
+        "a published cut-off range, PCL-5 31–33, flagged for review), critical items and "
+        "(PCL-5) the provisional diagnosis by cut-off and by DSM cluster rule."
     )
     loinc_panel: str | None
     loinc_total: str | None

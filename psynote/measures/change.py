@@ -131,10 +131,11 @@ class TalkingTherapiesOutcome:
     measures: tuple[MeasureChange, ...]
     case_at_start: bool
     case_at_end: bool
-    recovered: bool
+    # None = not applicable: a client who was not a case at the start cannot recover.
+    recovered: bool | None
     reliable_improvement: bool
     reliable_deterioration: bool
-    reliable_recovery: bool
+    reliable_recovery: bool | None
 
     @property
     def mixed(self) -> bool:
@@ -175,9 +176,11 @@ def talking_therapies(
     (docs/clinical-sources.md#nhs-talking-therapies):
 
     - Caseness: PHQ-9 ≥ 10 or GAD-7 ≥ 8 (either measure above its cut-off).
-    - Recovery: a case at the start and not a case at the end.
+    - Recovery: a case at the start and not a case at the end. Not applicable (None) when
+      the client was not a case at the start: such a course is left out of the recovery
+      rate's denominator (finished treatment − not a case at the start).
     - Reliable improvement: PHQ-9 falls by ≥ 6 and/or GAD-7 by ≥ 4.
-    - Reliable recovery: recovered and reliably improved.
+    - Reliable recovery: recovered and reliably improved; not applicable (None) likewise.
 
     Documented assumptions, because the two-measure combination and the deterioration
     rule come from secondary sources only (to be checked against the NHS Talking
@@ -209,7 +212,7 @@ def talking_therapies(
     deteriorated = any(m.reliably_deteriorated for m in measures)
     reliable_improvement = improved and not deteriorated
     reliable_deterioration = deteriorated and not improved
-    recovered = case_at_start and not case_at_end
+    recovered = (not case_at_end) if case_at_start else None
     return TalkingTherapiesOutcome(
         measures=measures,
         case_at_start=case_at_start,
@@ -217,5 +220,5 @@ def talking_therapies(
         recovered=recovered,
         reliable_improvement=reliable_improvement,
         reliable_deterioration=reliable_deterioration,
-        reliable_recovery=recovered and reliable_improvement,
+        reliable_recovery=None if recovered is None else recovered and reliable_improvement,
     )

@@ -55,9 +55,12 @@ class Cutoff:
     label: str
     source: str
     sex: str | None = None
+    # A cut-off with an upper bound is a published range (PCL-5 31–33): a score inside it
+    # is flagged for review rather than read as a positive screen.
+    max: int | None = None
 
     def met_by(self, number: int) -> bool:
-        return OPERATORS[self.op](number, self.value)
+        return OPERATORS[self.op](number, self.value) and (self.max is None or number <= self.max)
 
 
 @dataclass(frozen=True)

@@ -244,7 +244,7 @@ def _cutoffs(c: _Checker, raw: Any, scoring: Scoring) -> tuple[Cutoff, ...]:
     cutoffs = []
     for i, entry in enumerate(c.array(raw, "cutoffs")):
         p = f"cutoffs[{i}]"
-        c.obj(entry, p, {"key", "on", "op", "value", "label", "source"}, {"sex"})
+        c.obj(entry, p, {"key", "on", "op", "value", "label", "source"}, {"sex", "max"})
         on = c.choice(entry["on"], f"{p}.on", CUTOFF_ON)
         if on == "percentage" and scoring.multiplier == 1:
             raise c.fail(f"{p}.on", "percentage cut-off on an instrument without a multiplier")
@@ -263,8 +263,11 @@ def _cutoffs(c: _Checker, raw: Any, scoring: Scoring) -> tuple[Cutoff, ...]:
                 label=c.text(entry["label"], f"{p}.label"),
                 source=c.text(entry["source"], f"{p}.source"),
                 sex=sex,
+                max=None if entry.get("max") is None else c.integer(entry["max"], f"{p}.max"),
             )
         )
+        if cutoffs[-1].max is not None and not cutoffs[-1].met_by(cutoffs[-1].max):
+            raise c.fail(f"{p}.max", "the range from value to max is empty")
     return tuple(cutoffs)
 
 

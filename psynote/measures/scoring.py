@@ -36,6 +36,12 @@ class Screen:
     op: str
     value: int
     sex: str | None = None  # set when the cut-off applies to one sex only
+    max: int | None = None  # the top of a published cut-off range (PCL-5 31–33)
+
+    @property
+    def review(self) -> bool:
+        """A score inside a published cut-off range is flagged for review."""
+        return self.max is not None
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,12 @@ class Result:
 
     @property
     def positive_screens(self) -> tuple[Screen, ...]:
-        return tuple(screen for screen in self.screens if screen.positive)
+        return tuple(screen for screen in self.screens if screen.positive and not screen.review)
+
+    @property
+    def review_flags(self) -> tuple[Screen, ...]:
+        """Published cut-off ranges the score falls inside (PCL-5 31–33)."""
+        return tuple(screen for screen in self.screens if screen.positive and screen.review)
 
     @property
     def reported(self) -> int:
@@ -106,6 +117,7 @@ class Result:
             "missing_items": list(self.missing_items),
             "screens": [
                 {"key": s.key, "label": s.label, "positive": s.positive, "sex": s.sex}
+                | ({"review": True} if s.review else {})
                 for s in self.screens
             ],
             "critical_items": [
@@ -215,7 +227,14 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
             positive = any(cutoff.met_by(v) for v in answered.values() if v is not None)
         screens.append(
             Screen(
-                cutoff.key, cutoff.label, positive, cutoff.on, cutoff.op, cutoff.value, cutoff.sex
+                cutoff.key,
+                cutoff.label,
+                positive,
+                cutoff.on,
+                cutoff.op,
+                cutoff.value,
+                cutoff.sex,
+                max=cutoff.max,
             )
         )
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from psynote.audit import log
 from psynote.clients.access import Need, can
 from psynote.clients.models import Client
-from psynote.visits.models import Session
+from psynote.visits.models import Session, stop_time_problem
 
 FIELDS = ("date", "start_time", "end_time", "service", "modality", "place", "attendance",
           "interactive_complexity")
@@ -18,8 +18,8 @@ def _apply(session: Session, fields: dict[str, Any]) -> list[str]:
         raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(session, name, value)
-    if (session.start_time and session.end_time and session.end_time <= session.start_time):
-        raise ValidationError({"end_time": "the stop time must be after the start time"})
+    if problem := stop_time_problem(session.start_time, session.end_time):
+        raise ValidationError({"end_time": problem})
     session.full_clean(exclude=["client", "clinician"])
     return sorted(fields)
 

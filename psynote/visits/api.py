@@ -47,8 +47,23 @@ Place = StrEnum("Place", {v: v for v in Session.Place.values})  # type: ignore[m
 Attendance = StrEnum("Attendance", {v: v for v in Session.Attendance.values})  # type: ignore[misc]
 
 
+class CptLineOut(Schema):
+    code: str = Field(description="The CPT code as a claim carries it, without the add-on '+'")
+    add_on: bool = Field(description="An add-on code, listed with its primary code "
+                         "(shown as '+' + code to clinicians)")
+    units: int = Field(description="Units of this code (crisis +90840: one per further 30 min)")
+
+
 class CptOut(Schema):
-    codes: list[str]
+    codes: list[str] = Field(
+        description="CPT codes for a billing system, one per unit, without the add-on '+' "
+        "(e.g. ['90839', '90840'])"
+    )
+    lines: list[CptLineOut] = Field(description="The same codes, one line per code with units")
+    display: str = Field(
+        description="The suggestion as shown to clinicians, add-on codes marked '+' "
+        "(e.g. '90839 +90840'), or 'none'"
+    )
     reason: str
 
 
@@ -78,7 +93,15 @@ class SessionOut(Schema):
     @staticmethod
     def resolve_cpt(session: Session) -> dict[str, Any]:
         suggestion = session.cpt_suggestion()
-        return {"codes": suggestion.codes, "reason": suggestion.reason}
+        return {
+            "codes": suggestion.billing_codes,
+            "lines": [
+                {"code": line.code, "add_on": line.add_on, "units": line.units}
+                for line in suggestion.lines
+            ],
+            "display": suggestion.text,
+            "reason": suggestion.reason,
+        }
 
 
 class SessionPageOut(PageOut):

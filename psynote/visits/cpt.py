@@ -33,14 +33,53 @@ INTERACTIVE_COMPLEXITY_WITH = {"90791", "90792", "90832", "90834", "90837",
                                "+90833", "+90836", "+90838", "90853"}
 
 
+ADD_ON_MARK = "+"
+
+
+def billing_code(code: str) -> str:
+    """The five-character CPT code a claim carries: "+90833" -> "90833". The "+" that marks
+    an add-on code in the CPT book is for people, not for a billing system."""
+    return code.removeprefix(ADD_ON_MARK)
+
+
+def is_add_on(code: str) -> bool:
+    return code.startswith(ADD_ON_MARK)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One code of a suggestion as a billing system takes it: bare code, add-on flag, units."""
+
+    code: str
+    add_on: bool
+    units: int
+
+    @property
+    def display(self) -> str:
+        return f"{ADD_ON_MARK}{self.code}" if self.add_on else self.code
+
+
 @dataclass
 class Suggestion:
-    codes: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # as displayed: add-on codes keep their "+"
     reason: str = ""
 
     @property
     def text(self) -> str:
         return " ".join(self.codes) if self.codes else "none"
+
+    @property
+    def billing_codes(self) -> list[str]:
+        """The codes without the add-on "+", one per unit, in order."""
+        return [billing_code(code) for code in self.codes]
+
+    @property
+    def lines(self) -> list[Line]:
+        """One line per code, repeated add-on units (crisis +90840) counted as units."""
+        units: dict[str, int] = {}
+        for code in self.codes:
+            units[code] = units.get(code, 0) + 1
+        return [Line(billing_code(code), is_add_on(code), n) for code, n in units.items()]
 
 
 def _psychotherapy_band(minutes: int, codes: tuple[str, str, str]) -> str | None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from psynote.lib.forms import PlainLabels
 from psynote.visits.actions import FIELDS
-from psynote.visits.models import Session
+from psynote.visits.models import Session, stop_time_problem
 
 # Attendance that only makes sense once the session's date has come.
 HAPPENED = {Session.Attendance.ATTENDED, Session.Attendance.NO_SHOW}
@@ -30,6 +30,8 @@ class SessionForm(PlainLabels, forms.ModelForm):
         }
         help_texts = {
             "start_time": "Face-to-face (or live video) time only; charting time does not count.",
+            "end_time": "A stop time earlier than the start time means the next day "
+            "(a session from 23:30 to 00:30 is 60 minutes).",
             "interactive_complexity": "Communication factors complicated the session, e.g. "
             "caregivers in conflict or an interpreter was needed.",
         }
@@ -50,8 +52,8 @@ class SessionForm(PlainLabels, forms.ModelForm):
         data = super().clean()
         start, end = data.get("start_time"), data.get("end_time")
         day, attendance = data.get("date"), data.get("attendance")
-        if start and end and end <= start:
-            self.add_error("end_time", "The stop time must be after the start time.")
+        if problem := stop_time_problem(start, end):
+            self.add_error("end_time", problem)
         if day and attendance in HAPPENED and day > timezone.localdate():
             self.add_error(
                 "attendance",

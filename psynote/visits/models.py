@@ -1,5 +1,6 @@
 import uuid
-from datetime import datetime
+from datetime import date as date_type
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +8,33 @@ from django.utils import timezone
 
 from psynote.clients.models import Client
 from psynote.visits import cpt
+
+# A stop time at or before the start time means the session crossed midnight and stopped
+# the next day (23:30–00:30), when it started in the evening and stopped by early morning.
+# The bounds keep a mistyped pair (14:00–11:00) from being read as a 21-hour session.
+CROSSES_MIDNIGHT_FROM = time(18, 0)
+CROSSES_MIDNIGHT_UNTIL = time(6, 0)
+
+
+def crosses_midnight(start: time | None, end: time | None) -> bool:
+    return start is not None and end is not None and end <= start
+
+
+def may_cross_midnight(start: time, end: time) -> bool:
+    return start >= CROSSES_MIDNIGHT_FROM and end <= CROSSES_MIDNIGHT_UNTIL
+
+
+def stop_time_problem(start: time | None, end: time | None) -> str | None:
+    """Why a start/stop pair is refused (the database constraint says the same), or None."""
+    if start is None or end is None or not crosses_midnight(start, end):
+        return None
+    if may_cross_midnight(start, end):
+        return None
+    return (
+        "The stop time must be after the start time. A session that crosses midnight "
+        f"(e.g. 23:30–00:30) starts at {CROSSES_MIDNIGHT_FROM:%H:%M} or later and stops by "
+        f"{CROSSES_MIDNIGHT_UNTIL:%H:%M} the next day."
+    )
 
 
 class SessionQuerySet(models.QuerySet):
@@ -57,7 +85,9 @@ class Session(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(start_time__isnull=True) | models.Q(end_time__isnull=True)
-                | models.Q(end_time__gt=models.F("start_time")),
+                | models.Q(end_time__gt=models.F("start_time"))
+                | models.Q(start_time__gte=CROSSES_MIDNIGHT_FROM,
+                           end_time__lte=CROSSES_MIDNIGHT_UNTIL),
                 name="session_stop_after_start",
             ),
             models.CheckConstraint(
@@ -72,18 +102,28 @@ class Session(models.Model):
         return f"{self.date:%Y-%m-%d} {self.get_service_display()}"
 
     @property
+    def crosses_midnight(self) -> bool:
+        """The session stopped the day after its date (23:30–00:30)."""
+        return crosses_midnight(self.start_time, self.end_time)
+
+    @property
+    def end_date(self) -> date_type:
+        """The day the session stopped: the next day when it crossed midnight."""
+        return self.date + timedelta(days=1) if self.crosses_midnight else self.date
+
+    @property
     def minutes(self) -> int | None:
         if self.start_time is None or self.end_time is None:
             return None
         start = datetime.combine(self.date, self.start_time)
-        end = datetime.combine(self.date, self.end_time)
+        end = datetime.combine(self.end_date, self.end_time)
         return int((end - start).total_seconds() // 60)
 
     @property
     def ended_at(self) -> datetime:
         """When the session ended (its date's end of day if no stop time), aware."""
         end = self.end_time or datetime.max.time()
-        return timezone.make_aware(datetime.combine(self.date, end))
+        return timezone.make_aware(datetime.combine(self.end_date, end))
 
     def cpt_suggestion(self) -> cpt.Suggestion:
         return cpt.suggest(self.service, self.minutes,

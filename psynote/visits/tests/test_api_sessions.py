@@ -30,7 +30,12 @@ def test_clinician_records_a_session_with_cpt_and_telehealth_codes(cast):
     body = response.json()
     assert body["clinician_id"] == cast.alice.pk and body["attendance"] == "attended"
     assert body["minutes"] == 50
-    assert body["cpt"] == {"codes": ["90834"], "reason": "50 min face-to-face"}
+    assert body["cpt"] == {
+        "codes": ["90834"],
+        "lines": [{"code": "90834", "add_on": False, "units": 1}],
+        "display": "90834",
+        "reason": "50 min face-to-face",
+    }
     assert (body["pos_code"], body["telehealth_modifier"]) == ("10", "95")
     assert body["start_time"] == "10:00:00"
     detail = _api(cast.alice).get(f"/api/v1/sessions/{body['id']}").json()
