@@ -322,3 +322,13 @@ def set_mfa_policy(*, by: User, practice: Practice, roles: Iterable[str]) -> Non
     practice.save(update_fields=["mfa_required_roles"])
     log.record_by(by, "practice.mfa_policy", target_type="practice", target_id=practice.pk,
                   detail={"roles": sorted([*chosen, *ALWAYS_MFA_ROLES])})
+
+
+@transaction.atomic
+def set_practice_details(*, by: User, practice: Practice, name: str, npi: str,
+                         address: str) -> None:
+    """The practice's name, NPI and address, as exports identify it to other providers."""
+    practice.name, practice.npi, practice.address = name.strip(), npi.strip(), address.strip()
+    practice.full_clean()
+    practice.save(update_fields=["name", "npi", "address"])
+    log.record_by(by, "practice.details", target_type="practice", target_id=practice.pk)

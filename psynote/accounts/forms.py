@@ -161,3 +161,11 @@ class MfaPolicyForm(forms.Form):
                  if value not in ALWAYS_MFA_ROLES],
         help_text="Practice admins and privacy officers always sign in with two factors.",
     )
+
+
+class PracticeDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Practice
+        fields = ["name", "npi", "address"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"address": "As it should appear to providers who receive a record."}

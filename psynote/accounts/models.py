@@ -4,20 +4,47 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+
+def validate_npi(value: str) -> None:
+    """A US National Provider Identifier: 10 digits whose last is the Luhn check digit of
+    the first nine prefixed with 80840 (CMS, "Requirements for NPI check digit")."""
+    if not (len(value) == 10 and value.isascii() and value.isdigit()):
+        raise ValidationError("An NPI is 10 digits.")
+    digits = [int(d) for d in "80840" + value[:9]]
+    total = sum(
+        (d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 == 0 else d
+        for i, d in enumerate(reversed(digits))
+    )
+    if (10 - total % 10) % 10 != int(value[9]):
+        raise ValidationError("This is not a valid NPI: its check digit does not match.")
 
 
 class Practice(models.Model):
     """A practice owns its users, clients and its own audit hash chain."""
 
     name = models.CharField(max_length=200)
+    # What a receiving provider's system identifies the practice by (FHIR Organization).
+    npi = models.CharField("NPI", max_length=10, blank=True, validators=[validate_npi],
+                           help_text="The practice's (type 2) National Provider Identifier.")
+    address = models.TextField(max_length=300, blank=True)
     late_entry_hours = models.PositiveIntegerField(
         null=True, blank=True, help_text="Overrides PSYNOTE_LATE_ENTRY_HOURS when set."
     )
     created_at = models.DateTimeField(default=timezone.now)
     # Roles that must sign in with a second factor, beyond ALWAYS_MFA_ROLES (ADR 0007).
     mfa_required_roles = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(npi="") | models.Q(npi__regex=r"^[0-9]{10}$"),
+                name="practice_npi_ten_digits",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

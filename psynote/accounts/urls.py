@@ -11,6 +11,7 @@ urlpatterns = [
     path("users/<int:user_id>/sign-out/", views.user_sign_out, name="user_sign_out"),
     path("users/<int:user_id>/two-factor/reset/", views.user_mfa_reset, name="user_mfa_reset"),
     path("practice/security/", views.practice_security, name="practice_security"),
+    path("practice/details/", views.practice_details, name="practice_details"),
     path("account/", account_views.account, name="account"),
     path("account/password/", account_views.password_change, name="password_change"),
     path("account/password/choose/", account_views.password_choose, name="password_choose"),

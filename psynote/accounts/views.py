@@ -20,9 +20,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from psynote.accounts import actions, mfa, throttle
 from psynote.accounts.access import get_practice_user_for, require_role
-from psynote.accounts.forms import CodeForm, LoginForm, MfaPolicyForm, UserForm
+from psynote.accounts.forms import (
+    CodeForm,
+    LoginForm,
+    MfaPolicyForm,
+    PracticeDetailsForm,
+    UserForm,
+)
 from psynote.accounts.middleware import MFA_ENROL_REQUIRED
-from psynote.accounts.models import ALWAYS_MFA_ROLES, Role, User
+from psynote.accounts.models import ALWAYS_MFA_ROLES, Practice, Role, User
 from psynote.audit import log
 from psynote.audit.context import current_ip
 
@@ -292,3 +298,20 @@ def practice_security(request: HttpRequest) -> HttpResponse:
             return redirect("practice_security")
     always = [label for value, label in Role.choices if value in ALWAYS_MFA_ROLES]
     return render(request, "accounts/practice_security.html", {"form": form, "always": always})
+
+
+@require_http_methods(["GET", "POST"])
+@require_role(Role.ADMIN)
+def practice_details(request: HttpRequest) -> HttpResponse:
+    practice = Practice.objects.get(pk=request.user.practice_id)  # the form edits a copy
+    form = PracticeDetailsForm(request.POST or None, instance=practice)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_practice_details(by=request.user, practice=practice,
+                                         **{k: form.cleaned_data[k] for k in form.Meta.fields})
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, "Saved. Exports name the practice this way from now on.")
+            return redirect("practice_details")
+    return render(request, "accounts/practice_details.html", {"form": form})

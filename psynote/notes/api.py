@@ -35,6 +35,7 @@ from psynote.notes.content import MAX_TEXT
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 from psynote.notes.templates import TEMPLATES, empty_content
 from psynote.visits.access import get_session_for
+from psynote.visits.cpt import billing_code
 
 router = Router(tags=["notes"])
 
@@ -81,13 +82,21 @@ class NoteSummaryOut(Schema):
     signed_at: datetime | None
     signer_name: str
     late_entry: bool
-    cpt_code: str
+    cpt_code: str = Field(description='As clinicians read it: add-on codes keep their "+".')
+    cpt_codes: list[str] = Field(
+        description='For a billing system: the bare five-character codes, one per unit.'
+    )
     risk_flagged: bool
     updated_at: datetime
 
     @staticmethod
     def resolve_status(note: ProgressNote) -> str:
         return "signed" if note.is_signed else "draft"
+
+    @staticmethod
+    def resolve_cpt_codes(note: ProgressNote) -> list[str]:
+        return [billing_code(word) for word in note.cpt_code.split()
+                if billing_code(word).isdigit()]
 
 
 class NotePageOut(PageOut):

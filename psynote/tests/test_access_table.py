@@ -75,6 +75,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "user_sign_out": ("POST", only("ada")),
     "user_mfa_reset": ("POST", only("ada")),
     "practice_security": ("GET", only("ada")),
+    "practice_details": ("GET", only("ada")),
     "caseload": ("GET", only(*CLINICIANS)),
     "client_list": ("GET", only("alice", "ada", "fred", hide=("bob", "sam", "pria"))),
     "client_new": ("GET", only("alice", "bob", "sam", "ada", "fred")),

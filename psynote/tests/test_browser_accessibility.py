@@ -324,6 +324,7 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "edit a user": ("admin", _user_edit),
     "care team": ("admin", _go("care_team")),
     "practice security": ("admin", _path("/practice/security/")),
+    "practice details": ("admin", _path("/practice/details/")),
     "front desk's clients": ("frontdesk", _path("/clients/")),
     "note editor, signed out": ("clinician:signs out", _signed_out_notice),
 }

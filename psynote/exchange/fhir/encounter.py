@@ -3,7 +3,7 @@ stop times, its class the modality (AMB ambulatory, VR virtual for telehealth), 
 the CPT code(s) billed for it, its participant the clinician, its service provider the
 practice."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -17,18 +17,15 @@ from psynote.visits.models import Session
 
 
 def session_period(session: Session) -> dict[str, str]:
-    """Start and end as instants; a stop time before the start time is the next day
-    (a session from 23:30 to 00:30)."""
+    """Start and end as instants; the end on the next day for a session that crossed
+    midnight (the session's own rule, visits.models.Session.end_date)."""
     tz = timezone.get_current_timezone()
     if session.start_time is None:
         return {"start": session.date.isoformat()}
     start = datetime.combine(session.date, session.start_time, tz)
     period = {"start": instant(start)}
     if session.end_time is not None:
-        end = datetime.combine(session.date, session.end_time, tz)
-        if end < start:
-            end += timedelta(days=1)
-        period["end"] = instant(end)
+        period["end"] = instant(datetime.combine(session.end_date, session.end_time, tz))
     return period
 
 

@@ -1,10 +1,9 @@
 """The practice as an Organization (US Core Organization), the custodian and service
 provider every client resource points at.
 
-The Practice model holds only a name today: no NPI, no address. The Organization carries
-the practice's own identifier (a practice-local system) and, when the model gains them,
-should carry the NPI (system http://hl7.org/fhir/sid/us-npi) and the address; see
-ADR 0006.
+The Organization carries the practice's own identifier (a practice-local system) and, when
+an admin has set them on the practice-details page, its NPI (system
+http://hl7.org/fhir/sid/us-npi) and address; see ADR 0006.
 """
 
 from typing import Any
@@ -24,9 +23,8 @@ def organization_ref(practice_id: int) -> dict[str, str]:
 def organization(practice: Practice) -> dict[str, Any]:
     identifiers = [{"system": codes.local_system(practice.pk, "practice"),
                     "value": str(practice.pk)}]
-    npi = getattr(practice, "npi", "")
-    if npi:
-        identifiers.insert(0, {"system": NPI_SYSTEM, "value": npi})
+    if practice.npi:
+        identifiers.insert(0, {"system": NPI_SYSTEM, "value": practice.npi})
     resource: dict[str, Any] = {
         "resourceType": "Organization",
         "id": str(practice.pk),
@@ -36,7 +34,6 @@ def organization(practice: Practice) -> dict[str, Any]:
                               "display": "Healthcare Provider"}]}],
         "name": practice.name,
     }
-    address = getattr(practice, "address", "")
-    if address:
-        resource["address"] = [{"text": address}]
+    if practice.address:
+        resource["address"] = [{"text": practice.address}]
     return validated(resource)

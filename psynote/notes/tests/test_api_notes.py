@@ -5,6 +5,7 @@ from django.test import Client as HttpClient
 from psynote import testing as t
 from psynote.accounts.models import ApiToken
 from psynote.audit.models import AuditEvent
+from psynote.notes.api import NoteSummaryOut
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 
 
@@ -68,6 +69,7 @@ def test_full_flow_session_note_sign_addendum(cast):
     assert signed.status_code == 200, signed.content
     body = signed.json()
     assert body["status"] == "signed" and body["cpt_code"] == "90837"
+    assert body["cpt_codes"] == ["90837"]
     assert body["signature"]["signer_name"] == "Alice Testperson, PhD"
     assert len(body["signature"]["content_hash"]) == 64
 
@@ -308,3 +310,9 @@ def test_empty_psychotherapy_note_is_400(cast):
     )
     assert response.status_code == 400
     assert response.json()["detail"] == "the psychotherapy note is empty"
+
+
+def test_cpt_codes_for_billing_drop_the_add_on_mark():
+    crisis = ProgressNote(cpt_code="90839 +90840 +90840")
+    assert NoteSummaryOut.resolve_cpt_codes(crisis) == ["90839", "90840", "90840"]
+    assert NoteSummaryOut.resolve_cpt_codes(ProgressNote(cpt_code="none")) == []
