@@ -146,3 +146,11 @@ def test_the_api_gives_bare_codes_with_add_on_flags(cast):
     schema = _api(cast.alice).get("/api/v1/openapi.json").json()["components"]["schemas"]
     assert set(schema["CptOut"]["properties"]) == {"codes", "lines", "display", "reason"}
     assert set(schema["CptLineOut"]["properties"]) == {"code", "add_on", "units"}
+
+
+def test_the_chart_and_the_session_page_say_the_stop_was_the_next_day(cast, login):
+    session = t.make_session(cast.client, cast.alice, start=time(23, 30), minutes=60)
+    browser = login(cast.alice)
+    for path in (f"/clients/{cast.client.pk}/", f"/sessions/{session.pk}/"):
+        page = browser.get(path).content.decode()
+        assert "23:30–00:30 next day" in page, path
