@@ -117,6 +117,8 @@ def read_passphrase(passphrase_file: str | None, *, confirm: bool) -> str | None
 
 
 def _wrapped_columns(table: str) -> list[tuple[str, str, str]]:
+    if table == "audit_chainhead":  # the chain key: a missing one is derived (audit.chain)
+        return [("key_wrapped", "chain_key", "practice_id")]
     return [(col, field, id_col) for t, col, field, id_col in MASTER_WRAPPED if t == table]
 
 
@@ -126,10 +128,7 @@ def take_out(tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str,
     the opened value (base64), to be carried under the package key."""
     taken: dict[str, dict[str, dict[str, str]]] = {}
     for table, dumped in tables.items():
-        specs = _wrapped_columns(table)
-        if table == "audit_chainhead":
-            specs = [("key_wrapped", "chain_key", "practice_id")]
-        for column, field, id_col in specs:
+        for column, field, id_col in _wrapped_columns(table):
             at, id_at = dumped["columns"].index(column), dumped["columns"].index(id_col)
             out = taken.setdefault(table, {}).setdefault(column, {})
             for row in dumped["rows"]:
@@ -148,10 +147,7 @@ def take_out(tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str,
 def put_back(tables: dict[str, dict[str, Any]], taken: dict[str, Any]) -> None:
     """Wrap the carried values under this installation's master key, into their rows."""
     for table, dumped in tables.items():
-        specs = _wrapped_columns(table)
-        if table == "audit_chainhead":
-            specs = [("key_wrapped", "chain_key", "practice_id")]
-        for column, field, id_col in specs:
+        for column, field, id_col in _wrapped_columns(table):
             at, id_at = dumped["columns"].index(column), dumped["columns"].index(id_col)
             values = taken.get(table, {}).get(column, {})
             for row in dumped["rows"]:

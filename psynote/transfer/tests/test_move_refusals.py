@@ -23,13 +23,6 @@ def package(tmp_path_factory) -> Path:
     return made
 
 
-@pytest.fixture
-def home(settings, tmp_path):
-    settings.HOME = tmp_path / "home"
-    settings.ANCHOR_DIR = settings.HOME / "anchors"
-    settings.HOME.mkdir()
-    return settings.HOME
-
 
 def _import(path: Path, tmp_path: Path, passphrase: str = fixture.PASSPHRASE) -> int:
     secret = tmp_path / "passphrase"

@@ -22,14 +22,6 @@ from psynote.transfer.tests import fixture, moves
 pytestmark = pytest.mark.timeout(900)
 
 
-@pytest.fixture
-def home(settings, tmp_path):
-    """This process's data folder for the test: signing keys and checkpoints go there."""
-    settings.HOME = tmp_path / "home"
-    settings.ANCHOR_DIR = settings.HOME / "anchors"
-    settings.HOME.mkdir()
-    return settings.HOME
-
 
 @pytest.fixture
 def passphrase_file(tmp_path) -> Path:
