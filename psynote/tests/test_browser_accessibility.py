@@ -248,7 +248,8 @@ def _signed_out_notice(page: Any, urls: dict) -> None:
     other = page.context.new_page()
     other.goto("/account/")
     other.get_by_role("banner").get_by_role("button", name="Log out").click()
-    other.close()
+    # Left open: closing a tab straight after its log-out navigation has hung Chromium.
+    other.wait_for_url("**/login/**")
     page.bring_to_front()
     page.get_by_label(re.compile("^Subjective|^Data|^Behavior|^Goal")).first.press_sequentially(
         " More."

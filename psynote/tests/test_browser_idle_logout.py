@@ -80,7 +80,7 @@ def _sign_in_again(page) -> None:  # type: ignore[no-untyped-def]
     tab.get_by_label("Password").fill(PASSWORD)
     tab.get_by_role("button", name="Log in").click()
     expect(tab.get_by_role("heading", name="Signed in again")).to_be_visible()
-    tab.close()
+    # Left open (see _sign_out_elsewhere); the context closes it with the rest.
     page.bring_to_front()
     page.get_by_role("button", name="I have signed in again").click()
 
