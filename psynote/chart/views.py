@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from psynote.audit import log
-from psynote.chart import timeline
+from psynote.chart import handoff_views, timeline
 from psynote.chart.caseload import caseload_for
 from psynote.clients.access import Need, active_emergency_access, can, get_client_for
 from psynote.clients.forms import DiagnosisForm, DiagnosisStatusForm
@@ -46,9 +46,13 @@ def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
     clinical = can(user, client, Need.CLINICAL)
     schedule = clinical or can(user, client, Need.SCHEDULE)
     writes = clinical and can(user, client, Need.WRITE_CLINICAL)
+    care_team = list(
+        client.care_team.select_related("user").order_by("-role", "user__last_name")
+    )
     context = {
         "client": client,
-        "care_team": client.care_team.select_related("user").order_by("-role", "user__last_name"),
+        "care_team": care_team,
+        "handoff_offer": handoff_views.offer(user, client, care_team) if clinical else None,
         "clinical": clinical,
         "schedule": schedule,
         "writes": writes,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from psynote.audit import log
+from psynote.notes import carry
 from psynote.notes import content as note_content
 from psynote.notes import keyring
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
@@ -27,7 +28,10 @@ def _chart_codes(note_or_client: Any) -> set[str]:
 
 
 @transaction.atomic
-def start_note(*, by: Any, session: Session, template: str) -> ProgressNote:
+def start_note(*, by: Any, session: Session, template: str,
+               carry_sections: list[str] | None = None) -> ProgressNote:
+    """Start the session's draft; `carry_sections` copies those sections forward from the
+    client's last signed note (`notes.carry`)."""
     if template not in TEMPLATES:
         raise ValidationError(f"unknown template {template!r}; choose one of "
                               f"{', '.join(TEMPLATES)}")
@@ -38,11 +42,26 @@ def start_note(*, by: Any, session: Session, template: str) -> ProgressNote:
     if session.attendance in ("no_show", "late_cancelled", "cancelled"):
         raise ValidationError("no progress note for a session that did not take place; "
                               "its attendance is recorded on the session")
+    content = empty_content(template) | {"diagnosis_codes": []}
+    source = carry.source_for(session) if carry_sections else None
+    if carry_sections and source is None:
+        raise ValidationError("this client has no earlier signed progress note to carry "
+                              "sections from")
+    if source is not None:
+        carried = carry.carried_content(source, template, list(carry_sections or []))
+        content |= {"sections": content["sections"] | carried["sections"],
+                    carry.CARRIED: carried[carry.CARRIED]}
     note = ProgressNote(client=session.client, session=session, author=by, template=template)
-    note.set_content(empty_content(template) | {"diagnosis_codes": []})
+    note.set_content(content)
     note.save()
     log.record_by(by, "note.create", target_type="progress_note", target_id=note.pk,
                   client_id=note.client_id, detail={"template": template})
+    if source is not None:
+        # Ids and section keys only: the carried text stays in the sealed content.
+        log.record_by(by, "note.carry_forward", target_type="progress_note",
+                      target_id=note.pk, client_id=note.client_id,
+                      detail={"source_note": str(source.pk),
+                              "sections": sorted(carried[carry.CARRIED]["sections"])})
     return note
 
 

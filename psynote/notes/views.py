@@ -33,7 +33,7 @@ from psynote.clients import icd10
 from psynote.clients.access import Need, can, get_client_for
 from psynote.clients.models import Diagnosis
 from psynote.measures.outcomes import open_alerts as open_risk_alerts
-from psynote.notes import actions
+from psynote.notes import actions, carry
 from psynote.notes.access import get_note_for, notes_for
 from psynote.notes.changes import changes_from_form, shown_content
 from psynote.notes.content import OBJECTIVE_RATINGS, completeness_problems, risk_is_flagged
@@ -120,6 +120,7 @@ def _editor_context(note: ProgressNote, content: dict[str, Any]) -> dict[str, An
     chart_codes = {d.code for d in chart}
     risk = content["risk"]
     risk_text_filled = any(str(risk.get(key, "")).strip() for key, _ in RISK_TEXT_FIELDS)
+    carried = carry.carried_keys(content)
     return {
         "note": note,
         "client": note.client,
@@ -130,9 +131,11 @@ def _editor_context(note: ProgressNote, content: dict[str, Any]) -> dict[str, An
                 "prompt": s.prompt,
                 "required": s.required,
                 "value": content["sections"].get(s.key, ""),
+                "carried": s.key in carried,
             }
             for s in note.template_def.sections
         ],
+        "carried_from": carry.carried_from(content),
         "mse": [
             {"key": key, "label": label, "value": content["mse"].get(key, "")}
             for key, label in MSE_FIELDS
@@ -202,13 +205,16 @@ def _detail_context(user: Any, note: ProgressNote) -> dict[str, Any]:
     chart = {d.code: d.description for d in note.client.diagnoses.all()}
     codes = content.get("diagnosis_codes") or []
     signed = note.is_signed
+    carried = carry.carried_keys(content)
     return {
         "note": note,
         "client": note.client,
         "sections": [
-            {"label": s.label, "value": content["sections"].get(s.key, "")}
+            {"label": s.label, "value": content["sections"].get(s.key, ""),
+             "carried": s.key in carried}
             for s in note.template_def.sections
         ],
+        "carried_from": carry.carried_from(content),
         "mse": [
             {"label": label, "value": content["mse"].get(key, "")} for key, label in MSE_FIELDS
         ],
@@ -265,7 +271,8 @@ def note_start(request: HttpRequest, session_id: Any) -> HttpResponse:
     chosen = request.POST.get("template", "") if request.method == "POST" else ""
     if request.method == "POST":
         try:
-            note = actions.start_note(by=request.user, session=session, template=chosen)
+            note = actions.start_note(by=request.user, session=session, template=chosen,
+                                      carry_sections=request.POST.getlist("carry"))
         except ValidationError as error:
             errors = _errors(error)
         else:
@@ -278,7 +285,7 @@ def note_start(request: HttpRequest, session_id: Any) -> HttpResponse:
         "chosen": chosen or "soap",
         "existing": existing,
         "errors": errors,
-    }
+    } | carry.start_context(session, request.POST.getlist("carry"))
     return render(request, "notes/note_start.html", context, status=400 if errors else 200)
 
 

@@ -337,6 +337,15 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-confirm]").forEach((el) => {
     el.addEventListener("click", (event) => { if (!window.confirm(el.dataset.confirm)) event.preventDefault(); });
   });
+  // A carried-forward section loses its "carried" mark at the first edit (the server
+  // compares the text with the carried copy's hash: notes.carry).
+  document.querySelectorAll("textarea[data-carried]").forEach((area) => {
+    const original = area.value;
+    const help = document.getElementById(area.getAttribute("aria-describedby"));
+    const mark = help && help.querySelector("[data-carried-mark]");
+    if (mark) area.addEventListener("input", () => { mark.hidden = area.value !== original; });
+  });
+  document.querySelectorAll("[data-print]").forEach((el) => el.addEventListener("click", () => window.print()));
   // Show the risk block when risk is flagged.
   const flag = document.querySelector("[data-risk-toggle]");
   const block = document.querySelector("[data-risk-block]");
