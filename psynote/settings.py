@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from psynote.lib import config, keyfiles
+from psynote.lib import config, keyfiles, smtp_url
 
 BASE_DIR = Path(__file__).resolve().parent
 HOME = config.path("PSYNOTE_HOME", Path.cwd() / "var")
@@ -42,6 +42,19 @@ LOGIN_MAX_FAILURES = config.integer("PSYNOTE_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = config.integer("PSYNOTE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 # Personal API tokens end this many days after they are made (ADR 0007).
 TOKEN_DAYS = config.integer("PSYNOTE_TOKEN_DAYS", 90, minimum=1)
+# Email, for self-report links only (docs/operations.md#email): PSYNOTE_SMTP_URL, e.g.
+# smtp+starttls://user:password@mail.example.org:587. Without it, nothing is ever sent.
+SMTP_URL = config.string("PSYNOTE_SMTP_URL", "")
+if SMTP_URL:
+    _smtp = smtp_url.parse(SMTP_URL)
+    EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT = (_smtp["EMAIL_BACKEND"], _smtp["EMAIL_HOST"],
+                                             _smtp["EMAIL_PORT"])
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _smtp["EMAIL_HOST_USER"], _smtp["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _smtp["EMAIL_USE_TLS"], _smtp["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = config.string("PSYNOTE_EMAIL_FROM", "psynote@localhost")
+# The message names the questionnaire (e.g. "PHQ-9") only if the practice allows it.
+EMAIL_NAMES_INSTRUMENT = config.boolean("PSYNOTE_EMAIL_NAMES_INSTRUMENT", False)
 
 INSTALLED_APPS = [
     # First, so that its `changepassword` command (through accounts.actions: password

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from psynote.measures import views
+from psynote.measures import email_views, views
 
 urlpatterns = [
     path("clients/<uuid:client_id>/measures/", views.measures_client, name="measures_client"),
@@ -10,6 +10,8 @@ urlpatterns = [
         name="measure_administer",
     ),
     path("clients/<uuid:client_id>/measures/link/", views.measure_link, name="measure_link"),
+    path("clients/<uuid:client_id>/measures/link/email/", email_views.measure_link_email,
+         name="measure_link_email"),
     path(
         "clients/<uuid:client_id>/measures/schedule/",
         views.measure_schedule,

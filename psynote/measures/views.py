@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from psynote.audit import log
 from psynote.clients.access import Need, can, clients_for, get_client_for
 from psynote.clients.models import Client
+from psynote.lib import smtp_url
 from psynote.lib.forms import add_errors
 from psynote.measures import access, actions, library, outcomes
 from psynote.measures.forms import LinkForm, ResolveForm, ScheduleForm
@@ -97,6 +98,7 @@ def _client_page(
         "instruments": list(library.load_all().values()),
         "writes": can(user, client, Need.WRITE_CLINICAL),
         "link_form": LinkForm(),
+        "email_configured": smtp_url.configured(),
         "schedule_form": ScheduleForm(initial={"rhythm": "interval", "every_n_days": 14}),
     } | extra
     log.record_by(

@@ -1,0 +1,36 @@
+"""One signed note as a PDF for the care team's own use, and the print button on its page."""
+
+from psynote import testing as t
+from psynote.audit.models import AuditEvent
+from psynote.notes import actions as note_actions
+
+
+def test_a_signed_note_downloads_as_a_pdf_audited(cast, login):
+    note = t.make_note(t.make_session(cast.client, cast.alice), sign=True)
+    note_actions.add_addendum(by=cast.alice, note=note, body="Fictional later information.")
+    client = login(cast.alice)
+    page = client.get(f"/notes/{note.pk}/").content.decode()
+    assert "Download PDF (for your own use)" in page and "data-print" in page
+    response = client.get(f"/notes/{note.pk}/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    event = AuditEvent.objects.get(action="note.pdf")
+    assert event.target_id == str(note.pk) and note.content_hash in event.detail
+    # Downloading for the care team's own use is not a disclosure.
+    assert not AuditEvent.objects.filter(action__startswith="disclosure").exists()
+
+
+def test_a_draft_has_no_pdf(cast, login):
+    draft = t.make_note(t.make_session(cast.client, cast.alice))
+    client = login(cast.alice)
+    assert "Download PDF" not in client.get(f"/notes/{draft.pk}/").content.decode()
+    response = client.get(f"/notes/{draft.pk}/pdf/")
+    assert response.status_code == 302
+    assert not AuditEvent.objects.filter(action="note.pdf").exists()
+
+
+def test_nobody_outside_the_care_team_downloads_it(cast, login):
+    note = t.make_note(t.make_session(cast.client, cast.alice), sign=True)
+    for user in (cast.bob, cast.sam, cast.fred, cast.ada, cast.pria):
+        assert login(user).get(f"/notes/{note.pk}/pdf/").status_code == 404
