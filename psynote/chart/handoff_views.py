@@ -1,7 +1,8 @@
 """The hand-off (transfer of care) summary: a read-only page and its PDF (`chart.handoff`).
 
 Who reads it: anyone who may read the client's clinical record (the care team, a
-supervisor of a supervisee's client, an emergency-access grant). It is offered on the
+supervisor of a supervisee's client, an emergency-access grant); its PDF, a copy to keep,
+is the care team's only. It is offered on the
 chart to a clinician who joined the client's care team recently, when the client came
 to them from someone else; and it is always a tab of the chart. Each showing is audited
 (`handoff.view`, `handoff.pdf`) with ids only.
@@ -41,15 +42,15 @@ def offer(user: Any, client: Client, care_team: list[Any]) -> Any:
     return mine.added_at
 
 
-def _summary(request: HttpRequest, client_id: Any) -> handoff.HandOff:
-    client = get_client_for(request.user, client_id, Need.CLINICAL)
+def _summary(request: HttpRequest, client_id: Any, need: Need) -> handoff.HandOff:
+    client = get_client_for(request.user, client_id, need)
     return handoff.summary(client, today=timezone.localdate())
 
 
 @login_required
 @require_GET
 def handoff_summary(request: HttpRequest, client_id: Any) -> HttpResponse:
-    summary = _summary(request, client_id)
+    summary = _summary(request, client_id, Need.CLINICAL)
     log.record_by(request.user, "handoff.view", target_type="client",
                   target_id=summary.client.pk, client_id=summary.client.pk)
     return render(request, "chart/handoff.html", {"summary": summary, "client": summary.client})
@@ -58,7 +59,8 @@ def handoff_summary(request: HttpRequest, client_id: Any) -> HttpResponse:
 @login_required
 @require_GET
 def handoff_pdf(request: HttpRequest, client_id: Any) -> HttpResponse:
-    summary = _summary(request, client_id)
+    # The PDF is a copy to keep: the care team's, not a supervisor's or an emergency reader's.
+    summary = _summary(request, client_id, Need.WRITE_CLINICAL)
     html = render_to_string("chart/handoff_pdf.html", {
         "summary": summary,
         "client": summary.client,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from psynote.audit import log
+from psynote.clients.access import Need, get_client_for
 from psynote.exchange import gate
 from psynote.exchange import pdf as record_pdf
 from psynote.notes import carry
@@ -30,6 +31,9 @@ NOT_SIGNED = "Only a signed note downloads as a PDF; sign the draft first."
 @require_GET
 def note_pdf(request: HttpRequest, note_id: Any) -> HttpResponse:
     note = get_note_for(request.user, note_id)
+    # A copy to keep is the care team's: a supervisor or an emergency-access reader reads
+    # the note on screen (and may print the page) but takes no file away.
+    get_client_for(request.user, note.client_id, Need.WRITE_CLINICAL)
     if not note.is_signed:
         messages.error(request, NOT_SIGNED)
         return redirect("note_detail", note_id=note.pk)

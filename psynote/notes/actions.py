@@ -10,9 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from psynote.audit import log
-from psynote.notes import carry
+from psynote.notes import carry, keyring
 from psynote.notes import content as note_content
-from psynote.notes import keyring
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 from psynote.notes.templates import TEMPLATES, empty_content
 from psynote.plans.queries import active_objectives

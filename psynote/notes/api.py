@@ -45,6 +45,10 @@ AddendumKind = StrEnum("AddendumKind", {v: v for v in Addendum.Kind.values})  # 
 
 class NoteStart(InputSchema):
     template: TemplateKey  # type: ignore[valid-type]
+    carry_sections: list[str] = Field(
+        [], max_length=50, description="Section keys to copy forward from the client's last "
+        "signed progress note; each is marked as carried until edited"
+    )
 
 
 class SignIn(InputSchema):
@@ -222,7 +226,8 @@ def start_note(
     request: HttpRequest, session_id: UUID, payload: NoteStart
 ) -> tuple[int, ProgressNote]:
     session = get_session_for(request.user, session_id, Need.WRITE_CLINICAL)
-    note = actions.start_note(by=request.user, session=session, template=payload.template)
+    note = actions.start_note(by=request.user, session=session, template=payload.template,
+                              carry_sections=payload.carry_sections)
     return 201, _shown(note, request.user)
 
 

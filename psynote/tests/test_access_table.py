@@ -119,6 +119,12 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "disclosure_log": ("GET", only("pria")),
     "practice_key": ("GET", only("alice", "bob", "sam", "ada", "pria")),
     "plan_detail": ("GET", only(*CLINICAL)),
+    # Hand-off summary, one-note PDF, emailed self-report link (issue 11): the PDFs are
+    # copies to keep, so the care team's only (not under emergency access).
+    "handoff_summary": ("GET", only(*CLINICAL)),
+    "handoff_pdf": ("GET", only(*CLINICAL)),
+    "note_pdf": ("GET", only(*CLINICAL)),
+    "measure_link_email": ("POST", only(*CLINICAL)),
     "plan_version": ("GET", only(*CLINICAL)),
     "plan_edit": ("GET", only(*CLINICAL)),
     "plan_start": ("POST", only(*CLINICAL)),
@@ -151,7 +157,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
 # no write, no psychotherapy note, no disclosure or rights page, no caseload listing.
 EMERGENCY_READS = {
     "client_chart", "client_list", "session_detail", "note_detail", "measures_client",
-    "plan_detail", "plan_version",
+    "plan_detail", "plan_version", "handoff_summary",
     "GET /api/v1/clients", "GET /api/v1/clients/{client_id}",
     "GET /api/v1/clients/{client_id}/diagnoses", "GET /api/v1/clients/{client_id}/sessions",
     "GET /api/v1/sessions/{session_id}", "GET /api/v1/clients/{client_id}/notes",

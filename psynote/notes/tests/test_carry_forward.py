@@ -2,7 +2,7 @@
 marked as carried until edited, and the copy is audited with ids only."""
 
 import json
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -124,3 +124,24 @@ def test_a_matching_section_carries_across_templates(cast, earlier):
     note = actions.start_note(by=cast.alice, session=session, template="dap",
                               carry_sections=["plan"])
     assert note.content()["sections"]["plan"] == LAST_WEEK["plan"]
+
+
+def test_the_api_carries_sections_too(cast, client, earlier):
+    from psynote.accounts.actions import issue_token
+
+    _, session = earlier
+    _, secret = issue_token(by=cast.alice, name="carry")
+    response = client.post(f"/api/v1/sessions/{session.pk}/notes",
+                           {"template": "soap", "carry_sections": ["plan"]},
+                           content_type="application/json",
+                           headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 201
+    assert response.json()["content"]["sections"]["plan"] == LAST_WEEK["plan"]
+    other = t.make_session(cast.client, cast.alice, day=session.date, start=time(15, 0))
+    bad = client.post(f"/api/v1/sessions/{other.pk}/notes",
+                      {"template": "soap", "carry_sections": ["nonsense"]},
+                      content_type="application/json",
+                      headers={"Authorization": f"Bearer {secret}"})
+    assert bad.status_code == 400
+    assert "no written section 'nonsense'" in bad.content.decode()
+    assert not ProgressNote.objects.filter(session=other).exists()
