@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from psynote.audit import log
 from psynote.chart import handoff
-from psynote.clients.access import Need, get_client_for
+from psynote.clients.access import Need, can, get_client_for
 from psynote.clients.models import Client
 from psynote.exchange import gate
 from psynote.exchange.pdf import html_to_pdf
@@ -53,7 +53,11 @@ def handoff_summary(request: HttpRequest, client_id: Any) -> HttpResponse:
     summary = _summary(request, client_id, Need.CLINICAL)
     log.record_by(request.user, "handoff.view", target_type="client",
                   target_id=summary.client.pk, client_id=summary.client.pk)
-    return render(request, "chart/handoff.html", {"summary": summary, "client": summary.client})
+    return render(request, "chart/handoff.html", {
+        "summary": summary,
+        "client": summary.client,
+        "can_download": can(request.user, summary.client, Need.WRITE_CLINICAL),
+    })
 
 
 @login_required

@@ -62,8 +62,15 @@ tokens = [measure_actions.create_self_report_link(by=user, client=client,
 authorization = exchange_actions.create_authorization(
     by=user, client=client, recipient_name="Dr Rowan Fictional", purpose="Continuing care",
     expires_on=date(2099, 1, 1), scope={"diagnoses"}, signed_form=b"%PDF-1.4\\n%%EOF\\n")
+from datetime import time
+from psynote.visits import actions as visit_actions
+later = visit_actions.create_session(by=user, client=client, clinician=user, date=date.today(),
+                                     start_time=time(23, 0), end_time=time(23, 50),
+                                     attendance="attended")
 c = {"client_id": client.pk}
 urls = {
+    "handoff": reverse("handoff_summary", kwargs=c),
+    "note_start_carry": reverse("note_start", kwargs={"session_id": later.pk}),
     "chart": reverse("client_chart", kwargs=c),
     "chart_at_risk": reverse("client_chart", kwargs={"client_id": at_risk.pk}),
     "client_edit": reverse("client_edit", kwargs=c),
@@ -295,6 +302,8 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "treatment plan draft with errors": ("clinician", _errors("plan_edit", "Add problem")),
     "treatment plan version": ("clinician", _go("plan_version")),
     "measures": ("clinician", _go("measures")),
+    "hand-off summary": ("clinician", _go("handoff")),
+    "new note with copy-forward": ("clinician", _go("note_start_carry")),
     "measures with a risk alert": ("clinician", _go("measures_at_risk")),
     "administer a measure": ("clinician", _go("administer")),
     "administer a measure with errors": ("clinician", _errors("administer", "Score and save")),

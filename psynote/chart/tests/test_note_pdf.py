@@ -34,3 +34,13 @@ def test_nobody_outside_the_care_team_downloads_it(cast, login):
     note = t.make_note(t.make_session(cast.client, cast.alice), sign=True)
     for user in (cast.bob, cast.sam, cast.fred, cast.ada, cast.pria):
         assert login(user).get(f"/notes/{note.pk}/pdf/").status_code == 404
+
+
+def test_a_supervisor_reads_and_prints_but_takes_no_copy(cast, login):
+    note = t.make_note(t.make_session(cast.supervisee_client, cast.sue), sign=True)
+    client = login(cast.sam)
+    page = client.get(f"/notes/{note.pk}/").content.decode()
+    assert "data-print" in page and "Download PDF" not in page
+    assert client.get(f"/notes/{note.pk}/pdf/").status_code == 404
+    assert client.get(f"/clients/{cast.supervisee_client.pk}/handoff/").status_code == 200
+    assert client.get(f"/clients/{cast.supervisee_client.pk}/handoff.pdf").status_code == 404
