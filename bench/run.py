@@ -18,7 +18,7 @@ from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from bench import measure, web
+from bench import handoff, measure, web
 from bench.generate import CLINICIAN_PREFIX, PASSWORD, Scale
 from bench.measure import Latency
 from psynote.accounts.models import User
@@ -48,6 +48,7 @@ class Results:
     sign: dict[str, Any] = field(default_factory=dict)
     measures_client: dict[str, Any] = field(default_factory=dict)
     measures_caseload: dict[str, Any] = field(default_factory=dict)
+    handoff: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -310,6 +311,7 @@ def run_http(
     if connection.vendor == "postgresql":
         results.sign["bare_postgresql"] = asdict(measure.bare_postgresql_insert(pairs))
     run_measures(meta, env, home, opens, seed, results, log)
+    results.handoff = handoff.run_handoff(meta, env, home, opens, log)
 
 
 # --- measures pages -----------------------------------------------------------------------
@@ -480,6 +482,11 @@ def report(results: Results, command: str, scale: Scale) -> str:
             "caseload outcome view (GET /caseload/outcomes/)",
             results.measures_caseload,
             "select of the latest two scores per client and measure (window function)",
+        ),
+        (
+            "hand-off summary (GET /clients/<id>/handoff/)",
+            results.handoff,
+            "selects of the client's signed notes and administrations",
         ),
     ):
         if not figures:
