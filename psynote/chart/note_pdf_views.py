@@ -23,8 +23,30 @@ from psynote.exchange import gate
 from psynote.exchange import pdf as record_pdf
 from psynote.notes import carry
 from psynote.notes.access import get_note_for
+from psynote.notes.models import ProgressNote
 
 NOT_SIGNED = "Only a signed note downloads as a PDF; sign the draft first."
+
+
+def note_html(note: ProgressNote, *, by: Any) -> str:
+    """The one-note document before WeasyPrint prints it (kept testable on its own)."""
+    addenda = list(note.addenda.all())
+    for addendum in addenda:
+        addendum.note = note  # body() opens with the client's key: no query per addendum
+    described = {d.code: d.description for d in note.client.diagnoses.all()}
+    # The same rendering of a note as in the record PDF a disclosure sends.
+    view = record_pdf._note_view(note, addenda, described)
+    carried = carry.carried_keys(note.content())
+    return render_to_string("chart/note_pdf.html", {
+        "v": view,
+        "client": note.client,
+        "practice": note.client.practice,
+        "author": note.author,
+        "carried": {s.label for s in note.template_def.sections if s.key in carried},
+        "carried_from": carry.carried_from(note.content()),
+        "generated_at": timezone.localtime(),
+        "by": by,
+    })
 
 
 @login_required
@@ -37,23 +59,7 @@ def note_pdf(request: HttpRequest, note_id: Any) -> HttpResponse:
     if not note.is_signed:
         messages.error(request, NOT_SIGNED)
         return redirect("note_detail", note_id=note.pk)
-    addenda = list(note.addenda.all())
-    for addendum in addenda:
-        addendum.note = note  # body() opens with the client's key: no query per addendum
-    described = {d.code: d.description for d in note.client.diagnoses.all()}
-    # The same rendering of a note as in the record PDF a disclosure sends.
-    view = record_pdf._note_view(note, addenda, described)
-    carried = carry.carried_keys(note.content())
-    html = render_to_string("chart/note_pdf.html", {
-        "v": view,
-        "client": note.client,
-        "practice": note.client.practice,
-        "author": note.author,
-        "carried": {s.label for s in note.template_def.sections if s.key in carried},
-        "carried_from": carry.carried_from(note.content()),
-        "generated_at": timezone.localtime(),
-        "by": request.user,
-    })
+    html = note_html(note, by=request.user)
     try:
         document = record_pdf.html_to_pdf(html)
     except gate.Refused as error:
@@ -63,7 +69,7 @@ def note_pdf(request: HttpRequest, note_id: Any) -> HttpResponse:
                   client_id=note.client_id, detail={"content_hash": note.content_hash})
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = (
-        f'attachment; filename="progress-note-{view.session["date"]}.pdf"'
+        f'attachment; filename="progress-note-{note.session.date:%Y-%m-%d}.pdf"'
     )
     response["Cache-Control"] = "no-store"
     return response

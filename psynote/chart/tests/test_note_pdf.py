@@ -2,6 +2,7 @@
 
 from psynote import testing as t
 from psynote.audit.models import AuditEvent
+from psynote.chart import note_pdf_views
 from psynote.notes import actions as note_actions
 
 
@@ -44,3 +45,26 @@ def test_a_supervisor_reads_and_prints_but_takes_no_copy(cast, login):
     assert client.get(f"/notes/{note.pk}/pdf/").status_code == 404
     assert client.get(f"/clients/{cast.supervisee_client.pk}/handoff/").status_code == 200
     assert client.get(f"/clients/{cast.supervisee_client.pk}/handoff.pdf").status_code == 404
+
+
+def test_the_pdf_marks_carried_sections(cast, login):
+    from django.utils import timezone
+
+    from psynote.notes import carry
+
+    first = t.make_note(t.make_session(cast.client, cast.alice,
+                                       day=timezone.localdate() - timezone.timedelta(days=1)),
+                        sign=True)
+    session = t.make_session(cast.client, cast.alice)
+    draft = note_actions.start_note(by=cast.alice, session=session, template="soap",
+                                    carry_sections=["plan"])
+    codes = [d.code for d in cast.client.diagnoses.all()]
+    draft = note_actions.save_draft(by=cast.alice, note=draft, changes={
+        "sections": {"subjective": "Fictional.", "objective": "Fictional.",
+                     "assessment": "Fictional."}, "diagnosis_codes": codes})
+    signed = note_actions.sign_note(by=cast.alice, note=draft)
+    assert carry.carried_keys(signed.content()) == {"plan"}
+    assert carry.carried_from(signed.content())["note_id"] == str(first.pk)
+    html = note_pdf_views.note_html(signed, by=cast.alice)
+    assert html.count("carried forward from the note of") == 1
+    assert "For internal use by the care team" in html
