@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from psynote.clients.models import Client, Diagnosis
 from psynote.measures import outcomes
 from psynote.measures.models import RiskAlert
@@ -129,10 +131,11 @@ def _alerts(client: Client) -> list[RiskAlert]:
 def _risk_history(alerts: list[RiskAlert], notes: list[ProgressNote]) -> list[RiskEvent]:
     events = [
         RiskEvent(
-            when=alert.opened_at.date(),
+            when=timezone.localdate(alert.opened_at),
             kind="alert",
             text="; ".join(alert.reasons())
-            + ("" if alert.is_open else f" (resolved {alert.resolved_at:%Y-%m-%d})"),
+            + ("" if alert.is_open
+               else f" (resolved {timezone.localdate(alert.resolved_at):%Y-%m-%d})"),
             is_open=alert.is_open,
         )
         for alert in alerts
