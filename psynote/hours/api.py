@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from psynote.api import ERRORS, MAX_ID, Conflict, ErrorOut, InputSchema, PageOut, PageParams, page
+from psynote.audit import log
 from psynote.hours import access, actions
 from psynote.hours.forms import default_period
 from psynote.hours.models import MAX_MINUTES, Category, Entry
@@ -198,6 +199,7 @@ def my_totals(request: HttpRequest, params: Query[PeriodParams]) -> dict[str, An
 def supervisee_entries(request: HttpRequest, supervisee_id: int,
                        params: Query[PageParams]) -> dict[str, Any]:
     supervisee = access.get_supervisee_for(request.user, supervisee_id)
+    log.record_by(request.user, "hours.view", target_type="user", target_id=supervisee.pk)
     return page(access.entries_for(request.user).filter(supervisee=supervisee), params)
 
 

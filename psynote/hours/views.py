@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from psynote.audit import log
 from psynote.hours import access, actions, report
 from psynote.hours.forms import EntryForm, PeriodForm, TargetsForm, VerifyForm, period_from
 from psynote.hours.models import Entry, Licence, LicenceType, Report
@@ -116,6 +117,8 @@ def hours_entry_confirm(request: HttpRequest, entry_id: object) -> HttpResponse:
 def hours_supervisee(request: HttpRequest, supervisee_id: object) -> HttpResponse:
     supervisee = access.get_supervisee_for(request.user, supervisee_id)
     period, start, end = period_from(request.GET)
+    # The page opens the meeting notes: who read whose log is kept, as for a chart.
+    log.record_by(request.user, "hours.view", target_type="user", target_id=supervisee.pk)
     return render(request, "hours/supervisee.html", {
         "supervisee": supervisee, "period": period, "totals": totals(supervisee, start, end),
         "reports": Report.objects.filter(supervisee=supervisee).select_related("signed_by"),

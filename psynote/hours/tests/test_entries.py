@@ -165,6 +165,7 @@ def test_the_supervisor_cannot_edit_and_others_cannot_read(cast, login, log):
     entry = log(60, notes="Fictional supervision talk.")
     assert login(cast.sam).post(f"/hours/entries/{entry.pk}/edit/", _form(cast)).status_code == 404
     assert login(cast.sam).get(f"/hours/supervisees/{cast.sue.pk}/").status_code == 200
+    assert AuditEvent.objects.filter(payload__contains='"hours.view"').count() == 1
     for who in (cast.alice, cast.bob, cast.ada, cast.fred, cast.pria):
         assert login(who).get(f"/hours/supervisees/{cast.sue.pk}/").status_code == 404
         assert login(who).get(f"/api/v1/hours/supervisees/{cast.sue.pk}/entries"
