@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from psynote.api import api
 from psynote.clients.api import router as clients_router
 from psynote.exchange.api import router as exchange_router
+from psynote.hours.api import router as hours_router
 from psynote.measures.api import router as measures_router
 from psynote.notes.api import router as notes_router
 from psynote.plans.api import router as plans_router
@@ -27,6 +28,7 @@ api.add_router("", plans_router)
 api.add_router("", measures_router)
 api.add_router("", exchange_router)
 api.add_router("", records_router)
+api.add_router("", hours_router)
 
 
 def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "psynote.plans",
     "psynote.exchange",
     "psynote.records",
+    "psynote.hours",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,7 @@ from psynote.accounts.actions import issue_token
 from psynote.accounts.models import SignedInSession
 from psynote.clients import emergency
 from psynote.exchange import actions as exchange_actions
+from psynote.hours.tests.records import hours_records
 from psynote.measures import actions as measure_actions
 from psynote.notes import actions as note_actions
 from psynote.records import actions as record_actions
@@ -150,6 +151,20 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "emergency_access_detail": ("GET", only("alice", "bob", "pria")),
     "emergency_access_end": ("POST", only("bob")),
     "emergency_access_review": ("POST", only("pria")),
+    # Supervision hours (psynote.hours): the entry and report are sue's, whom sam supervises;
+    # sue's own edit rights are in psynote/hours/tests. No front desk, no privacy officer.
+    "hours_home": ("GET", only(*CLINICIANS)),
+    "hours_entry_new": ("GET", only(*CLINICIANS)),
+    "hours_entry_edit": ("GET", only()),
+    "hours_entry_delete": ("POST", only()),
+    "hours_entry_confirm": ("POST", only("sam")),
+    "hours_supervisee": ("GET", only("sam")),
+    "hours_report_sign": ("POST", only("sam")),
+    "hours_report_verify": ("GET", only(*CLINICIANS, "ada")),
+    "hours_report_download": ("GET", only("sam")),
+    "hours_targets": ("GET", only("alice", "ada")),
+    "hours_licence_types": ("GET", only("ada")),
+    "hours_licence_type": ("GET", only("ada")),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -214,6 +229,13 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/clients/{client_id}/access-requests": only("alice", "pria"),
     "GET /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
     "POST /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
+    "GET /api/v1/hours/entries": only(*CLINICIANS),
+    "POST /api/v1/hours/entries": only(*CLINICIANS),
+    "PATCH /api/v1/hours/entries/{entry_id}": only(),
+    "POST /api/v1/hours/entries/{entry_id}/confirm": only("sam"),
+    "GET /api/v1/hours/totals": only(*CLINICIANS),
+    "GET /api/v1/hours/supervisees/{supervisee_id}/entries": only("sam"),
+    "GET /api/v1/hours/supervisees/{supervisee_id}/totals": only("sam"),
 }
 
 
@@ -260,6 +282,8 @@ BODIES: dict[str, dict] = {
         "purpose": "Care",
         "format": "fhir-bundle",
     },
+    "POST /api/v1/hours/entries": {"date": "2026-01-05", "minutes": 60, "category_id": 1,
+                                   "supervisor_id": 1},
 }
 
 
@@ -338,6 +362,7 @@ def records(cast):
         requested_by=cast.pria)
     grant = emergency.break_glass(by=cast.bob, client=cast.client, reason="Fictional crisis.")
     emergency.end_emergency_access(by=cast.bob, grant=grant)
+    hours_entry, hours_report = hours_records(cast)
     return SimpleNamespace(
         cast=cast,
         ids={
@@ -360,6 +385,10 @@ def records(cast):
             "hold_id": hold.pk,
             "destruction_id": destruction.pk,
             "grant_id": grant.pk,
+            "entry_id": hours_entry.pk,
+            "supervisee_id": cast.sue.pk,
+            "report_id": hours_report.pk,
+            "licence_type_id": hours_entry.category.licence_type_id,
         },
         marker=str(cast.client.pk),
     )

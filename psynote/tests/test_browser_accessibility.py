@@ -264,6 +264,12 @@ def _signed_out_notice(page: Any, urls: dict) -> None:
     page.get_by_text("Not saved: you are signed out").wait_for()
 
 
+def _hours_targets(page: Any, urls: dict) -> None:
+    page.goto("/hours/")
+    page.get_by_role("link", name="Licence and targets").click()
+    page.get_by_role("button", name="Save").wait_for()
+
+
 # Page state → (who, how to reach it).
 STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "login": ("anonymous", _path("/login/")),
@@ -336,6 +342,11 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "practice security": ("admin", _path("/practice/security/")),
     "practice details": ("admin", _path("/practice/details/")),
     "front desk's clients": ("frontdesk", _path("/clients/")),
+    "supervision hours": ("clinician", _path("/hours/")),
+    "log supervision with errors": ("clinician", _errors("/hours/entries/new/", "Log entry")),
+    "hour targets": ("clinician", _hours_targets),
+    "check an hours report": ("clinician", _path("/hours/reports/verify/")),
+    "licence types": ("admin", _path("/hours/licence-types/")),
     "note editor, signed out": ("clinician:signs out", _signed_out_notice),
 }
 

@@ -48,6 +48,8 @@ MASTER_WRAPPED: list[tuple[str, str, str, str]] = [
     ("notes_psychotherapykey", "password_wrapped", "password_outer", "user_id"),
     ("notes_psychotherapykey", "recovery_wrapped", "recovery_outer", "user_id"),
     ("notes_psychotherapykey", "legacy_wrapped", "data_key", "user_id"),
+    # A supervisee's key for their supervision meeting notes (psynote.hours).
+    ("hours_licence", "wrapped_key", "data_key", "user_id"),
 ]
 
 

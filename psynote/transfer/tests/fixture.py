@@ -80,6 +80,9 @@ def full_practice() -> None:
     ApiToken.issue(user=clinician, name="Fictional script")
     AccountNotice.objects.create(user=clinician, kind=AccountNotice.Kind.PASSWORD_RESET,
                                  by=admin)
+    from psynote.hours.tests.records import hours_for_move
+
+    hours_for_move(users["supervisee"], users["supervisor"])
 
 
 def opened_texts() -> dict[str, str]:
@@ -102,4 +105,7 @@ def opened_texts() -> dict[str, str]:
                 texts[f"addendum {addendum.pk}"] = digest(addendum.body())
         for version in PlanVersion.objects.select_related("plan__client").order_by("pk"):
             texts[f"plan {version.pk}"] = digest(version.texts())
+        from psynote.hours.tests.records import hours_texts
+
+        texts |= {name: digest(text) for name, text in hours_texts().items()}
     return texts
