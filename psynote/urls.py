@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("psynote.measures.urls")),
     path("", include("psynote.exchange.urls")),
     path("", include("psynote.records.urls")),
+    path("", include("psynote.groups.urls")),
+    path("", include("psynote.visits.participant_urls")),
     path("api/v1/", include("psynote.api_urls")),
 ]
 

@@ -81,7 +81,8 @@ def test_an_individual_part_for_a_no_show_is_refused_and_nothing_changes(group):
     fill(group)
     cy = group.members["cy"]
     with pytest.raises(ValidationError, match="did not attend"):
-        actions.save_group_session(by=group.alice, group_session=group.gs, shared="Changed", members=[
+        actions.save_group_session(by=group.alice, group_session=group.gs, shared="Changed",
+                                   members=[
             {"client_id": cy.pk, "attendance": "no_show", "individual": "Should not be kept"}])
     row = GroupAttendance.objects.get(group_session=group.gs, client=group.members["ada"])
     assert SHARED in row.shared
