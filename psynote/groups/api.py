@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from psynote.api import ERRORS, ErrorOut, InputSchema
+from psynote.api import ERRORS, ErrorOut, Forbidden, InputSchema
 from psynote.audit import log
 from psynote.clients.access import Need, clients_for
 from psynote.clients.models import Client
@@ -154,9 +154,15 @@ def _clients(user: Any, ids: list[UUID]) -> list[Client]:
     return [found[i] for i in ids]
 
 
+def _clinical(user: Any) -> None:
+    if not user.is_clinical:
+        raise Forbidden("only clinicians lead groups")
+
+
 @router.get("/groups", response={200: list[GroupOut], **ERRORS})
 def list_groups(request: HttpRequest) -> Any:
     """The groups you facilitate."""
+    _clinical(request.user)
     log.record_by(request.user, "group.list", target_type="group", target_id="")
     return list(groups_for(request.user))
 
@@ -164,8 +170,7 @@ def list_groups(request: HttpRequest) -> Any:
 @router.post("/groups", response={201: GroupOut, **ERRORS})
 def create_group(request: HttpRequest, payload: GroupIn) -> tuple[int, Group]:
     user = request.user
-    if not user.is_clinical:
-        raise ValidationError("only clinicians lead groups")
+    _clinical(user)
     if len(set(payload.member_ids)) != len(payload.member_ids):
         raise ValidationError({"member_ids": "a client is on the roster twice"})
     members = _clients(user, payload.member_ids)

@@ -5,7 +5,7 @@ identified client's record. Actions are in `visits.participants`."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -58,9 +58,9 @@ def session_participant_remove(request: HttpRequest, session_id: object,
     if not request.user.is_clinical:
         raise deny(request.user, "session", session_id, "own session")
     participant = session.participants.filter(pk=participant_id).first()
-    if participant is None:
-        raise Http404("Not found")
     try:
+        if participant is None:
+            raise ValidationError("no such participant of this session")
         participants.remove_participant(by=request.user, participant=participant)
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))
