@@ -62,8 +62,22 @@ tokens = [measure_actions.create_self_report_link(by=user, client=client,
 authorization = exchange_actions.create_authorization(
     by=user, client=client, recipient_name="Dr Rowan Fictional", purpose="Continuing care",
     expires_on=date(2099, 1, 1), scope={"diagnoses"}, signed_form=b"%PDF-1.4\\n%%EOF\\n")
+from datetime import time
+from psynote import testing as t
+from psynote.clients.models import Client
+from psynote.groups import actions as group_actions
+from psynote.visits import participants
+two = list(Client.objects.filter(**{"care_team__user": user}).distinct()[:2])
+group = group_actions.create_group(by=user, name="Fictional skills group", members=two)
+group_session = group_actions.create_group_session(
+    by=user, group=group, date=date(2026, 1, 5), start_time=time(9), end_time=time(10))
+family = t.make_session(client, user, service="family_with_client", day=date(2026, 1, 6))
+participants.add_participant(by=user, session=family, role="partner", name="Fictional Partner")
 c = {"client_id": client.pk}
 urls = {
+    "group": reverse("group_detail", kwargs={"group_id": group.pk}),
+    "group_session": reverse("group_session", kwargs={"group_session_id": group_session.pk}),
+    "participants": reverse("session_participants", kwargs={"session_id": family.pk}),
     "chart": reverse("client_chart", kwargs=c),
     "chart_at_risk": reverse("client_chart", kwargs={"client_id": at_risk.pk}),
     "client_edit": reverse("client_edit", kwargs=c),
@@ -327,6 +341,11 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "practice security": ("admin", _path("/practice/security/")),
     "practice details": ("admin", _path("/practice/details/")),
     "front desk's clients": ("frontdesk", _path("/clients/")),
+    "groups": ("clinician", _path("/groups/")),
+    "new group with errors": ("clinician", _errors("/groups/", "Create group")),
+    "group": ("clinician", _go("group")),
+    "group session": ("clinician", _go("group_session")),
+    "session participants": ("clinician", _go("participants")),
     "note editor, signed out": ("clinician:signs out", _signed_out_notice),
 }
 
