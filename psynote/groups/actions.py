@@ -182,7 +182,7 @@ def save_group_session(*, by: Any, group_session: GroupSession, shared: str | No
         unknown = set(entry) - {"client_id", "attendance", "individual", *BLOCKS}
         if unknown:
             raise ValidationError(f"unknown member fields: {', '.join(sorted(unknown))}")
-    first = next(iter(rows.values()), None)
+    first = next((r for r in rows.values() if r.attendance == "attended"), None)
     shared = _text(shared, "the shared narrative") if shared is not None else (
         first.shared if first else "")
     plan = _text(plan, "the plan") if plan is not None else (first.plan if first else "")

@@ -101,7 +101,8 @@ class GroupSessionOut(Schema):
 
 class MemberPartIn(InputSchema):
     client_id: UUID
-    attendance: Attendance = GroupAttendance.Attendance.ATTENDED  # type: ignore[valid-type]
+    attendance: Attendance | None = Field(  # type: ignore[valid-type]
+        None, description="attended, no_show or late_cancelled; left out: unchanged")
     individual: str = Field("", description="This member's own part (attending members only)")
     risk: dict[str, Any] | None = Field(None, description="The member's risk block, as a "
                                         "progress note's content.risk")
