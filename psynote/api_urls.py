@@ -14,12 +14,14 @@ from django.views.decorators.csrf import csrf_exempt
 from psynote.api import api
 from psynote.clients.api import router as clients_router
 from psynote.exchange.api import router as exchange_router
+from psynote.groups.api import router as groups_router
 from psynote.hours.api import router as hours_router
 from psynote.measures.api import router as measures_router
 from psynote.notes.api import router as notes_router
 from psynote.plans.api import router as plans_router
 from psynote.records.api import router as records_router
 from psynote.visits.api import router as visits_router
+from psynote.visits.participant_api import router as participants_router
 
 api.add_router("", clients_router)
 api.add_router("", visits_router)
@@ -29,6 +31,8 @@ api.add_router("", measures_router)
 api.add_router("", exchange_router)
 api.add_router("", records_router)
 api.add_router("", hours_router)
+api.add_router("", groups_router)
+api.add_router("", participants_router)
 
 
 def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

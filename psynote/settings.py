@@ -28,6 +28,9 @@ MASTER_KEY_FILE = config.path("PSYNOTE_MASTER_KEY_FILE", HOME / "master.key")
 ANCHOR_DIR = config.path("PSYNOTE_ANCHOR_DIR", HOME / "anchors")
 
 LATE_ENTRY_HOURS = config.integer("PSYNOTE_LATE_ENTRY_HOURS", 72, minimum=1)
+# A group member's note names the other attending members by initials only when the practice
+# opts in; by default they are a count (ADR 0014).
+GROUP_NOTE_INITIALS = config.boolean("PSYNOTE_GROUP_NOTE_INITIALS", False)
 # How long an emergency-access grant ("break the glass") opens a chart, read-only
 # (docs/adr/0008-emergency-access.md). Capped: past three days it is no emergency.
 EMERGENCY_ACCESS_HOURS = config.integer("PSYNOTE_EMERGENCY_ACCESS_HOURS", 24, minimum=1,
@@ -75,6 +78,7 @@ INSTALLED_APPS = [
     "psynote.exchange",
     "psynote.records",
     "psynote.hours",
+    "psynote.groups",
 ]
 
 MIDDLEWARE = [

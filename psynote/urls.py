@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("psynote.exchange.urls")),
     path("", include("psynote.records.urls")),
     path("", include("psynote.hours.urls")),
+    path("", include("psynote.groups.urls")),
+    path("", include("psynote.visits.participant_urls")),
     path("api/v1/", include("psynote.api_urls")),
 ]
 

@@ -92,7 +92,8 @@ def _session_facts(note: ProgressNote, content: dict[str, Any]) -> dict[str, str
         "date": facts.get("date") or session.date.isoformat(),
         "time": f"{facts.get('start', '')}–{facts.get('end', '')}" if facts else "",
         "minutes": str(facts.get("minutes") or session.minutes or ""),
-        "service": session.get_service_display(),
+        "service": session.get_service_display()
+        + (f"; with: {', '.join(facts['participants'])}" if facts.get("participants") else ""),
         "modality": _label(Session.Modality, facts.get("modality") or session.modality),
         "place": _label(Session.Place, facts.get("place") or session.place),
     }

@@ -141,6 +141,9 @@ def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
             "place": session.place,
         },
     }
+    # Couples and family sessions: the other participants, by role only (ADR 0014).
+    if roles := [p.get_role_display() for p in session.participants.all()]:
+        content["session"]["participants"] = roles
     content.pop("no_objective_reason", None)
     if no_objective_reason and not addressed:
         content["no_objective_reason"] = no_objective_reason

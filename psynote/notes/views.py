@@ -76,6 +76,13 @@ def _chart_diagnoses(note: ProgressNote) -> list[Diagnosis]:
     return list(note.client.diagnoses.exclude(status=Diagnosis.Status.RULED_OUT))
 
 
+def _with_participants(note: ProgressNote, snapshot: dict[str, Any] | None) -> str:
+    """A couples or family session's other participants, by role (ADR 0014)."""
+    roles = (snapshot or {}).get("participants") if note.is_signed else [
+        p.get_role_display() for p in note.session.participants.all()]
+    return f"; with: {', '.join(roles)}" if roles else ""
+
+
 def _session_facts(note: ProgressNote, content: dict[str, Any]) -> dict[str, Any]:
     """Session facts: as signed (a snapshot in the note) or, for a draft, as they are now."""
     snapshot = content.get("session") if note.is_signed else None
@@ -101,7 +108,7 @@ def _session_facts(note: ProgressNote, content: dict[str, Any]) -> dict[str, Any
         "start": session.start_time,
         "end": session.end_time,
         "minutes": session.minutes,
-        "service": session.get_service_display(),
+        "service": session.get_service_display() + _with_participants(note, snapshot),
         "modality": session.get_modality_display(),
         "place": session.get_place_display(),
         "attendance": attendance,

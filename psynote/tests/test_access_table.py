@@ -17,7 +17,7 @@ is a supervisor, but not alice's, so he is refused like bob;
 
 import json
 import re
-from datetime import date
+from datetime import date, time
 from types import SimpleNamespace
 
 import pytest
@@ -28,6 +28,7 @@ from psynote.accounts.actions import issue_token
 from psynote.accounts.models import SignedInSession
 from psynote.clients import emergency
 from psynote.exchange import actions as exchange_actions
+from psynote.groups import actions as group_actions
 from psynote.hours.tests.records import hours_records
 from psynote.measures import actions as measure_actions
 from psynote.notes import actions as note_actions
@@ -165,6 +166,15 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "hours_targets": ("GET", only("alice", "ada")),
     "hours_licence_types": ("GET", only("ada")),
     "hours_licence_type": ("GET", only("ada")),
+    # Groups (ADR 0014): seen by their facilitators only; participants of a family session
+    # are read with the chart and recorded by the session's own clinician.
+    "group_list": ("GET", only("alice", hide=("bob", "sam"))),
+    "group_detail": ("GET", only("alice")),
+    "group_member_add": ("POST", only("alice")),
+    "group_member_remove": ("POST", only("alice")),
+    "group_session": ("GET", only("alice")),
+    "session_participants": ("GET", only("alice")),
+    "session_participant_remove": ("POST", only("alice")),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -181,6 +191,7 @@ EMERGENCY_READS = {
     "GET /api/v1/administrations/{administration_id}",
     "GET /api/v1/clients/{client_id}/risk-alerts", "GET /api/v1/clients/{client_id}/plans",
     "GET /api/v1/plans/versions/{version_id}", "GET /api/v1/clients/{client_id}/objectives",
+    "session_participants", "GET /api/v1/sessions/{session_id}/participants",
 }
 
 # "METHOD /api/v1/path" → expectations. Listings of what the caller may see are HIDE.
@@ -240,7 +251,30 @@ API: dict[str, dict[str, str]] = {
 
 
 # A valid body for each write, so that the answer turns on access, not on the input.
+API |= {
+    "GET /api/v1/groups": only("alice", hide=("bob", "sam")),
+    "POST /api/v1/groups": only(*CLINICIANS),
+    "GET /api/v1/groups/{group_id}": only("alice"),
+    "POST /api/v1/groups/{group_id}/members": only("alice"),
+    "DELETE /api/v1/groups/{group_id}/members/{client_id}": only("alice"),
+    "POST /api/v1/groups/{group_id}/sessions": only("alice"),
+    "GET /api/v1/group-sessions/{group_session_id}": only("alice"),
+    "PUT /api/v1/group-sessions/{group_session_id}": only("alice"),
+    "POST /api/v1/group-sessions/{group_session_id}/sign": only("alice"),
+    "GET /api/v1/sessions/{session_id}/participants": only("alice"),
+    "POST /api/v1/sessions/{session_id}/participants": only("alice"),
+    "DELETE /api/v1/sessions/{session_id}/participants/{participant_id}": only("alice"),
+}
+
 BODIES: dict[str, dict] = {
+    "POST /api/v1/groups": {"name": "Table group", "member_ids": []},
+    "POST /api/v1/groups/{group_id}/members": {
+        "client_id": "00000000-0000-0000-0000-000000000001"},
+    "POST /api/v1/groups/{group_id}/sessions": {
+        "date": "2026-01-05", "start_time": "09:00", "end_time": "10:00"},
+    "PUT /api/v1/group-sessions/{group_session_id}": {"shared": "Fictional."},
+    "POST /api/v1/sessions/{session_id}/participants": {
+        "role": "partner", "name": "Fictional Partner"},
     "POST /api/v1/clients": {
         "first_name": "Table",
         "last_name": "Fictional",
@@ -360,6 +394,9 @@ def records(cast):
     destruction = Destruction.objects.create(
         client=cast.client, last_service_on=date(2026, 1, 5), due_on=date(2033, 1, 5),
         requested_by=cast.pria)
+    group = group_actions.create_group(by=alice, name="Table group", members=[cast.client])
+    group_session = group_actions.create_group_session(
+        by=alice, group=group, date=date(2026, 1, 5), start_time=time(9), end_time=time(10))
     grant = emergency.break_glass(by=cast.bob, client=cast.client, reason="Fictional crisis.")
     emergency.end_emergency_access(by=cast.bob, grant=grant)
     hours_entry, hours_report = hours_records(cast)
@@ -389,6 +426,9 @@ def records(cast):
             "supervisee_id": cast.sue.pk,
             "report_id": hours_report.pk,
             "licence_type_id": hours_entry.category.licence_type_id,
+            "group_id": group.pk,
+            "group_session_id": group_session.pk,
+            "participant_id": 1,
         },
         marker=str(cast.client.pk),
     )

@@ -67,8 +67,21 @@ from psynote.visits import actions as visit_actions
 later = visit_actions.create_session(by=user, client=client, clinician=user, date=date.today(),
                                      start_time=time(23, 0), end_time=time(23, 50),
                                      attendance="attended")
+from psynote import testing as t
+from psynote.clients.models import Client
+from psynote.groups import actions as group_actions
+from psynote.visits import participants
+two = list(Client.objects.filter(**{"care_team__user": user}).distinct()[:2])
+group = group_actions.create_group(by=user, name="Fictional skills group", members=two)
+group_session = group_actions.create_group_session(
+    by=user, group=group, date=date(2026, 1, 5), start_time=time(9), end_time=time(10))
+family = t.make_session(client, user, service="family_with_client", day=date(2026, 1, 6))
+participants.add_participant(by=user, session=family, role="partner", name="Fictional Partner")
 c = {"client_id": client.pk}
 urls = {
+    "group": reverse("group_detail", kwargs={"group_id": group.pk}),
+    "group_session": reverse("group_session", kwargs={"group_session_id": group_session.pk}),
+    "participants": reverse("session_participants", kwargs={"session_id": family.pk}),
     "handoff": reverse("handoff_summary", kwargs=c),
     "note_start_carry": reverse("note_start", kwargs={"session_id": later.pk}),
     "chart": reverse("client_chart", kwargs=c),
@@ -347,6 +360,11 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "hour targets": ("clinician", _hours_targets),
     "check an hours report": ("clinician", _path("/hours/reports/verify/")),
     "licence types": ("admin", _path("/hours/licence-types/")),
+    "groups": ("clinician", _path("/groups/")),
+    "new group with errors": ("clinician", _errors("/groups/", "Create group")),
+    "group": ("clinician", _go("group")),
+    "group session": ("clinician", _go("group_session")),
+    "session participants": ("clinician", _go("participants")),
     "note editor, signed out": ("clinician:signs out", _signed_out_notice),
 }
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from psynote.clients.models import Client
+from psynote.clients.models import Client, SealedUnderClient
+from psynote.lib import sealed
 from psynote.visits import cpt
 
 # A stop time at or before the start time means the session crossed midnight and stopped
@@ -139,3 +140,37 @@ class Session(models.Model):
     @property
     def telehealth_modifier(self) -> str:
         return {"video": "95", "audio": "93"}.get(self.modality, "")
+
+
+class SessionParticipant(SealedUnderClient):
+    """Someone besides the identified client in a couples or family session (ADR 0014).
+
+    The note stays in the identified client's chart (`client`, the session's client, whose
+    key seals the participant's name: a name is identifying). The signed note and every
+    export list participants by role only. `participant_client` links a participant who is
+    also a client of the practice; it does not put the note in that client's record.
+    """
+
+    class Role(models.TextChoices):
+        PARTNER = "partner", "Partner"
+        PARENT = "parent", "Parent"
+        CHILD = "child", "Child"
+        SIBLING = "sibling", "Sibling"
+        OTHER = "other", "Other family member"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    participant_client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="+")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    name = sealed.text()
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["partner", "parent", "child", "sibling", "other"]),
+                name="participant_role_valid",
+            ),
+        ]

@@ -150,6 +150,9 @@ CPT = "http://www.ama-assn.org/go/cpt"
 # PPRF primary performer.
 PRIMARY_PERFORMER = {"system": PARTICIPATION_TYPE, "code": "PPRF",
                      "display": "primary performer"}
+# PART participation: a couples or family session's other participant, named by role in
+# the type's text only (ADR 0014).
+PARTICIPANT = {"system": PARTICIPATION_TYPE, "code": "PART", "display": "Participation"}
 # Organization.type (HL7 organization-type code system): prov Healthcare Provider.
 ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
 

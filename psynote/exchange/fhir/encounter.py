@@ -41,6 +41,15 @@ def cpt_codes(session: Session) -> list[str]:
     return [word.lstrip("+") for word in text.split() if word.lstrip("+").isdigit()]
 
 
+def participants(session: Session) -> list[dict[str, Any]]:
+    """The other people of a couples or family session, by role only: no name and no
+    reference, since a participant who is a client has a record of their own that this
+    session's note is not part of (ADR 0014). A group session lists nobody: the members
+    each have their own Encounter, and no member's record names another."""
+    return [{"type": [{"coding": [codes.PARTICIPANT], "text": p.get_role_display()}],
+             "period": session_period(session)} for p in session.participants.all()]
+
+
 def encounter(session: Session) -> dict[str, Any]:
     code, display = codes.ENCOUNTER_CLASS[session.modality]
     service = session.get_service_display()
@@ -61,7 +70,8 @@ def encounter(session: Session) -> dict[str, Any]:
         "subject": ref("Patient", session.client_id),
         "participant": [{"type": [{"coding": [codes.PRIMARY_PERFORMER]}],
                          "period": period,
-                         "individual": ref("Practitioner", session.clinician_id)}],
+                         "individual": ref("Practitioner", session.clinician_id)}]
+        + participants(session),
         "period": period,
         "serviceProvider": organization_ref(session.client.practice_id),
     }

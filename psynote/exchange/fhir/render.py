@@ -33,6 +33,8 @@ def note_text(note: ProgressNote, addenda: list[Addendum]) -> str:
                      f"{session.get('modality', '')}")
     if note.cpt_code:
         lines.append(f"Service: {note.cpt_code}")
+    if session.get("participants"):
+        lines.append(f"Participants (by role): {', '.join(session['participants'])}")
     if content.get("diagnosis_codes"):
         lines.append(f"Diagnoses addressed: {', '.join(content['diagnosis_codes'])}")
     if note.late_entry:

@@ -73,6 +73,8 @@ def full_practice() -> None:
     stranger = Client.objects.exclude(care_team__user=outsider).exclude(pk=old.pk).first()
     emergency.break_glass(by=outsider, client=stranger, reason="Fictional crisis call.")
 
+    _group_and_family(clinician)
+
     TotpDevice.objects.create(user=clinician, secret_sealed=mfa.seal_secret(
         clinician.pk, mfa.new_secret()), confirmed_at=timezone.now())
     for code in mfa.new_recovery_codes()[:2]:
@@ -109,3 +111,29 @@ def opened_texts() -> dict[str, str]:
 
         texts |= {name: digest(text) for name, text in hours_texts().items()}
     return texts
+
+
+def _group_and_family(clinician) -> None:  # type: ignore[no-untyped-def]
+    """A signed group session of two (ADR 0014) and a family session with a participant."""
+    from datetime import time
+
+    from django.utils import timezone
+
+    from psynote import testing as t
+    from psynote.groups import actions as group_actions
+    from psynote.visits import participants
+
+    members = [t.make_client(clinician, first_name=name, last_name="Groupfictional")
+               for name in ("Gale", "Hollis")]
+    group = group_actions.create_group(by=clinician, name="Fictional group", members=members)
+    group_session = group_actions.create_group_session(
+        by=clinician, group=group, date=timezone.localdate() - timedelta(days=1),
+        start_time=time(9), end_time=time(10))
+    group_actions.save_group_session(
+        by=clinician, group_session=group_session, shared="Fictional shared part.",
+        plan="Fictional plan.", members=[{"client_id": m.pk, "individual": "Fictional part."}
+                                         for m in members])
+    group_actions.sign_group_session(by=clinician, group_session=group_session)
+    family = t.make_session(members[0], clinician, service="family_with_client")
+    participants.add_participant(by=clinician, session=family, role="partner",
+                                 name="Fictional Partner", participant_client_id=members[1].pk)
