@@ -209,3 +209,21 @@ def test_bad_calendar_queries_are_clear_errors(cast, login, query):
 def test_roles_without_a_schedule_have_no_calendar(cast, login):
     for who in (cast.ada, cast.pria):
         assert login(who).get(reverse("calendar_week")).status_code == 404
+
+
+def test_the_week_view_runs_a_bounded_number_of_queries(cast, login,
+                                                        django_assert_max_num_queries):
+    first = timezone.localdate() + timedelta(days=1)
+    clients = [t.make_client(cast.alice, first_name=f"Many{n}", diagnosis=None)
+               for n in range(8)]
+    for n, client in enumerate(clients):
+        calendar_actions.book_appointments(
+            by=cast.alice, client=client, clinician=cast.alice, first=first,
+            start_time=time(8 + n, 0), end_time=time(8 + n, 50), repeat="weekly", count=2)
+    url = reverse("calendar_week") + f"?date={first.isoformat()}"
+    for who in (cast.alice, cast.fred):
+        browser = login(who)
+        browser.get(url)  # warm the session
+        with django_assert_max_num_queries(10):
+            page = browser.get(url).content.decode()
+        assert page.count("data-session=") >= 8
