@@ -17,7 +17,7 @@ is a supervisor, but not alice's, so he is refused like bob;
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -33,6 +33,7 @@ from psynote.notes import actions as note_actions
 from psynote.records import actions as record_actions
 from psynote.records import retention_actions
 from psynote.records.models import Destruction
+from psynote.visits import calendar_actions
 
 ALLOW, DENY, HIDE, ANY = "allow", "deny", "hide", "any"
 ROLES = ("anonymous", "bob", "sam", "ada", "fred", "pria", "alice")
@@ -144,6 +145,18 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "emergency_access_detail": ("GET", only("alice", "bob", "pria")),
     "emergency_access_end": ("POST", only("bob")),
     "emergency_access_review": ("POST", only("pria")),
+    # The clinician's day and the calendar: one's own day and sessions; front desk's
+    # calendar spans clinicians (schedule only). The feed answers whoever holds its
+    # secret, with no client in it.
+    "dashboard": ("GET", only("alice", hide=("bob", "sam"))),
+    "calendar_week": ("GET", only("alice", "fred", hide=("bob", "sam"))),
+    "calendar_day": ("GET", only("alice", "fred", hide=("bob", "sam"))),
+    "calendar_feed_manage": ("GET", only(*CLINICIANS)),
+    "calendar_feed": ("GET", dict.fromkeys(ROLES, HIDE)),
+    "appointment_new": ("GET", only("alice", "fred")),
+    "session_reschedule": ("GET", only("alice", "fred")),
+    "session_cancel": ("GET", only("alice", "fred")),
+    "session_no_show": ("POST", only("alice", "fred")),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -208,10 +221,16 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/clients/{client_id}/access-requests": only("alice", "pria"),
     "GET /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
     "POST /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
+    "GET /api/v1/calendar": only("alice", "fred", hide=("bob", "sam")),
+    "POST /api/v1/clients/{client_id}/appointments": only("alice", "fred"),
+    "POST /api/v1/sessions/{session_id}/reschedule": only("alice", "fred"),
+    "POST /api/v1/sessions/{session_id}/cancel": only("alice", "fred"),
+    "POST /api/v1/sessions/{session_id}/no-show": only("alice", "fred"),
 }
 
 
 # A valid body for each write, so that the answer turns on access, not on the input.
+TOMORROW = (date.today() + timedelta(days=1)).isoformat()
 BODIES: dict[str, dict] = {
     "POST /api/v1/clients": {
         "first_name": "Table",
@@ -246,6 +265,13 @@ BODIES: dict[str, dict] = {
         "requested_on": "2026-01-05",
         "request": "Fictional.",
     },
+    "POST /api/v1/clients/{client_id}/appointments": {
+        "date": TOMORROW, "start_time": "07:00", "end_time": "07:50",
+    },
+    "POST /api/v1/sessions/{session_id}/reschedule": {
+        "date": TOMORROW, "start_time": "07:00", "end_time": "07:50",
+    },
+    "POST /api/v1/sessions/{session_id}/cancel": {"reason": "client"},
     "POST /api/v1/clients/{client_id}/disclosures": {
         "exception": "treatment",
         "justification": "Referral.",
@@ -332,6 +358,7 @@ def records(cast):
         requested_by=cast.pria)
     grant = emergency.break_glass(by=cast.bob, client=cast.client, reason="Fictional crisis.")
     emergency.end_emergency_access(by=cast.bob, grant=grant)
+    feed_token = calendar_actions.reset_feed(by=alice)
     return SimpleNamespace(
         cast=cast,
         ids={
@@ -354,6 +381,7 @@ def records(cast):
             "hold_id": hold.pk,
             "destruction_id": destruction.pk,
             "grant_id": grant.pk,
+            "feed_token": feed_token,
         },
         marker=str(cast.client.pk),
     )
