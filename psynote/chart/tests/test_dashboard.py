@@ -122,7 +122,7 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(cast, login,
         _everything_owed(client, cast.alice)
     browser = login(cast.alice)
     browser.get(reverse("dashboard"))  # warm the session
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(21):
         page = browser.get(reverse("dashboard")).content.decode()
     assert _count(page, "dash-drafts") == 12 and _count(page, "dash-alerts") == 12
     assert _count(page, "dash-requests") == 12
