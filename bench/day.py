@@ -2,6 +2,7 @@
 the calendar week (GET /calendar/?date=...) of the clinician with the large caseload,
 through gunicorn, each beside a bare query of the same rows."""
 
+from collections import Counter
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -74,10 +75,11 @@ def run_day(meta: dict[str, Any], env: dict[str, str], home: Path, requests: int
     if clinician is None:
         notes.append("day figures not measured: the practice has no sessions")
         return
-    latest = Session.objects.filter(clinician=clinician).order_by("-date").values_list(
-        "date", flat=True).first()
-    first = (latest or timezone.localdate())
-    first -= timedelta(days=first.weekday())
+    # The clinician's busiest week: the calendar's worst case.
+    weeks = Counter(day - timedelta(days=day.weekday()) for day in
+                    Session.objects.filter(clinician=clinician).values_list("date", flat=True))
+    first = max(weeks, key=lambda week: (weeks[week], week)) if weeks else \
+        timezone.localdate() - timedelta(days=timezone.localdate().weekday())
     week_url = f"{week_base}?date={first.isoformat()}"
     count = max(20, requests // 3)
     connection.close()
