@@ -19,7 +19,15 @@ from psynote.clients.access import get_client_for
 from psynote.lib.clock import OptionalLocalTime
 from psynote.visits import calendar, calendar_actions, cpt, recurrence
 from psynote.visits.access import get_session_to_change, recording_need
-from psynote.visits.api import Modality, Place, Service, SessionOut, _clinician, _session
+from psynote.visits.api import (
+    Modality,
+    Place,
+    Service,
+    SessionOut,
+    _clinician,
+    _session,
+    _SessionFields,
+)
 from psynote.visits.models import Session
 
 router = Router(tags=["calendar"])
@@ -59,7 +67,7 @@ class CalendarItemOut(Schema):
         return session.clinician.signature_name
 
 
-class AppointmentIn(InputSchema):
+class AppointmentIn(_SessionFields):  # local clock times, no time zone
     date: Day = Field(description="The (first) session's day: today to two years ahead")
     start_time: OptionalLocalTime
     end_time: OptionalLocalTime
@@ -80,7 +88,7 @@ class AppointmentsOut(Schema):
     sessions: list[SessionOut]
 
 
-class RescheduleIn(InputSchema):
+class RescheduleIn(_SessionFields):
     date: Day
     start_time: OptionalLocalTime
     end_time: OptionalLocalTime

@@ -108,3 +108,14 @@ def test_calendar_days_by_role(cast):
     assert _api(cast.fred).get("/api/v1/calendar?start=1900-01-01").status_code == 400
     assert _api(cast.fred).get("/api/v1/calendar?clinician_id=99999").status_code == 400
     assert _api(cast.ada).get("/api/v1/calendar").status_code == 403
+
+
+def test_times_with_a_time_zone_are_refused(cast):
+    api = _api(cast.alice)
+    assert _book(api, cast.client, start_time="10:00:00+02:00").status_code == 400
+    session = _book(api, cast.client).json()["sessions"][0]
+    moved = api.post(f"/api/v1/sessions/{session['id']}/reschedule",
+                     {"date": _tomorrow(), "start_time": "15:00", "end_time": "15:45Z"},
+                     content_type="application/json")
+    assert moved.status_code == 400
+    assert Session.objects.count() == 1
