@@ -18,6 +18,7 @@ from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from bench import day as day_bench
 from bench import handoff, measure, web
 from bench.generate import CLINICIAN_PREFIX, PASSWORD, Scale
 from bench.measure import Latency
@@ -49,6 +50,7 @@ class Results:
     measures_client: dict[str, Any] = field(default_factory=dict)
     measures_caseload: dict[str, Any] = field(default_factory=dict)
     handoff: dict[str, Any] = field(default_factory=dict)
+    day: dict[str, Any] = field(default_factory=dict)  # dashboard and calendar week
     notes: list[str] = field(default_factory=list)
 
 
@@ -312,6 +314,7 @@ def run_http(
         results.sign["bare_postgresql"] = asdict(measure.bare_postgresql_insert(pairs))
     run_measures(meta, env, home, opens, seed, results, log)
     results.handoff = handoff.run_handoff(meta, env, home, opens, log)
+    day_bench.run_day(meta, env, home, opens, results.day, results.notes, log)
 
 
 # --- measures pages -----------------------------------------------------------------------
@@ -502,6 +505,7 @@ def report(results: Results, command: str, scale: Scale) -> str:
             f"| {db['backend']} {what}: median {bare['median_ms']:.3f} ms, p95 "
             f"{bare['p95_ms']:.3f} ms | ×{ours['p95_ms'] / bare['p95_ms']:,.0f} (p95) | — |"
         )
+    lines.extend(day_bench.report_lines(results.day, db["backend"]))
     v = results.verify
     lines.append(
         f"| psynote verify: audit chain ({v['events']:,} events), best of {v['rounds']} | "

@@ -21,10 +21,12 @@ from psynote.notes.api import router as notes_router
 from psynote.plans.api import router as plans_router
 from psynote.records.api import router as records_router
 from psynote.visits.api import router as visits_router
+from psynote.visits.calendar_api import router as calendar_router
 from psynote.visits.participant_api import router as participants_router
 
 api.add_router("", clients_router)
 api.add_router("", visits_router)
+api.add_router("", calendar_router)
 api.add_router("", notes_router)
 api.add_router("", plans_router)
 api.add_router("", measures_router)

@@ -34,8 +34,8 @@ from psynote.audit.context import current_ip
 
 # Where each role starts its day.
 HOME_BY_ROLE = {
-    Role.CLINICIAN: "caseload",
-    Role.SUPERVISOR: "caseload",
+    Role.CLINICIAN: "dashboard",
+    Role.SUPERVISOR: "dashboard",
     Role.ADMIN: "user_list",
     Role.FRONT_DESK: "client_list",
     Role.PRIVACY: "audit_log",

@@ -9,7 +9,6 @@ from django.db.models import (
     Count,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -53,11 +52,12 @@ def annotate(clients: QuerySet[Client]) -> QuerySet[Client]:
         next_time=Subquery(upcoming.values("start_time")[:1]),
         last_date=Subquery(past.values("date")[:1]),
         last_attendance=Subquery(past.values("attendance")[:1]),
-        # Attended and without a signed note: no note yet, or only a draft.
+        # Attended and no note begun: a session whose note is a draft counts as a draft
+        # only, not twice (issue 11).
         needs_note=_count(
             Session.objects.filter(client=OuterRef("pk"))
             .attended()
-            .filter(Q(progress_note__isnull=True) | Q(progress_note__signed_at__isnull=True))
+            .filter(progress_note__isnull=True)
         ),
         drafts=_count(notes.drafts()),
         at_risk=Coalesce(Subquery(latest_signed.values("risk_flagged")[:1]), Value(False)),
@@ -72,7 +72,8 @@ class Caseload:
 
     @property
     def owed(self) -> int:
-        return sum(client.needs_note for client in self.own)
+        """Sessions still without a signed note: none begun, or a draft."""
+        return sum(client.needs_note + client.drafts for client in self.own)
 
 
 def _labelled(clients: QuerySet[Client]) -> list[Client]:

@@ -3,6 +3,7 @@ from django.urls import path
 from psynote.chart import audit_views, handoff_views, note_pdf_views, plan_views, views
 
 urlpatterns = [
+    path("today/", views.dashboard, name="dashboard"),
     path("caseload/", views.caseload, name="caseload"),
     path("clients/<uuid:client_id>/", views.client_chart, name="client_chart"),
     path("sessions/<uuid:session_id>/", views.session_detail, name="session_detail"),

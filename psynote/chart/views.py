@@ -1,4 +1,5 @@
-"""Pages that compose the record: the caseload, the client chart and the session page."""
+"""Pages that compose the record: the day's dashboard, the caseload, the client chart
+and the session page."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_GET
 from psynote.audit import log
 from psynote.chart import handoff_views, timeline
 from psynote.chart.caseload import caseload_for
+from psynote.chart.dashboard import dashboard_for
 from psynote.clients.access import Need, active_emergency_access, can, get_client_for
 from psynote.clients.forms import DiagnosisForm, DiagnosisStatusForm
 from psynote.measures import outcomes as measure_outcomes
@@ -34,6 +36,19 @@ def caseload(request: HttpRequest) -> HttpResponse:
         detail={"clients": len(result.own) + len(result.supervised)},
     )
     return render(request, "chart/caseload.html", {"caseload": result})
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The clinician's day (`chart.dashboard`): their home page."""
+    user = request.user
+    if not user.is_clinical:
+        raise Http404("Not found")
+    result = dashboard_for(user)
+    log.record_by(user, "dashboard.view", target_type="user", target_id=user.pk,
+                  detail={"owed": result.owed})
+    return render(request, "chart/dashboard.html", {"board": result})
 
 
 @login_required

@@ -17,7 +17,7 @@ is a supervisor, but not alice's, so he is refused like bob;
 
 import json
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -35,6 +35,7 @@ from psynote.notes import actions as note_actions
 from psynote.records import actions as record_actions
 from psynote.records import retention_actions
 from psynote.records.models import Destruction
+from psynote.visits import calendar_actions
 
 ALLOW, DENY, HIDE, ANY = "allow", "deny", "hide", "any"
 ROLES = ("anonymous", "bob", "sam", "ada", "fred", "pria", "alice")
@@ -175,6 +176,18 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "group_session": ("GET", only("alice")),
     "session_participants": ("GET", only("alice")),
     "session_participant_remove": ("POST", only("alice")),
+    # The clinician's day and the calendar: one's own day and sessions; front desk's
+    # calendar spans clinicians (schedule only). The feed answers whoever holds its
+    # secret, with no client in it.
+    "dashboard": ("GET", only("alice", hide=("bob", "sam"))),
+    "calendar_week": ("GET", only("alice", "fred", hide=("bob", "sam"))),
+    "calendar_day": ("GET", only("alice", "fred", hide=("bob", "sam"))),
+    "calendar_feed_manage": ("GET", only(*CLINICIANS)),
+    "calendar_feed": ("GET", dict.fromkeys(ROLES, HIDE)),
+    "appointment_new": ("GET", only("alice", "fred")),
+    "session_reschedule": ("GET", only("alice", "fred")),
+    "session_cancel": ("GET", only("alice", "fred")),
+    "session_no_show": ("POST", only("alice", "fred")),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -247,6 +260,11 @@ API: dict[str, dict[str, str]] = {
     "GET /api/v1/hours/totals": only(*CLINICIANS),
     "GET /api/v1/hours/supervisees/{supervisee_id}/entries": only("sam"),
     "GET /api/v1/hours/supervisees/{supervisee_id}/totals": only("sam"),
+    "GET /api/v1/calendar": only("alice", "fred", hide=("bob", "sam")),
+    "POST /api/v1/clients/{client_id}/appointments": only("alice", "fred"),
+    "POST /api/v1/sessions/{session_id}/reschedule": only("alice", "fred"),
+    "POST /api/v1/sessions/{session_id}/cancel": only("alice", "fred"),
+    "POST /api/v1/sessions/{session_id}/no-show": only("alice", "fred"),
 }
 
 
@@ -266,6 +284,7 @@ API |= {
     "DELETE /api/v1/sessions/{session_id}/participants/{participant_id}": only("alice"),
 }
 
+TOMORROW = (date.today() + timedelta(days=1)).isoformat()
 BODIES: dict[str, dict] = {
     "POST /api/v1/groups": {"name": "Table group", "member_ids": []},
     "POST /api/v1/groups/{group_id}/members": {
@@ -308,6 +327,13 @@ BODIES: dict[str, dict] = {
         "requested_on": "2026-01-05",
         "request": "Fictional.",
     },
+    "POST /api/v1/clients/{client_id}/appointments": {
+        "date": TOMORROW, "start_time": "07:00", "end_time": "07:50",
+    },
+    "POST /api/v1/sessions/{session_id}/reschedule": {
+        "date": TOMORROW, "start_time": "07:00", "end_time": "07:50",
+    },
+    "POST /api/v1/sessions/{session_id}/cancel": {"reason": "client"},
     "POST /api/v1/clients/{client_id}/disclosures": {
         "exception": "treatment",
         "justification": "Referral.",
@@ -400,6 +426,7 @@ def records(cast):
     grant = emergency.break_glass(by=cast.bob, client=cast.client, reason="Fictional crisis.")
     emergency.end_emergency_access(by=cast.bob, grant=grant)
     hours_entry, hours_report = hours_records(cast)
+    feed_token = calendar_actions.reset_feed(by=alice)
     return SimpleNamespace(
         cast=cast,
         ids={
@@ -429,6 +456,7 @@ def records(cast):
             "group_id": group.pk,
             "group_session_id": group_session.pk,
             "participant_id": 1,
+            "feed_token": feed_token,
         },
         marker=str(cast.client.pk),
     )

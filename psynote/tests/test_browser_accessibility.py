@@ -77,6 +77,13 @@ group_session = group_actions.create_group_session(
     by=user, group=group, date=date(2026, 1, 5), start_time=time(9), end_time=time(10))
 family = t.make_session(client, user, service="family_with_client", day=date(2026, 1, 6))
 participants.add_participant(by=user, session=family, role="partner", name="Fictional Partner")
+from datetime import time, timedelta
+from django.utils import timezone as tz
+from psynote.visits import calendar_actions
+booked = calendar_actions.book_appointments(
+    by=user, client=client, clinician=user, first=tz.localdate() + timedelta(days=1),
+    start_time=time(7, 0), end_time=time(7, 50), repeat="weekly", count=3,
+    allow_double_booking=True)[0]
 c = {"client_id": client.pk}
 urls = {
     "group": reverse("group_detail", kwargs={"group_id": group.pk}),
@@ -117,6 +124,10 @@ urls = {
     "disclose": reverse("disclosure_new", kwargs=c),
     "accounting": reverse("disclosure_accounting", kwargs=c),
     "rights": reverse("client_rights", kwargs=c),
+    "appointment_new": reverse("appointment_new", kwargs=c),
+    "reschedule": reverse("session_reschedule", kwargs={"session_id": booked.pk}),
+    "cancel": reverse("session_cancel", kwargs={"session_id": booked.pk}),
+    "calendar": reverse("calendar_week") + f"?date={booked.date:%Y-%m-%d}",
 }
 logins = {"clinician": user.username, "privacy": login_of(Role.PRIVACY),
           "admin": login_of(Role.ADMIN), "frontdesk": login_of(Role.FRONT_DESK)}
@@ -343,6 +354,15 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
         "clinician", _errors("/account/two-factor/", "Turn on two-factor sign-in")),
     "signed in again": ("clinician", _path("/session/signed-in/")),
     "emergency access search": ("clinician", _path("/emergency-access/search/")),
+    "today": ("clinician", _path("/today/")),
+    "calendar week": ("clinician", _go("calendar")),
+    "calendar day": ("clinician", _path("/calendar/day/")),
+    "calendar feed": ("clinician", _path("/calendar/feed/")),
+    "book an appointment": ("clinician", _go("appointment_new")),
+    "book an appointment with errors": ("clinician", _errors("appointment_new", "Book")),
+    "reschedule a session": ("clinician", _go("reschedule")),
+    "cancel a session with errors": ("clinician", _errors("cancel", "Cancel session")),
+    "front desk's calendar": ("frontdesk", _go("calendar")),
     "audit log": ("privacy", _path("/audit/")),
     "audit log verified": ("privacy", _audit_verified),
     "disclosure log": ("privacy", _path("/disclosures/")),

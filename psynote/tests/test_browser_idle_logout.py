@@ -58,6 +58,8 @@ def _signed_in(browser, server: str):  # type: ignore[no-untyped-def]
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # Signing in opens the day (/today/); the caseload is one link away.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
     expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
     return context, page
 

@@ -63,6 +63,14 @@ class Session(models.Model):
         LATE_CANCELLED = "late_cancelled", "Late-cancelled"
         CANCELLED = "cancelled", "Cancelled"
 
+    class CancelReason(models.TextChoices):
+        # Who or what called it off, never why in the client's words: the calendar and
+        # front desk see it, so it holds no clinical content.
+        CLIENT = "client", "Client cancelled"
+        CLINICIAN = "clinician", "Clinician cancelled"
+        PRACTICE = "practice", "Practice closed or booking error"
+        OTHER = "other", "Other"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sessions")
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -77,6 +85,10 @@ class Session(models.Model):
     attendance = models.CharField(max_length=20, choices=Attendance.choices,
                                   default=Attendance.SCHEDULED)
     interactive_complexity = models.BooleanField(default=False)
+    # The appointments booked together as one recurring series share this id; each is
+    # still its own session, rescheduled or cancelled on its own.
+    series_id = models.UUIDField(null=True, blank=True, editable=False)
+    cancel_reason = models.CharField(max_length=20, choices=CancelReason.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = SessionQuerySet.as_manager()
@@ -97,7 +109,12 @@ class Session(models.Model):
                 name="session_attendance_valid",
             ),
         ]
-        indexes = [models.Index(fields=["client", "date"])]
+        indexes = [
+            models.Index(fields=["client", "date"]),
+            # The calendar: a clinician's days.
+            models.Index(fields=["clinician", "date"], name="session_clinician_date"),
+            models.Index(fields=["series_id"], name="session_series"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_service_display()}"
@@ -174,3 +191,11 @@ class SessionParticipant(SealedUnderClient):
                 name="participant_role_valid",
             ),
         ]
+class CalendarFeed(models.Model):
+    """A clinician's iCalendar feed for their phone. Only the SHA-256 of the secret in its
+    URL is kept (like API tokens): the URL is shown once, and resetting it makes a new one."""
+
+    clinician = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                     related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)

@@ -5,8 +5,8 @@ from django.urls import reverse
 @pytest.mark.parametrize(
     ("who", "page"),
     [
-        ("alice", "caseload"),
-        ("sam", "caseload"),
+        ("alice", "dashboard"),
+        ("sam", "dashboard"),
         ("ada", "user_list"),
         ("fred", "client_list"),
         ("pria", "audit_log"),

@@ -75,6 +75,8 @@ def test_a_clinician_breaks_the_glass_reads_under_the_banner_and_it_is_reviewed(
     from playwright.sync_api import expect
 
     page = _logged_in(browser, server, "bob")
+    # Signing in opens the day (/today/); the caseload is one link away.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
     expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
     page.get_by_role("link", name=re.compile("Emergency access to a client who is not")).click()
     expect(page.get_by_role("heading", name="Only in an emergency")).to_be_visible()

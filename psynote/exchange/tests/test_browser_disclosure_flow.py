@@ -84,6 +84,8 @@ def test_clinician_discloses_under_an_authorization_and_privacy_officer_sees_it(
     expires = (today + timedelta(days=365)).strftime("%Y-%m-%d")
 
     page = _logged_in(browser, server, "alice")
+    # Signing in opens the day (/today/); the caseload is one link away.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
     page.get_by_role("link", name=re.compile("Disclosuretest")).first.click()
     page.get_by_role("link", name="Authorizations and disclosures").click()
     expect(page.get_by_role("heading", name="Authorizations and disclosures")).to_be_visible()

@@ -65,6 +65,8 @@ def test_clinician_plans_sends_phq9_client_answers_on_phone_and_note_rates_objec
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("fictional-pass-123")
     page.get_by_role("button", name="Log in").click()
+    # Signing in opens the day (/today/); the caseload is one link away.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
     expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
     page.get_by_role("link", name=re.compile("Measuretest")).first.click()
     chart_url = page.url

@@ -65,6 +65,8 @@ def test_sealed_after_an_admin_reset_until_the_author_gives_her_recovery_key(
     # alice sets up her key from the psychotherapy-note tab and writes a note.
     context, page = _page(chromium, server)
     _sign_in(page, "alice", PASSWORD)
+    # Signing in opens the day (/today/); the caseload is one link away.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
     page.get_by_role("link", name=re.compile("Sealtest")).first.click()
     page.get_by_role("link", name="My psychotherapy notes").click()
     notes_url = page.url

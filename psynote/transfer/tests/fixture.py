@@ -80,6 +80,8 @@ def full_practice() -> None:
     for code in mfa.new_recovery_codes()[:2]:
         RecoveryCode.objects.create(user=clinician, code_hash=mfa.hash_recovery_code(code))
     ApiToken.issue(user=clinician, name="Fictional script")
+    from psynote.visits import calendar_actions
+    calendar_actions.reset_feed(by=clinician)  # the clinician's calendar feed
     AccountNotice.objects.create(user=clinician, kind=AccountNotice.Kind.PASSWORD_RESET,
                                  by=admin)
     from psynote.hours.tests.records import hours_for_move
