@@ -14,7 +14,7 @@ from psynote.notes.template_models import NoteTemplate, NoteTemplateVersion
 router = Router(tags=["note templates"])
 
 
-class TemplateOut(Schema):
+class NoteTemplateOut(Schema):
     id: int
     key: str
     name: str
@@ -32,31 +32,31 @@ class TemplateOut(Schema):
         return latest.number if latest else 0
 
 
-class SectionOut(Schema):
+class NoteTemplateSectionOut(Schema):
     key: str
     label: str
     prompt: str
     required: bool
 
 
-class VersionOut(Schema):
+class NoteTemplateVersionOut(Schema):
     id: int
     number: int
     name: str
-    sections: list[SectionOut]
+    sections: list[NoteTemplateSectionOut]
     blocks: list[str]
     session_kinds: list[str]
     created_at: datetime
 
 
-@router.get("/note-templates", response={200: list[TemplateOut], **ERRORS})
+@router.get("/note-templates", response={200: list[NoteTemplateOut], **ERRORS})
 def list_templates(request: HttpRequest) -> Any:
     """The practice's note templates, retired ones included (`retired`)."""
     return list(templates_for(request.user).order_by("name", "pk"))
 
 
 @router.get("/note-templates/{int:template_id}/versions",
-            response={200: list[VersionOut], **ERRORS})
+            response={200: list[NoteTemplateVersionOut], **ERRORS})
 def list_versions(request: HttpRequest, template_id: int) -> Any:
     """Every published version of one template, oldest first; versions never change."""
     template = get_template_for(request.user, template_id)

@@ -5,6 +5,19 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from psynote.lib.immutable import _statements
+
+
+def _put_note_triggers_back(apps, schema_editor):
+    """Unapplying this migration removes a column of notes_progressnote, which SQLite does
+    by rebuilding the table without its triggers (0002): put them back (drop first, for
+    PostgreSQL, which kept them)."""
+    made, dropped = _statements(schema_editor.connection.vendor, "notes_progressnote",
+                                "OLD.signed_at IS NOT NULL",
+                                "a signed progress note cannot change", ("UPDATE", "DELETE"))
+    for sql in dropped + made:
+        schema_editor.execute(sql)
+
 
 class Migration(migrations.Migration):
 
@@ -15,6 +28,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Listed first so that, unapplied, it runs last.
+        migrations.RunPython(migrations.RunPython.noop, _put_note_triggers_back),
         migrations.AlterField(
             model_name='progressnote',
             name='template',
