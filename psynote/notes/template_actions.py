@@ -85,9 +85,9 @@ def _clean(name: str, sections: list[SectionIn], blocks: list[str],
            session_kinds: list[str], problems: list[str]) -> dict[str, Any]:
     name = name.strip()
     if not name:
-        problems.append("the template's name is empty")
+        problems.append("the template name is empty")
     elif len(name) > MAX_NAME:
-        problems.append(f"the template's name is longer than {MAX_NAME} characters")
+        problems.append(f"the template name is longer than {MAX_NAME} characters")
     bad_blocks = sorted(set(blocks) - set(ALL_OPTIONAL_BLOCKS))
     if bad_blocks:
         problems.append(f"unknown blocks: {', '.join(bad_blocks)}")
@@ -136,7 +136,7 @@ def create_template(*, by: Any, name: str, key: str = "", sections: list[Section
     row = _clean(name, sections, blocks, session_kinds, problems)
     key = key.strip() or key_from(name)
     if not _KEY.match(key) or len(key) > MAX_KEY:
-        problems.append("the template's key must be lowercase letters, digits and _, start "
+        problems.append("the template key must be lowercase letters, digits and _, start "
                         f"with a letter, at most {MAX_KEY} characters")
     elif NoteTemplate.objects.filter(practice_id=by.practice_id, key=key).exists():
         problems.append(f"the practice already has a template with the key “{key}”")
