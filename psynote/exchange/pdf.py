@@ -140,7 +140,8 @@ def _note_view(note: ProgressNote, addenda: list[Addendum], described: dict[str,
 
 
 def _notes(client: Client, date_range: DateRange, described: dict[str, str]) -> list[NoteView]:
-    notes = list(selection.progress_notes(client, date_range).select_related("session", "client"))
+    notes = list(selection.progress_notes(client, date_range).select_related(
+        "session", "client", "template_version__template"))
     by_note: dict[Any, list[Addendum]] = {}
     for addendum in selection.addenda(selection.progress_notes(client, date_range)):
         by_note.setdefault(addendum.note_id, []).append(addendum)
