@@ -146,6 +146,9 @@ def forward(apps, schema_editor):
     NoteTemplate = apps.get_model("notes", "NoteTemplate")
     NoteTemplateVersion = apps.get_model("notes", "NoteTemplateVersion")
     ProgressNote = apps.get_model("notes", "ProgressNote")
+    postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres:  # checked now: no pending foreign-key events when triggers are made
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _trigger(schema_editor, create=False)
     for practice in Practice.objects.order_by("pk"):
         for builtin in BUILTINS:
@@ -158,6 +161,8 @@ def forward(apps, schema_editor):
             ProgressNote.objects.filter(client__practice=practice, template=builtin["key"]
                                         ).update(template_version=version)
     _trigger(schema_editor, create=True)
+    if postgres:
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def backward(apps, schema_editor):
