@@ -135,7 +135,9 @@ def create_template(*, by: Any, name: str, key: str = "", sections: list[Section
     problems: list[str] = []
     row = _clean(name, sections, blocks, session_kinds, problems)
     key = key.strip() or key_from(name)
-    if not _KEY.match(key) or len(key) > MAX_KEY:
+    if not key and not name.strip():
+        pass  # the empty name is the problem to report, not the key made from it
+    elif not _KEY.match(key) or len(key) > MAX_KEY:
         problems.append("the template key must be lowercase letters, digits and _, start "
                         f"with a letter, at most {MAX_KEY} characters")
     elif NoteTemplate.objects.filter(practice_id=by.practice_id, key=key).exists():
