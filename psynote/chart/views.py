@@ -13,7 +13,7 @@ from psynote.chart.dashboard import dashboard_for
 from psynote.clients.access import Need, active_emergency_access, can, get_client_for
 from psynote.clients.forms import DiagnosisForm, DiagnosisStatusForm
 from psynote.measures import outcomes as measure_outcomes
-from psynote.notes.templates import TEMPLATES
+from psynote.notes.template_actions import offered_versions
 from psynote.plans import queries as plan_queries
 from psynote.records.views import destroyed_record
 from psynote.visits.access import get_session_for, sessions_for
@@ -145,7 +145,8 @@ def session_detail(request: HttpRequest, session_id: object) -> HttpResponse:
         "can_write_note": (
             writes and note is None and session.attendance == Session.Attendance.ATTENDED
         ),
-        "templates": [(key, template.name) for key, template in TEMPLATES.items()],
+        "templates": [(v.template.key, v.name) for v in
+                      offered_versions(client.practice_id, session.service)],
     }
     log.record_by(
         user, "session.view", target_type="session", target_id=session.pk, client_id=client.pk

@@ -40,7 +40,6 @@ from psynote.notes.templates import (
     RISK_LEVELS,
     RISK_TEXT_FIELDS,
     SI_CHOICES,
-    TEMPLATES,
 )
 from psynote.visits.models import Session
 
@@ -101,7 +100,7 @@ def _session_facts(note: ProgressNote, content: dict[str, Any]) -> dict[str, str
 
 def _note_view(note: ProgressNote, addenda: list[Addendum], described: dict[str, str]) -> NoteView:
     content = note.content()
-    template = TEMPLATES[note.template]
+    template = note.template_def  # the version it was written with (ADR 0015)
     sections = [(s.label, content.get("sections", {}).get(s.key, "")) for s in template.sections]
     mse_values = content.get("mse", {})
     risk = content.get("risk") or {}
@@ -142,7 +141,8 @@ def _note_view(note: ProgressNote, addenda: list[Addendum], described: dict[str,
 
 
 def _notes(client: Client, date_range: DateRange, described: dict[str, str]) -> list[NoteView]:
-    notes = list(selection.progress_notes(client, date_range).select_related("session", "client"))
+    notes = list(selection.progress_notes(client, date_range).select_related(
+        "session", "client", "template_version__template"))
     by_note: dict[Any, list[Addendum]] = {}
     for addendum in selection.addenda(selection.progress_notes(client, date_range)):
         by_note.setdefault(addendum.note_id, []).append(addendum)

@@ -17,7 +17,8 @@ def get_note_for(user: Any, note_id: object, *, write: bool = False) -> Progress
     a chart they still write (not one they only read, e.g. under emergency access)."""
     need = Need.WRITE_CLINICAL if write else Need.CLINICAL
     try:
-        note = notes_for(user, need).select_related("client", "session", "author").get(
+        note = notes_for(user, need).select_related(
+            "client", "session", "author", "template_version__template").get(
             pk=note_id)
     except (ProgressNote.DoesNotExist, ValidationError, ValueError, TypeError):
         raise deny(user, "progress_note", note_id, need) from None

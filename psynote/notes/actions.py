@@ -13,7 +13,8 @@ from psynote.audit import log
 from psynote.notes import carry, keyring
 from psynote.notes import content as note_content
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
-from psynote.notes.templates import TEMPLATES, empty_content
+from psynote.notes.template_actions import version_for_new_note
+from psynote.notes.templates import empty_content
 from psynote.plans.queries import active_objectives
 from psynote.visits.models import Session
 
@@ -29,11 +30,10 @@ def _chart_codes(note_or_client: Any) -> set[str]:
 @transaction.atomic
 def start_note(*, by: Any, session: Session, template: str,
                carry_sections: list[str] | None = None) -> ProgressNote:
-    """Start the session's draft; `carry_sections` copies those sections forward from the
+    """Start the session's draft with the latest version of the practice's template, which
+    the note keeps (ADR 0015); `carry_sections` copies those sections forward from the
     client's last signed note (`notes.carry`)."""
-    if template not in TEMPLATES:
-        raise ValidationError(f"unknown template {template!r}; choose one of "
-                              f"{', '.join(TEMPLATES)}")
+    version = version_for_new_note(session.client.practice_id, template, session.service)
     if session.clinician_id != by.pk:
         raise ValidationError("only the session's clinician writes its progress note")
     if ProgressNote.objects.filter(session=session).exists():
@@ -41,20 +41,22 @@ def start_note(*, by: Any, session: Session, template: str,
     if session.attendance in ("no_show", "late_cancelled", "cancelled"):
         raise ValidationError("no progress note for a session that did not take place; "
                               "its attendance is recorded on the session")
-    content = empty_content(template) | {"diagnosis_codes": []}
+    note = ProgressNote(client=session.client, session=session, author=by, template=template,
+                        template_version=version)
+    content = empty_content(note.template_def) | {"diagnosis_codes": []}
     source = carry.source_for(session) if carry_sections else None
     if carry_sections and source is None:
         raise ValidationError("this client has no earlier signed progress note to carry "
                               "sections from")
     if source is not None:
-        carried = carry.carried_content(source, template, list(carry_sections or []))
+        carried = carry.carried_content(source, note.template_def, list(carry_sections or []))
         content |= {"sections": content["sections"] | carried["sections"],
                     carry.CARRIED: carried[carry.CARRIED]}
-    note = ProgressNote(client=session.client, session=session, author=by, template=template)
     note.set_content(content)
     note.save()
     log.record_by(by, "note.create", target_type="progress_note", target_id=note.pk,
-                  client_id=note.client_id, detail={"template": template})
+                  client_id=note.client_id, detail={"template": template,
+                                                    "template_version": version.number})
     if source is not None:
         # Ids and section keys only: the carried text stays in the sealed content.
         log.record_by(by, "note.carry_forward", target_type="progress_note",
@@ -72,7 +74,7 @@ def save_draft(*, by: Any, note: ProgressNote, changes: dict[str, Any]) -> Progr
     if note.author_id != by.pk:
         raise ValidationError("only the author edits a draft")
     objectives = {o.key: o.text for o in active_objectives(note.client)}
-    merged = note_content.merge(note.template, note.content(), changes, _chart_codes(note),
+    merged = note_content.merge(note.template_def, note.content(), changes, _chart_codes(note),
                                 objectives)
     note.set_content(merged)
     note.risk_flagged = note_content.risk_is_flagged(merged)
@@ -110,7 +112,7 @@ def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
     if note.author_id != by.pk:
         raise ValidationError("only the author signs a note")
     content = note.content()
-    problems = note_content.completeness_problems(note.template, content, note.session)
+    problems = note_content.completeness_problems(note.template_def, content, note.session)
     now = timezone.now()
     late = is_late(note, now)
     late_reason = (late_reason or "").strip()

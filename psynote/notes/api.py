@@ -33,18 +33,20 @@ from psynote.notes.access import (
 from psynote.notes.changes import NoteChanges, changes_from_api
 from psynote.notes.content import MAX_TEXT
 from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
-from psynote.notes.templates import TEMPLATES, empty_content
+from psynote.notes.template_api import router as template_router
+from psynote.notes.templates import empty_content
 from psynote.visits.access import get_session_for
 from psynote.visits.cpt import billing_code
 
 router = Router(tags=["notes"])
+router.add_router("", template_router)
 
-TemplateKey = StrEnum("TemplateKey", {key: key for key in TEMPLATES})  # type: ignore[misc]
 AddendumKind = StrEnum("AddendumKind", {v: v for v in Addendum.Kind.values})  # type: ignore[misc]
 
 
 class NoteStart(InputSchema):
-    template: TemplateKey  # type: ignore[valid-type]
+    template: str = Field(max_length=20, description="The key of one of the practice's "
+                          "templates offered for this session (GET /note-templates)")
     carry_sections: list[str] = Field(
         [], max_length=50, description="Section keys to copy forward from the client's last "
         "signed progress note; each is marked as carried until edited"
@@ -148,7 +150,7 @@ class NoteOut(NoteSummaryOut):
 
     @staticmethod
     def resolve_content(note: ProgressNote) -> dict[str, Any]:
-        return empty_content(note.template) | note.content()
+        return empty_content(note.template_def) | note.content()
 
     @staticmethod
     def resolve_signature(note: ProgressNote) -> dict[str, Any] | None:

@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from psynote.notes.models import ProgressNote
-from psynote.notes.templates import TEMPLATES
+from psynote.notes.templates import Template
 from psynote.visits.models import Session
 
 CARRIED = "carried"
@@ -70,12 +70,14 @@ def source_sections(note: ProgressNote) -> list[SourceSection]:
     ]
 
 
-def carried_content(source: ProgressNote, template: str, keys: list[str]) -> dict[str, Any]:
+def carried_content(
+    source: ProgressNote, template: Template, keys: list[str]
+) -> dict[str, Any]:
     """The content blocks a new note of `template` starts with: the chosen sections' text
     and the carried mark. Refuses, whole, a key the source has not written or the chosen
     template has no section for."""
     available = {s.key: s for s in source_sections(source)}
-    target = {s.key: s.label for s in TEMPLATES[template].sections}
+    target = {s.key: s.label for s in template.sections}
     problems = []
     chosen = list(dict.fromkeys(keys))
     for key in chosen:
@@ -83,7 +85,7 @@ def carried_content(source: ProgressNote, template: str, keys: list[str]) -> dic
             problems.append(f"the last signed note has no written section {key!r} to carry")
         elif key not in target:
             problems.append(
-                f"the {TEMPLATES[template].name} template has no “{available[key].label}” "
+                f"the {template.name} template has no “{available[key].label}” "
                 f"section: choose a template that has it, or untick it"
             )
     if problems:

@@ -12,7 +12,7 @@ from psynote.notes.templates import (
     RISK_LEVELS,
     RISK_TEXT_FIELDS,
     SI_CHOICES,
-    TEMPLATES,
+    Template,
     empty_content,
 )
 
@@ -73,7 +73,7 @@ def _objectives(given: Any, objectives: dict[str, str], problems: list[str]
     return result
 
 
-def merge(template: str, current: dict[str, Any], changes: dict[str, Any],
+def merge(template: Template, current: dict[str, Any], changes: dict[str, Any],
           chart_codes: set[str], objectives: dict[str, str] | None = None) -> dict[str, Any]:
     """Apply a partial update to a draft's content; refuse anything malformed, whole.
 
@@ -89,7 +89,7 @@ def merge(template: str, current: dict[str, Any], changes: dict[str, Any],
     if unknown:
         problems.append(f"unknown content fields: {', '.join(sorted(unknown))}")
     for block, allowed in (
-        ("sections", {s.key for s in TEMPLATES[template].sections}),
+        ("sections", {s.key for s in template.sections}),
         ("mse", {key for key, _ in MSE_FIELDS}),
     ):
         given = changes.get(block, {})
@@ -160,10 +160,10 @@ def risk_is_flagged(content: dict[str, Any]) -> bool:
         "hi", "none") != "none"
 
 
-def completeness_problems(template: str, content: dict[str, Any], session: Any) -> list[str]:
+def completeness_problems(template: Template, content: dict[str, Any], session: Any) -> list[str]:
     """What stops a note being signed; an empty list means it may be signed."""
     problems = []
-    for section in TEMPLATES[template].sections:
+    for section in template.sections:
         if section.required and not content["sections"].get(section.key, "").strip():
             problems.append(f"{section.label} is empty")
     if session.start_time is None or session.end_time is None:

@@ -12,7 +12,12 @@ from psynote.clients.models import Client
 from psynote.lib import canonical_json, crypto, kdf, recovery_key
 from psynote.lib.immutable import SignedRecordChange
 from psynote.notes import keyring
-from psynote.notes.templates import TEMPLATES
+from psynote.notes.template_models import (  # noqa: F401 (models of this app)
+    NoteTemplate,
+    NoteTemplateVersion,
+    TemplateEditor,
+)
+from psynote.notes.templates import BUILTIN_TEMPLATES, Template
 from psynote.visits.models import Session
 
 
@@ -74,7 +79,13 @@ class ProgressNote(LockedWhenSigned):
                                    related_name="progress_note")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="progress_notes")
-    template = models.CharField(max_length=20, choices=[(k, t.name) for k, t in TEMPLATES.items()])
+    # The template's key (in the signature payload) and the exact version the note was
+    # written with, which it always renders with (ADR 0015). Nullable in the schema only
+    # because SQLite cannot add a NOT NULL column without rebuilding the table (and its
+    # immutability triggers); every note gets one when started or migrated.
+    template = models.CharField(max_length=20)
+    template_version = models.ForeignKey(NoteTemplateVersion, on_delete=models.PROTECT,
+                                         null=True, blank=True, related_name="notes")
     content_ct = models.BinaryField()
     risk_flagged = models.BooleanField(default=False)
     cpt_code = models.CharField(max_length=60, blank=True)
@@ -108,8 +119,12 @@ class ProgressNote(LockedWhenSigned):
         return self.signed_at is not None
 
     @property
-    def template_def(self):  # type: ignore[no-untyped-def]
-        return TEMPLATES[self.template]
+    def template_def(self) -> Template:
+        if not hasattr(self, "_template_def"):
+            version = self.template_version
+            self._template_def = (version.definition() if version is not None
+                                  else BUILTIN_TEMPLATES[self.template])
+        return self._template_def
 
     def _aad(self) -> bytes:
         return crypto.aad_for("notes_progressnote", self.pk, "content")

@@ -1,11 +1,23 @@
 """Progress-note templates (docs/clinical-sources.md#note-formats) and the structured
-blocks every note carries.
+blocks a note carries.
 
-A template is data: its sections, in order, each with a prompt. Adding a template means
-adding an entry here; the form, the signing check and the display follow from it.
+A template is data held per practice in the database (`NoteTemplate`, one immutable
+`NoteTemplateVersion` per edit; ADR 0015). `Template` is one version's definition, the
+shape the form, the signing check, the display and the exports read. The five built-in
+templates below are the data every practice starts with (seeded when it is created).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+# Structured blocks a template may include besides its sections. The risk block is on
+# every note whatever the template says: risk must always be documentable, and an open
+# risk alert requires it at signing (ADR 0015).
+OPTIONAL_BLOCKS: tuple[tuple[str, str], ...] = (
+    ("mse", "Mental status exam"),
+    ("interventions", "Interventions used"),
+    ("objectives", "Treatment plan objectives"),
+)
+ALL_OPTIONAL_BLOCKS = tuple(key for key, _ in OPTIONAL_BLOCKS)
 
 
 @dataclass(frozen=True)
@@ -21,9 +33,20 @@ class Template:
     key: str
     name: str
     sections: tuple[Section, ...]
+    blocks: tuple[str, ...] = ALL_OPTIONAL_BLOCKS
+    # Session services (visits.cpt.SERVICES) the template is offered for; empty = all.
+    session_kinds: tuple[str, ...] = field(default=())
+    version: int = 1
+
+    def has_block(self, block: str) -> bool:
+        return block == "risk" or block in self.blocks
+
+    @property
+    def section_summary(self) -> str:
+        return " · ".join(s.label for s in self.sections)
 
 
-TEMPLATES: dict[str, Template] = {
+BUILTIN_TEMPLATES: dict[str, Template] = {
     t.key: t
     for t in (
         Template("soap", "SOAP", (
@@ -126,9 +149,9 @@ INTERVENTIONS: tuple[tuple[str, str], ...] = (
 INTERVENTION_KEYS = {key for key, _ in INTERVENTIONS}
 
 
-def empty_content(template: str) -> dict:
+def empty_content(template: Template) -> dict:
     return {
-        "sections": {s.key: "" for s in TEMPLATES[template].sections},
+        "sections": {s.key: "" for s in template.sections},
         "mse": {key: "" for key, _ in MSE_FIELDS},
         "risk": {"flagged": False, "si": "none", "hi": "none", "level": "",
                  **{key: "" for key, _ in RISK_TEXT_FIELDS}},

@@ -38,6 +38,7 @@ from psynote.notes.access import get_note_for, notes_for
 from psynote.notes.changes import changes_from_form, shown_content
 from psynote.notes.content import OBJECTIVE_RATINGS, completeness_problems, risk_is_flagged
 from psynote.notes.models import Addendum, ProgressNote
+from psynote.notes.template_actions import offered_versions
 from psynote.notes.templates import (
     HI_CHOICES,
     INTERVENTIONS,
@@ -45,7 +46,6 @@ from psynote.notes.templates import (
     RISK_LEVELS,
     RISK_TEXT_FIELDS,
     SI_CHOICES,
-    TEMPLATES,
     empty_content,
 )
 from psynote.plans.queries import active_objectives
@@ -121,7 +121,7 @@ def _session_facts(note: ProgressNote, content: dict[str, Any]) -> dict[str, Any
 
 
 def _editor_context(note: ProgressNote, content: dict[str, Any]) -> dict[str, Any]:
-    content = empty_content(note.template) | content
+    content = empty_content(note.template_def) | content
     chart = _chart_diagnoses(note)
     chosen = set(content.get("diagnosis_codes") or [])
     chart_codes = {d.code for d in chart}
@@ -207,7 +207,7 @@ def _objectives_context(note: ProgressNote, content: dict[str, Any]) -> dict[str
 
 
 def _detail_context(user: Any, note: ProgressNote) -> dict[str, Any]:
-    content = empty_content(note.template) | note.content()
+    content = empty_content(note.template_def) | note.content()
     risk = content["risk"]
     chart = {d.code: d.description for d in note.client.diagnoses.all()}
     codes = content.get("diagnosis_codes") or []
@@ -288,7 +288,8 @@ def note_start(request: HttpRequest, session_id: Any) -> HttpResponse:
     context = {
         "session": session,
         "client": session.client,
-        "templates": list(TEMPLATES.values()),
+        "templates": [v.definition() for v in
+                      offered_versions(session.client.practice_id, session.service)],
         "chosen": chosen or "soap",
         "existing": existing,
         "errors": errors,
@@ -379,7 +380,7 @@ def note_sign(request: HttpRequest, note_id: Any) -> HttpResponse:
     context = {
         "note": note,
         "client": note.client,
-        "problems": completeness_problems(note.template, note.content(), note.session),
+        "problems": completeness_problems(note.template_def, note.content(), note.session),
         "late": actions.is_late(note),
         "late_hours": actions.late_entry_hours(note),
         "late_reason": late_reason,

@@ -188,6 +188,15 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "session_reschedule": ("GET", only("alice", "fred")),
     "session_cancel": ("GET", only("alice", "fred")),
     "session_no_show": ("POST", only("alice", "fred")),
+    # Note templates (ADR 0015): read by those who write or manage notes, changed by the
+    # admin (and clinicians the admin allows, none here). Deleting the in-use one is refused.
+    "template_list": ("GET", only("alice", "bob", "sam", "ada")),
+    "template_detail": ("GET", only("alice", "bob", "sam", "ada")),
+    "template_new": ("GET", only("ada")),
+    "template_edit": ("GET", only("ada")),
+    "template_retire": ("POST", only("ada")),
+    "template_delete": ("POST", only("ada")),
+    "template_editors": ("POST", only("ada")),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -209,6 +218,8 @@ EMERGENCY_READS = {
 
 # "METHOD /api/v1/path" → expectations. Listings of what the caller may see are HIDE.
 API: dict[str, dict[str, str]] = {
+    "GET /api/v1/note-templates": only("alice", "bob", "sam", "ada", hide=("fred", "pria")),
+    "GET /api/v1/note-templates/{template_id}/versions": only("alice", "bob", "sam", "ada"),
     "GET /api/v1/clients": only("alice", "ada", "fred", hide=("bob", "sam", "pria")),
     "POST /api/v1/clients": only("alice", "bob", "sam", "ada", "fred"),
     "GET /api/v1/clients/{client_id}": only("alice", "ada", "fred"),
@@ -457,6 +468,7 @@ def records(cast):
             "group_session_id": group_session.pk,
             "participant_id": 1,
             "feed_token": feed_token,
+            "template_id": alice.practice.note_templates.get(key="soap").pk,
         },
         marker=str(cast.client.pk),
     )

@@ -262,6 +262,15 @@ def _user_edit(page: Any, urls: dict) -> None:
     page.get_by_role("button", name="Save").wait_for()
 
 
+def _first_template(then: str) -> Callable[[Any, dict], None]:
+    def reach(page: Any, urls: dict) -> None:
+        page.goto("/note-templates/")
+        href = page.locator("main table a").first.get_attribute("href")
+        page.goto(href + then)
+
+    return reach
+
+
 def _addendum_error(page: Any, urls: dict) -> None:
     page.goto(urls["note_signed"])
     _submit_without_checks(page, "Sign and add addendum")
@@ -374,6 +383,11 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "care team": ("admin", _go("care_team")),
     "practice security": ("admin", _path("/practice/security/")),
     "practice details": ("admin", _path("/practice/details/")),
+    "note templates": ("admin", _path("/note-templates/")),
+    "new note template with errors": (
+        "admin", _errors("/note-templates/new/", "Add the template")),
+    "note template": ("clinician", _first_template("")),
+    "edit a note template": ("admin", _first_template("edit/")),
     "front desk's clients": ("frontdesk", _path("/clients/")),
     "supervision hours": ("clinician", _path("/hours/")),
     "log supervision with errors": ("clinician", _errors("/hours/entries/new/", "Log entry")),

@@ -79,7 +79,8 @@ def user_ids(client: Client, scope: frozenset[str], date_range: DateRange) -> se
 
 def _signed_notes(client: Client, date_range: DateRange):  # type: ignore[no-untyped-def]
     notes = (ProgressNote.objects.signed().filter(client=client)
-             .select_related("client", "session").prefetch_related("addenda")
+             .select_related("client", "session", "template_version__template")
+             .prefetch_related("addenda")
              .order_by("session__date", "session__start_time", "signed_at", "id"))
     start, end = date_range
     if start:

@@ -37,7 +37,7 @@ from psynote.clients.models import CareTeamMember, Client, Diagnosis
 from psynote.exchange.fhir import build, bulk, record
 from psynote.lib import canonical_json
 from psynote.measures.models import Administration
-from psynote.notes.models import Addendum, ProgressNote
+from psynote.notes.models import Addendum, NoteTemplate, NoteTemplateVersion, ProgressNote
 from psynote.visits.models import Session
 
 
@@ -144,7 +144,8 @@ def _of_client(row: Any, client: Client | None) -> Any:
 
 
 def _reset_sequences() -> None:
-    statements = connection.ops.sequence_reset_sql(no_style(), [Practice, User, Diagnosis])
+    statements = connection.ops.sequence_reset_sql(
+        no_style(), [Practice, User, Diagnosis, NoteTemplate, NoteTemplateVersion])
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
@@ -174,6 +175,8 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
             continue
         if kind not in record.KINDS:
             raise ImportRefused(f"{record.FILENAME}: unknown row kind {kind!r}")
+        if kind == "note":  # an export made before templates were data names none
+            entry.setdefault("template_version_id", None)
         data = record.values(kind, entry)
         counts[kind] = counts.get(kind, 0) + 1
         if kind == "practice":
@@ -186,6 +189,13 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
             user.save(force_insert=True)
             if supervisor:
                 supervisors[user.pk] = supervisor
+        elif kind == "note_template":
+            if counts[kind] == 1:  # the export's templates replace the freshly seeded ones
+                NoteTemplateVersion.objects.filter(template__practice=practice).delete()
+                NoteTemplate.objects.filter(practice=practice).delete()
+            NoteTemplate(practice=practice, **data).save(force_insert=True)
+        elif kind == "note_template_version":
+            NoteTemplateVersion(**data).save(force_insert=True)
         elif kind == "client":
             client = Client(practice=practice, **data)
             client.save(force_insert=True)
@@ -198,6 +208,9 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
         elif kind == "note":
             note = ProgressNote(**data)
             note.client = client
+            if note.template_version_id is None:
+                note.template_version = NoteTemplateVersion.objects.filter(
+                    template__practice=practice, template__key=note.template, number=1).first()
             source = documents.source_for(str(note.pk))
             note.set_content(source["content"])
             if note.compute_hash() != note.content_hash:

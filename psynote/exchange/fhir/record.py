@@ -31,7 +31,7 @@ from psynote.accounts.models import Practice, User
 from psynote.clients.models import CareTeamMember, Client, Diagnosis
 from psynote.lib.sealed import SealedFacts
 from psynote.measures.models import Administration
-from psynote.notes.models import Addendum, ProgressNote
+from psynote.notes.models import Addendum, NoteTemplate, NoteTemplateVersion, ProgressNote
 from psynote.visits.models import Session
 
 FORMAT = "psynote-record/1"
@@ -43,6 +43,12 @@ KINDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
     "user": (User, ("id", "username", "first_name", "last_name", "email", "role",
                     "credentials", "licence_number", "licence_state", "supervisor_id",
                     "is_active", "date_joined")),
+    # The practice's note templates and every version: a note renders with its own.
+    "note_template": (NoteTemplate, ("id", "key", "name", "builtin", "retired_at",
+                                     "created_at")),
+    "note_template_version": (NoteTemplateVersion, ("id", "template_id", "number", "name",
+                                                    "sections", "blocks", "session_kinds",
+                                                    "created_at")),
     "client": (Client, ("id", "first_name", "last_name", "preferred_name", "pronouns",
                         "date_of_birth", "sex_assigned_at_birth", "gender_identity", "phone",
                         "email", "address", "emergency_contact", "status", "created_at")),
@@ -53,6 +59,7 @@ KINDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
                           "service", "modality", "place", "attendance",
                           "interactive_complexity", "created_at")),
     "note": (ProgressNote, ("id", "client_id", "session_id", "author_id", "template",
+                            "template_version_id",
                             "risk_flagged", "cpt_code", "late_entry", "created_at",
                             "updated_at", "signed_at", "signed_by_id", "signer_name",
                             "content_hash")),
@@ -102,6 +109,14 @@ def practice_rows(practice: Practice) -> Iterator[dict[str, Any]]:
     # supervisors after every user exists.
     for user in User.objects.filter(practice=practice).order_by("pk").iterator():
         yield row("user", user)
+    yield from template_rows(practice)
+
+
+def template_rows(practice: Practice) -> Iterator[dict[str, Any]]:
+    for template in NoteTemplate.objects.filter(practice=practice).order_by("pk"):
+        yield row("note_template", template)
+        for version in template.versions.order_by("number"):
+            yield row("note_template_version", version)
 
 
 def signed_notes(client: Client):  # type: ignore[no-untyped-def]
@@ -142,6 +157,8 @@ def canonical_record(practice: Practice) -> dict[str, Any]:
     rows["practice"].append(row("practice", practice))
     for user in User.objects.filter(practice=practice):
         rows["user"].append(row("user", user))
+    for entry in template_rows(practice):
+        rows[entry.pop("record")].append(entry)
     for client in Client.objects.filter(practice=practice).iterator():
         for entry in client_rows(client):
             kind = entry.pop("record")

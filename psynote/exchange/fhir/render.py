@@ -11,7 +11,6 @@ from psynote.notes.templates import (
     MSE_FIELDS,
     RISK_LEVELS,
     RISK_TEXT_FIELDS,
-    TEMPLATES,
 )
 
 _INTERVENTION_LABELS = dict(INTERVENTIONS)
@@ -24,7 +23,7 @@ def _when(moment: Any) -> str:
 
 def note_text(note: ProgressNote, addenda: list[Addendum]) -> str:
     content = note.content()
-    template = TEMPLATES[note.template]
+    template = note.template_def  # the version it was written with (ADR 0015)
     session = content.get("session") or {}
     lines = [f"Progress note ({template.name})"]
     if session:

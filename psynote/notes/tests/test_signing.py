@@ -13,7 +13,7 @@ from psynote.audit.models import AuditEvent
 from psynote.lib import canonical_json
 from psynote.notes import actions
 from psynote.notes.models import Addendum, ProgressNote, SignedRecordLocked
-from psynote.notes.templates import TEMPLATES
+from psynote.notes.templates import BUILTIN_TEMPLATES as TEMPLATES
 from psynote.visits import actions as visit_actions
 from psynote.visits.models import Session
 

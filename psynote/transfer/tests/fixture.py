@@ -51,6 +51,13 @@ def full_practice() -> None:
     destruction = retention_actions.request_destruction(by=privacy, client=old)
     retention_actions.confirm_destruction(by=admin, destruction=destruction)
 
+    # A clinician allowed to edit note templates, and a template of the practice's own.
+    from psynote.notes import template_actions
+    template_actions.set_editor(by=admin, user=clinician, allowed=True)
+    template_actions.create_template(by=clinician, name="Fictional check-in", sections=[
+        template_actions.SectionIn(label="Check-in", prompt="How the week went.")],
+        blocks=["mse"], session_kinds=[])
+
     retention_actions.place_hold(by=privacy, client=first, reason="Fictional subpoena.")
     records_actions.record_access_request(by=privacy, client=first,
                                           requested_on=timezone.localdate())
