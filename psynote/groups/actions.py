@@ -16,6 +16,7 @@ from psynote.clients.models import Client
 from psynote.groups.models import MAX_MEMBERS, Group, GroupAttendance, GroupMember, GroupSession
 from psynote.notes import actions as note_actions
 from psynote.notes import content as note_content
+from psynote.notes.template_actions import version_for_new_note
 from psynote.plans.queries import active_objectives
 from psynote.visits import actions as visit_actions
 from psynote.visits import cpt
@@ -154,7 +155,9 @@ def _blocks(row: GroupAttendance, given: dict[str, Any]) -> dict[str, Any]:
     chart_codes = {d.code for d in row.client.diagnoses.exclude(status="ruled_out")}
     objectives = {o.key: o.text for o in active_objectives(row.client)}
     try:
-        note_content.merge(NOTE_TEMPLATE, {}, blocks, chart_codes, objectives)
+        # Checked against the version the member's note will be started with (ADR 0015).
+        template = version_for_new_note(row.client.practice_id, NOTE_TEMPLATE).definition()
+        note_content.merge(template, {}, blocks, chart_codes, objectives)
     except ValidationError as error:
         raise ValidationError([f"{row.client.display_name}: {m}" for m in error.messages]
                               ) from None
