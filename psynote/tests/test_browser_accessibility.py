@@ -327,6 +327,7 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "practice security": ("admin", _path("/practice/security/")),
     "practice details": ("admin", _path("/practice/details/")),
     "front desk's clients": ("frontdesk", _path("/clients/")),
+    "page not found": ("clinician", _path("/no-such-page/")),
     "note editor, signed out": ("clinician:signs out", _signed_out_notice),
 }
 

@@ -43,6 +43,7 @@ PHONE_PAGES = [
     "measures with a risk alert",
     "client's requests",
     "audit log",
+    "page not found",
 ]
 
 _WIDTHS = """() => ({
