@@ -31,6 +31,7 @@ KINDS = {
 }
 CHILDREN = {"problem": ("goals", "interventions"), "goal": ("objectives",)}
 HEADER_FIELDS = ("client_agreement_date", "client_agreement_method", "review_due")
+STALE = "the page was out of date: reload it and make the change again"
 # Fields with a value before anything is typed: they alone do not make an add box count.
 PRESET = {"status"}
 
@@ -60,7 +61,7 @@ def _find(structure: dict[str, Any], kind: str, key: str) -> tuple[list[Any], di
         for item in items:
             if item["key"] == key:
                 return items, item
-    raise ValidationError(f"that {kind} is no longer in this draft; the page was out of date")
+    raise ValidationError(f"that {kind} is no longer in this draft; {STALE}")
 
 
 def _clean(name: str, value: str) -> str | None:
@@ -96,10 +97,16 @@ def apply_form(structure: dict[str, Any], post: QueryDict) -> dict[str, Any]:
         if name in post:
             result[name] = post.get(name, "").strip() or None
     result["client_agreement_method"] = result.get("client_agreement_method") or ""
+    known = set()
     for kind, item in items_of(result):
+        known.add(item["key"])
         for field in KINDS[kind][2]:
             if f"{item['key']}:{field}" in post:
                 item[field] = _clean(field, post.get(f"{item['key']}:{field}", ""))
+    # Typing into an item someone else has since removed: say so rather than drop it.
+    typed = {name.partition(":")[0] for name in post if ":" in name and not name.startswith("new:")}
+    if typed - known:
+        raise ValidationError(STALE)
     if remove := post.get("remove"):
         kind, _, key = remove.partition(":")
         if kind not in KINDS:

@@ -307,6 +307,8 @@ def test_one_bad_field_refuses_the_whole_save_and_keeps_what_was_typed(cast, log
         ({"add": "explode:1"}, "unknown change"),
         ({"new:goal:not-a-key:text": "An orphan"}, "no longer in this draft"),
         ({"client_agreement_method": "telepathy"}, "client_agreement_method"),
+        ({"0b1e6f3c-0000-4000-8000-000000000000:text": "Typed into a removed goal"},
+         "the page was out of date"),
     ],
 )
 def test_malformed_posts_answer_400(cast, login, draft, data, message):
