@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from psynote.accounts import idle
 from psynote.accounts import views as account_views
@@ -22,6 +24,9 @@ urlpatterns = [
     path("", include("psynote.groups.urls")),
     path("", include("psynote.visits.participant_urls")),
     path("api/v1/", include("psynote.api_urls")),
+    # Browsers ask for /favicon.ico whatever the page links to.
+    path("favicon.ico", RedirectView.as_view(url=static("psynote/favicon.svg"), permanent=True),
+         name="favicon"),
 ]
 
 # A database refusing a write outside any view (a session saved on the way out): 503 (ADR 0012).

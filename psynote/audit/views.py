@@ -28,6 +28,7 @@ from psynote.accounts.models import Role, User
 from psynote.audit import log, verify
 from psynote.audit.models import AuditEvent, ChainHead
 from psynote.lib import canonical_json, spreadsheet
+from psynote.lib.forms import IsoDateInput
 
 PAGE_SIZE = 50
 # The most events one page looks through when its filter has no index of its own (an
@@ -50,10 +51,10 @@ class FilterForm(forms.Form):
     actor = forms.CharField(required=False, max_length=150, label="Who (username)")
     client = forms.CharField(required=False, max_length=64, label="Client id")
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="From", widget=IsoDateInput()
     )
     date_to = forms.DateField(
-        required=False, label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="To (inclusive)", widget=IsoDateInput()
     )
 
     def clean(self) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from psynote.clients import icd10
 from psynote.clients.actions import DEMOGRAPHIC_FIELDS
 from psynote.clients.emergency import COMMENT_MAX, REASON_MAX
 from psynote.clients.models import CareTeamMember, Client, Diagnosis, EmergencyAccess
-from psynote.lib.forms import PlainLabels
+from psynote.lib.forms import IsoDateInput, PlainLabels
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = IsoDateInput()
 
 
 class ClientForm(PlainLabels, forms.ModelForm):

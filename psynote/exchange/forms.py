@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 
 from psynote.exchange.bases import EXCEPTION_CHOICES, RecordKind
 from psynote.exchange.models import Authorization, Disclosure
-from psynote.lib.forms import PlainLabels
+from psynote.lib.forms import IsoDateInput, PlainLabels
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = IsoDateInput()
 SCOPE_HELP = (
     "Psychotherapy notes need their own authorization: one that names "
     "psychotherapy notes and nothing else."

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from psynote.hours.actions import MAX_NOTES, MAX_TARGET_HOURS
 from psynote.hours.models import MAX_MINUTES, Category, Entry, LicenceType
-from psynote.lib.forms import PlainLabels
+from psynote.lib.forms import IsoDateInput, PlainLabels
 
 
 class EntryForm(PlainLabels, forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(widget=IsoDateInput())
     minutes = forms.IntegerField(
         label="Duration (minutes)", min_value=1, max_value=MAX_MINUTES,
         error_messages={"min_value": "The duration is at least 1 minute.",
@@ -44,8 +44,8 @@ class EntryForm(PlainLabels, forms.Form):
 
 
 class PeriodForm(PlainLabels, forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.DateField(widget=IsoDateInput())
+    end = forms.DateField(widget=IsoDateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils import timezone
 
 from psynote.measures import change
+from psynote.measures.chart_labels import spaced_dates, spread_vertically
 from psynote.measures.instrument import Instrument
 
 # Lightest (least severe) to darkest; chosen to stay distinguishable in greyscale print.
@@ -33,6 +34,9 @@ INK = "#222222"
 MUTED = "#3c4043"
 IMPROVE = "#0b4f21"
 WORSEN = "#8c1d18"
+
+BAND_FONT = 10
+DATE_FONT = 10
 
 Point = tuple[date | datetime, int | float]
 
@@ -57,8 +61,9 @@ def _when(moment: date | datetime) -> float:
 
 
 def _day(moment: date | datetime) -> str:
+    """The app's one date format, YYYY-MM-DD."""
     day = moment.date() if isinstance(moment, datetime) else moment
-    return f"{day:%b} {day.day}, {day.year}"
+    return day.isoformat()
 
 
 def _attrs(**attrs: object) -> str:
@@ -130,10 +135,15 @@ def trend_chart(
         _el("desc", escape(_describe(instrument, series, threshold)), id=f"{chart_id}-desc"),
     ]
 
-    # Severity bands, with their names at the right edge.
+    # Severity bands, with their names at the right edge (moved apart where bands are
+    # too narrow to hold them one under the other).
     fills = BAND_FILLS[::-1] if instrument.higher_is_better else BAND_FILLS
     bands = instrument.bands
     m = instrument.scoring.multiplier
+    middles = [
+        (y(min(b.max * m + 0.5 * m, high)) + y(max(b.min * m - 0.5 * m, low))) / 2 for b in bands
+    ]
+    band_baselines = spread_vertically(middles, BAND_FONT, y0, y1)
     for i, band in enumerate(bands):
         shade = fills[round(i * (len(fills) - 1) / max(len(bands) - 1, 1))]
         # A band covers whole scores min..max, so it is drawn from min−½ to max+½ (clipped).
@@ -154,9 +164,9 @@ def trend_chart(
                 "text",
                 escape(band.label),
                 x=x1 - 4,
-                y=_num((y(top_value) + y(bottom_value)) / 2 + 4),
+                y=_num(band_baselines[i]),
                 text_anchor="end",
-                font_size=10,
+                font_size=BAND_FONT,
                 fill=MUTED,
             )
         )
@@ -202,13 +212,18 @@ def trend_chart(
         )
     )
 
-    # Cut-offs on the score itself (item-level rules have no line to draw).
-    for cutoff in instrument.cutoffs:
-        if cutoff.on == "any_item":
-            continue
-        value = cutoff.value * (m if cutoff.on == "total" else 1)
-        if not low < value < high:
-            continue
+    # Cut-offs on the score itself (item-level rules have no line to draw); labels just
+    # above their line, moved apart where two cut-offs are close (PCL-5: 31 and 33).
+    cutoffs = [
+        (cutoff, cutoff.value * (m if cutoff.on == "total" else 1))
+        for cutoff in instrument.cutoffs
+        if cutoff.on != "any_item"
+    ]
+    cutoffs = [(cutoff, value) for cutoff, value in cutoffs if low < value < high]
+    cutoff_baselines = spread_vertically(
+        [y(value) - 3 - 0.375 * BAND_FONT for _, value in cutoffs], BAND_FONT, y0, y1
+    )
+    for (cutoff, value), baseline_y in zip(cutoffs, cutoff_baselines, strict=True):
         who = f" ({'men' if cutoff.sex == 'male' else 'women'})" if cutoff.sex else ""
         parts.append(rule(value, stroke=MUTED, stroke_dasharray="6 4", stroke_width=1))
         # Right-hand labels belong to the bands when there are any; the baseline and
@@ -219,9 +234,9 @@ def trend_chart(
                 "text",
                 escape(f"cut-off {_num(value)}{who}"),
                 x=_num(label_x),
-                y=_num(y(value) - 3),
+                y=_num(baseline_y),
                 text_anchor="end",
-                font_size=10,
+                font_size=BAND_FONT,
                 fill=MUTED,
             )
         )
@@ -272,8 +287,9 @@ def trend_chart(
                     )
                 )
 
-    # Dates along the bottom: at most six, always the first and the last.
-    shown = sorted({round(i * (len(series) - 1) / 5) for i in range(6)}) if len(series) > 1 else [0]
+    # Dates along the bottom: at most six, always the first and the last, none printed
+    # over another.
+    shown = spaced_dates([(x(moment), _day(moment)) for moment, _ in series], DATE_FONT)
     for index in shown:
         moment = series[index][0]
         parts.append(
@@ -286,7 +302,7 @@ def trend_chart(
                 x=_num(x(moment)),
                 y=y1 + 17,
                 text_anchor="middle",
-                font_size=10,
+                font_size=DATE_FONT,
                 fill=INK,
             )
         )

@@ -2,7 +2,7 @@
 transaction that includes its audit event.
 
 A draft's structure is always written whole (`save_structure`): the API's PUT and each
-small edit on the editor page both produce the complete nested document, which is
+save of the editor page's one form both produce the complete nested document, which is
 checked as a whole and then replaces the draft's items. A refused document changes
 nothing. Items are identified by their `key`, never by row id: keys survive both these
 rewrites and the copy into a new version. Checking and writing the document:

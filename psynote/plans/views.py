@@ -3,8 +3,9 @@ discarding a draft. The plan page itself (`plan_detail`, with the golden thread 
 lives in `chart.plan_views`, since it also reads progress notes.
 
 Who may do what: anyone who may read the client's record reads every version; the
-client's care team edits the one draft and signs it. Bad input re-renders the editor
-with the message and status 400; the actions are atomic, so nothing is half-written.
+client's care team edits the one draft and signs it. The editor is one form with one
+Save (plans.editor): bad input re-renders it with the message, what was typed and status
+400; the draft is written whole in one transaction, so nothing is half-written.
 """
 
 from typing import Any
@@ -22,7 +23,7 @@ from psynote.clients.access import Need, can
 from psynote.clients.models import Client, Diagnosis
 from psynote.plans import actions
 from psynote.plans.access import get_draft_for, get_version_for
-from psynote.plans.editor import apply_edit
+from psynote.plans.editor import apply_form, typed_into
 from psynote.plans.models import AgreementMethod, Objective, PlanVersion
 from psynote.plans.outline import outline
 
@@ -80,19 +81,18 @@ def plan_edit(request: HttpRequest, client_id: Any) -> HttpResponse:
     structure = outline(draft)
     if request.method == "POST":
         try:
-            changed = apply_edit(draft.structure(), request.POST)
+            changed = apply_form(draft.structure(), request.POST)
             actions.save_structure(by=request.user, version=draft, structure=changed)
         except ValidationError as error:
             errors = list(error.messages)
+            structure = typed_into(structure, request.POST)
         else:
             messages.success(request, "Draft saved.")
-            anchor = request.POST.get("parent") or request.POST.get("key") or ""
+            # After an Add button, back to where the new item is.
+            anchor = request.POST.get("add", "").partition(":")[2]
             return redirect(f"{request.path}#item-{anchor}" if anchor else request.path)
     audit_view(request.user, draft)
-    context = _editor_context(client, draft, structure) | {
-        "errors": errors,
-        "retry": request.POST if errors else {},
-    }
+    context = _editor_context(client, draft, structure) | {"errors": errors}
     return render(request, "plans/plan_edit.html", context, status=400 if errors else 200)
 
 

@@ -36,6 +36,24 @@ def get_client_for_rights(user: Any, client_id: object, *, write: bool = False) 
         raise deny(user, "client", client_id, "rights") from None
 
 
+def sees_request_texts(user: Any, client: Client, *, clinical: bool) -> bool:
+    """Whether the rights page shows the words of the client's amendment requests (the
+    request, the written denial, the client's statement of disagreement, the rebuttal).
+
+    The care team's clinicians, as before. The privacy officer too: these words are not
+    the clinical record but the correspondence between the client and the practice about
+    it, written by or to the client, and the privacy officer is the person HIPAA names to
+    receive and process such requests (45 CFR 164.526(f), 164.530(a)(1)); a denial must
+    tell the client how to complain to that person (164.526(d)(1)(iv)), and a statement of
+    disagreement and its rebuttal travel with later disclosures (164.526(d)(4)-(5)). They
+    cannot judge a request they cannot read. The notes themselves, and the text of an
+    accepted amendment (an addendum under a note), stay clinicians' only. A destroyed
+    record shows no words to anybody."""
+    if client.is_destroyed:
+        return False
+    return clinical or getattr(user, "role", None) == Role.PRIVACY
+
+
 def requesting_clients_for(user: Any) -> QuerySet[Client]:
     """Clients for whom this user may record a new access or amendment request."""
     if getattr(user, "role", None) == Role.PRIVACY:

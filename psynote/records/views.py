@@ -28,6 +28,7 @@ from psynote.records.access import (
     keeper_clients_for,
     require_keeper,
     rights_clients_for,
+    sees_request_texts,
 )
 from psynote.records.models import AccessRequest, AmendmentRequest, Destruction, LegalHold
 from psynote.records.retention import retention_due
@@ -63,9 +64,9 @@ def _rights_page(
     user = request.user
     clinical = can(user, client, Need.CLINICAL)
     amendments = list(client.amendment_requests.select_related("note", "addendum"))
-    if clinical and not client.is_destroyed:
+    texts = sees_request_texts(user, client, clinical=clinical)
+    if texts:
         for amendment in amendments:
-            # What the client asked and the answers are part of the record: clinicians only.
             amendment.texts = {
                 field: amendment.text(field)
                 for field in ("request", "denial", "disagreement", "rebuttal")
@@ -76,7 +77,7 @@ def _rights_page(
         target_type="client",
         target_id=client.pk,
         client_id=client.pk,
-        detail={"clinical": clinical},
+        detail={"clinical": clinical, "texts": texts},
     )
     return render(
         request,

@@ -54,6 +54,7 @@ CLINICIANS = ("alice", "bob", "sam")
 # Page URL name → (method, expectations).
 PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "login": ("GET", EVERYONE),
+    "favicon": ("GET", EVERYONE),
     "logout": ("POST", dict.fromkeys(ROLES, ANY)),
     # The page's idle clock (accounts.idle): about the caller's own session only.
     "session_status": ("GET", SIGNED_IN),

@@ -399,6 +399,7 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "group": ("clinician", _go("group")),
     "group session": ("clinician", _go("group_session")),
     "session participants": ("clinician", _go("participants")),
+    "page not found": ("clinician", _path("/no-such-page/")),
     "note editor, signed out": ("clinician:signs out", _signed_out_notice),
 }
 

@@ -3,6 +3,8 @@
 1. No tracked file points at documents that live outside the repository (the project's
    private background notes): a reader must be able to follow every citation from a
    clone. Clinical and legal facts cite their public source, or a page under docs/.
+   What users read (templates, instrument files) names the public document behind any
+   section sign: "45 CFR 164.526(f)", never a bare "§5" that points at nothing they have.
 2. Every pointer of the form docs/<file>.md#<anchor>, and every relative Markdown link
    with an anchor in a .md file, lands on a heading of that file (GitHub's slug rules).
 
@@ -154,3 +156,26 @@ def test_every_docs_anchor_pointer_resolves():
                     )
     assert checked, "no docs pointer found at all: the pattern is wrong"
     assert not broken, "\n".join(broken)
+
+
+# A section sign in what users read must follow the name of a public document.
+SECTION = re.compile(r"§\s*\d")
+PUBLIC_CODES = ("CFR", "C.F.R", "U.S.C", "RFC", "Part ", "HIPAA", "ISO ", "WCAG")
+
+
+def test_user_facing_text_names_the_public_source_of_a_section():
+    bare = []
+    for path in tracked_files():
+        parts = path.relative_to(ROOT).parts
+        user_facing = path.suffix == ".html" or (
+            path.suffix == ".json" and "instruments" in parts
+        )
+        if not user_facing or "tests" in parts:
+            continue
+        text = text_of(path) or ""
+        for match in SECTION.finditer(text):
+            before = text[max(0, match.start() - 40) : match.start()]
+            if not any(code in before for code in PUBLIC_CODES):
+                line = text.count("\n", 0, match.start()) + 1
+                bare.append(f"{path.relative_to(ROOT)}:{line}: {before[-20:]}{match.group()}")
+    assert not bare, "name the public document the section is in:\n" + "\n".join(bare)

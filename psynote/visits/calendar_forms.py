@@ -6,11 +6,11 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from psynote.lib.forms import PlainLabels
+from psynote.lib.forms import IsoDateInput, PlainLabels
 from psynote.visits import cpt, recurrence
 from psynote.visits.models import Session
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = IsoDateInput()
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 CONFIRM_HELP = "Tick to keep a booking that overlaps another of the clinician's sessions."
 

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from psynote.lib.forms import PlainLabels
+from psynote.lib.forms import IsoDateInput, PlainLabels
 from psynote.visits.actions import FIELDS
 from psynote.visits.models import Session, stop_time_problem
 
@@ -19,7 +19,7 @@ class SessionForm(PlainLabels, forms.ModelForm):
         model = Session
         fields = list(FIELDS)
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "date": IsoDateInput(),
             "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }

@@ -104,7 +104,7 @@ def test_clinician_plans_sends_phq9_client_answers_on_phone_and_note_rates_objec
     agreement.get_by_label("How the client agreed").select_option(
         label="Verbal agreement, recorded here"
     )
-    agreement.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Ready to sign.")).to_be_visible()
     page.get_by_role("button", name="Sign version 1").click()
     expect(page.get_by_text("Electronically signed by").first).to_be_visible()

@@ -41,8 +41,8 @@ def test_chart_has_title_and_description_it_is_labelled_by():
     desc = root.find(f"{NS}desc")
     assert title.get("id") == "phq9-chart-title" and "PHQ-9" in title.text
     assert desc.get("id") == "phq9-chart-desc"
-    assert "Baseline 18 on Jan 5, 2026 (Moderately severe)" in desc.text
-    assert "Latest 6 on Mar 2, 2026 (Mild), a change of -12 from baseline" in desc.text
+    assert "Baseline 18 on 2026-01-05 (Moderately severe)" in desc.text
+    assert "Latest 6 on 2026-03-02 (Mild), a change of -12 from baseline" in desc.text
     assert "Reliable change threshold: 6 points" in desc.text
 
 
@@ -96,8 +96,8 @@ def test_each_point_has_its_own_tooltip_in_date_order():
     shuffled = [SERIES[3], SERIES[0], SERIES[4], SERIES[1], SERIES[2]]
     root = parse(trend_chart(library.get("phq9"), shuffled))
     tips = [c.find(f"{NS}title").text for c in root.iter(f"{NS}circle")]
-    assert tips[0] == "Jan 5, 2026: 18 (Moderately severe)"
-    assert tips[-1] == "Mar 2, 2026: 6 (Mild)"
+    assert tips[0] == "2026-01-05: 18 (Moderately severe)"
+    assert tips[-1] == "2026-03-02: 6 (Mild)"
     xs = [float(c.get("cx")) for c in root.iter(f"{NS}circle")]
     assert xs == sorted(xs)
 
@@ -181,7 +181,7 @@ def test_chart_dates_are_the_practices_days(settings):
               (datetime(2026, 2, 3, 15, 0, tzinfo=UTC), 8)]  # fmt: skip
     root = parse(trend_chart(library.get("phq9"), points))
     labels = texts(root)
-    assert "Jan 5, 2026" in labels and "Jan 6, 2026" not in labels
+    assert "2026-01-05" in labels and "2026-01-06" not in labels
     tips = [c.find(f"{NS}title").text for c in root.iter(f"{NS}circle")]
-    assert tips[0].startswith("Jan 5, 2026: 12")
-    assert "12 on Jan 5, 2026" in root.find(f"{NS}desc").text
+    assert tips[0].startswith("2026-01-05: 12")
+    assert "12 on 2026-01-05" in root.find(f"{NS}desc").text

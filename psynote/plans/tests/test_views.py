@@ -1,4 +1,4 @@
-"""The plan pages: who may read and write them, the draft editor's small forms, signing,
+"""The plan pages: who may read and write them, the draft editor's one form, signing,
 and the plan page with its review badge."""
 
 from datetime import timedelta
@@ -65,7 +65,7 @@ def test_only_the_care_team_opens_the_editor(cast, login, plan, who, status):
 def test_nobody_outside_the_care_team_changes_the_plan(cast, login, plan, action, who):
     before = list(PlanVersion.objects.values_list("pk", "signed_at"))
     response = login(getattr(cast, who)).post(
-        f"/clients/{cast.supervisee_client.pk}/plan/{action}/", {"op": "add_problem"}
+        f"/clients/{cast.supervisee_client.pk}/plan/{action}/", {"add": "problem:"}
     )
     assert response.status_code == 404
     assert list(PlanVersion.objects.values_list("pk", "signed_at")) == before
@@ -180,62 +180,64 @@ def _post(login, cast, data):
     return login(cast.alice).post(f"/clients/{cast.client.pk}/plan/edit/", data)
 
 
-def test_a_whole_plan_is_built_with_the_small_forms_and_signed(cast, login, draft):
+def test_a_whole_plan_is_built_with_the_one_form_and_signed(cast, login, draft):
     diagnosis = cast.client.diagnoses.first()
-    assert (
-        _post(
-            login,
-            cast,
-            {"op": "add_problem", "diagnosis_id": diagnosis.pk, "text": "Fictional low mood."},
-        ).status_code
-        == 302
+    response = _post(
+        login,
+        cast,
+        {"new:problem::diagnosis_id": diagnosis.pk, "new:problem::text": "Fictional low mood.",
+         "add": "problem:"},
     )
+    assert response.status_code == 302
     problem = _fresh(draft).structure()["problems"][0]
     assert problem["diagnosis_code"] == diagnosis.code
-    _post(login, cast, {"op": "add_goal", "parent": problem["key"], "text": "Enjoy days again."})
-    goal = _fresh(draft).structure()["problems"][0]["goals"][0]
-    target_date = (timezone.localdate() + timedelta(days=60)).isoformat()
-    _post(
+    assert response["Location"].endswith("/plan/edit/")
+    # One Save: a goal and an intervention under the problem, and the agreement, together.
+    response = _post(
         login,
         cast,
         {
-            "op": "add_objective",
-            "parent": goal["key"],
-            "text": "Walk daily.",
-            "baseline": "0 walks a week",
-            "target": "5 walks a week",
-            "target_date": target_date,
-            "status": "not_started",
-        },
-    )
-    _post(
-        login,
-        cast,
-        {
-            "op": "add_intervention",
-            "parent": problem["key"],
-            "modality": "Behavioral activation",
-            "frequency": "Weekly",
-            "responsible_user_id": cast.alice.pk,
-        },
-    )
-    _post(
-        login,
-        cast,
-        {
-            "op": "header",
-            "client_agreement_date": timezone.localdate(),
+            f"{problem['key']}:text": "Fictional low mood, in the client's words.",
+            f"new:goal:{problem['key']}:text": "Enjoy days again.",
+            f"new:intervention:{problem['key']}:modality": "Behavioral activation",
+            f"new:intervention:{problem['key']}:frequency": "Weekly",
+            f"new:intervention:{problem['key']}:responsible_user_id": cast.alice.pk,
+            "client_agreement_date": timezone.localdate().isoformat(),
             "client_agreement_method": "signed_paper",
             "review_due": "",
+            "save": "1",
         },
     )
+    assert response.status_code == 302
+    structure = _fresh(draft).structure()
+    problem = structure["problems"][0]
+    assert problem["text"] == "Fictional low mood, in the client's words."
+    assert problem["interventions"][0]["responsible_user_id"] == cast.alice.pk
+    assert structure["client_agreement_method"] == "signed_paper"
+    goal = problem["goals"][0]
+    target_date = (timezone.localdate() + timedelta(days=60)).isoformat()
+    response = _post(
+        login,
+        cast,
+        {
+            f"new:objective:{goal['key']}:text": "Walk daily.",
+            f"new:objective:{goal['key']}:baseline": "0 walks a week",
+            f"new:objective:{goal['key']}:target": "5 walks a week",
+            f"new:objective:{goal['key']}:target_date": target_date,
+            f"new:objective:{goal['key']}:status": "not_started",
+            f"new:objective:{goal['key']}:unknown": "ignored",
+            "add": f"objective:{goal['key']}",
+        },
+    )
+    assert response["Location"].endswith(f"#item-{goal['key']}")
     structure = _fresh(draft).structure()
     objective = structure["problems"][0]["goals"][0]["objectives"][0]
     assert objective["target"] == "5 walks a week" and objective["target_date"] == target_date
-    assert structure["problems"][0]["interventions"][0]["responsible_user_id"] == cast.alice.pk
 
     page = login(cast.alice).get(f"/clients/{cast.client.pk}/plan/edit/").content.decode()
     assert "Ready to sign" in page and "Walk daily." in page
+    assert page.count(">Save draft</button>") == 2  # the visible one and Enter's default
+    assert "Save problem" not in page and "Save goal" not in page
 
     response = login(cast.alice).post(f"/clients/{cast.client.pk}/plan/sign/")
     assert response.status_code == 302
@@ -243,57 +245,70 @@ def test_a_whole_plan_is_built_with_the_small_forms_and_signed(cast, login, draf
     assert draft.status == "in_force"
 
 
+def test_empty_add_boxes_are_left_out_of_a_save(cast, login, draft):
+    actions.save_structure(by=cast.alice, version=draft, structure=t.plan_structure(cast.client))
+    before = _fresh(draft).structure()
+    goal = before["problems"][0]["goals"][0]
+    response = _post(login, cast, {f"new:objective:{goal['key']}:text": "",
+                                   f"new:objective:{goal['key']}:status": "not_started",
+                                   "save": "1"})  # fmt: skip
+    assert response.status_code == 302
+    assert _fresh(draft).structure() == before
+
+
 def test_items_are_updated_and_removed_by_key(cast, login, draft):
     actions.save_structure(by=cast.alice, version=draft, structure=t.plan_structure(cast.client))
     objective = _fresh(draft).structure()["problems"][0]["goals"][0]["objectives"][0]
+    key = objective["key"]
     _post(
         login,
         cast,
-        {
-            "op": "update_objective",
-            "key": objective["key"],
-            "text": "Changed.",
-            "baseline": "b",
-            "target": "t",
-            "target_date": "",
-            "status": "revised",
-        },
+        {f"{key}:text": "Changed.", f"{key}:baseline": "b", f"{key}:target": "t",
+         f"{key}:target_date": "", f"{key}:status": "revised", "save": "1"},
     )
     updated = _fresh(draft).structure()["problems"][0]["goals"][0]["objectives"][0]
     assert updated["key"] == objective["key"] and updated["text"] == "Changed."
     assert updated["status"] == "revised" and updated["target_date"] is None
     goal = _fresh(draft).structure()["problems"][0]["goals"][0]
-    _post(login, cast, {"op": "remove_goal", "key": goal["key"]})
+    _post(login, cast, {"remove": f"goal:{goal['key']}"})
     assert _fresh(draft).structure()["problems"][0]["goals"] == []
 
 
-def test_bad_input_is_refused_with_a_message_and_changes_nothing(cast, login, draft):
+def test_one_bad_field_refuses_the_whole_save_and_keeps_what_was_typed(cast, login, draft):
     actions.save_structure(by=cast.alice, version=draft, structure=t.plan_structure(cast.client))
     before = _fresh(draft).structure()
-    goal = before["problems"][0]["goals"][0]
+    problem = before["problems"][0]
+    goal = problem["goals"][0]
     response = _post(
         login,
         cast,
         {
-            "op": "add_objective",
-            "parent": goal["key"],
-            "text": "Sleep better",
-            "target_date": "31/02/2026",
+            f"{problem['key']}:text": "A change that must not be kept alone",
+            f"{goal['key']}:text": "Another change typed",
+            f"new:objective:{goal['key']}:text": "Sleep better",
+            f"new:objective:{goal['key']}:target_date": "31/02/2026",
+            "save": "1",
         },
     )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Nothing was changed" in page and "must be a date (YYYY-MM-DD)" in page
-    assert "Sleep better" in page  # the refused form keeps what was typed
+    # The refused form keeps what was typed, in every box.
+    assert "Sleep better" in page and "31/02/2026" in page
+    assert "A change that must not be kept alone" in page and "Another change typed" in page
     assert PlanVersion.objects.get(pk=draft.pk).structure() == before
 
 
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"op": "remove_goal", "key": "not-a-key"}, "no longer in this draft"),
-        ({"op": "explode"}, "unknown change"),
-        ({"op": "header", "client_agreement_method": "telepathy"}, "client_agreement_method"),
+        ({"remove": "goal:not-a-key"}, "no longer in this draft"),
+        ({"remove": "explode:1"}, "unknown change"),
+        ({"add": "explode:1"}, "unknown change"),
+        ({"new:goal:not-a-key:text": "An orphan"}, "no longer in this draft"),
+        ({"client_agreement_method": "telepathy"}, "client_agreement_method"),
+        ({"0b1e6f3c-0000-4000-8000-000000000000:text": "Typed into a removed goal"},
+         "the page was out of date"),
     ],
 )
 def test_malformed_posts_answer_400(cast, login, draft, data, message):

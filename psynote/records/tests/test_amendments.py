@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -142,11 +143,24 @@ def test_clinician_accepts_from_the_page(cast, signed, login):
     assert AmendmentRequest.objects.get(pk=amendment.pk).status == "accepted"
 
 
-def test_privacy_officer_sees_requests_but_not_their_text(cast, login):
-    _request(cast)
+def test_privacy_officer_reads_what_the_client_asked_but_not_the_notes(cast, login, signed):
+    """The request is the client's own words to the practice, which the privacy officer
+    receives and processes (records.access.sees_request_texts); the note stays closed."""
+    amendment = _request(cast, note=signed)
+    actions.accept_amendment(by=cast.alice, amendment=amendment, note=signed,
+                             body="Corrected: the move was in March.")  # fmt: skip
     page = login(cast.pria).get(reverse("client_rights", args=[cast.client.pk])).content.decode()
-    assert "March, not May" not in page
-    assert "Requested" in page
+    assert "March, not May" in page and "Requested" in page
+    assert "Corrected: the move" not in page
+    assert reverse("note_detail", args=[signed.pk]) not in page
+    event = AuditEvent.objects.filter(action="rights.view").order_by("seq").last()
+    assert json.loads(event.detail) == {"clinical": False, "texts": True}
+
+
+def test_the_rights_page_is_reached_from_the_chart(cast, login):
+    chart = login(cast.alice).get(reverse("client_chart", args=[cast.client.pk])).content.decode()
+    assert reverse("client_rights", args=[cast.client.pk]) in chart
+    assert "Access and amendment requests" in chart
 
 
 def test_unknown_step_is_a_message_not_a_500(cast, login):

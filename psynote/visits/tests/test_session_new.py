@@ -37,7 +37,7 @@ def test_clinician_records_their_own_attended_session_and_lands_on_it(cast, logi
 
 def test_session_form_uses_date_and_time_inputs(cast, login):
     page = login(cast.alice).get(_url(cast.client)).content.decode()
-    assert 'type="date"' in page and 'type="time"' in page
+    assert 'placeholder="YYYY-MM-DD"' in page and 'type="time"' in page
     assert 'name="clinician"' not in page
 
 
