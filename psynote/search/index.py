@@ -1,0 +1,92 @@
+"""Keeping the blind index in step with the notes (ADR 0016).
+
+Every save of a progress note or addendum re-derives that note's tokens in the same
+transaction (the signal handlers below; the note actions are atomic). A destroyed record
+loses its entries with its key (`forget_client`, called by the destruction). `rebuild`
+makes the whole index again from the notes (`psynote reindex`).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from psynote.clients.models import SHREDDED_KEY, Client
+from psynote.notes.models import Addendum, ProgressNote
+from psynote.search import terms
+from psynote.search.models import IndexEntry
+
+_BATCH = 5000
+
+
+def note_texts(note: ProgressNote, addenda: list[Addendum] | None = None) -> list[str]:
+    """The text the index (and the snippets) read: the note's free text, then its addenda."""
+    if addenda is None:
+        addenda = list(Addendum.objects.filter(note=note).order_by("signed_at"))
+    for addendum in addenda:
+        addendum.note = note  # opens under the same client key, no query
+    return terms.content_texts(note.content()) + [a.body() for a in addenda]
+
+
+def index_note(note: ProgressNote) -> None:
+    if note.client.is_destroyed:
+        return
+    wanted = terms.tokens(terms.index_key(note.client.data_key()), note_texts(note))
+    stored = set(IndexEntry.objects.filter(note=note).values_list("token", flat=True))
+    if stale := stored - wanted:
+        IndexEntry.objects.filter(note=note, token__in=stale).delete()
+    IndexEntry.objects.bulk_create(
+        [IndexEntry(note_id=note.pk, token=t) for t in wanted - stored], batch_size=_BATCH)
+
+
+def on_note_saved(sender: Any, instance: ProgressNote, raw: bool = False, **_: Any) -> None:
+    if not raw:
+        index_note(instance)
+
+
+def on_addendum_saved(sender: Any, instance: Addendum, raw: bool = False, **_: Any) -> None:
+    if not raw:
+        index_note(instance.note)
+
+
+def forget_client(client: Client) -> int:
+    """Delete the entries of every note of the client; the count deleted."""
+    notes = ProgressNote.objects.filter(client_id=client.pk).values("pk")
+    deleted, _ = IndexEntry.objects.filter(note_id__in=notes).delete()
+    return deleted
+
+
+def rebuild(practice_id: int | None = None, log: Callable[[str], None] = lambda _: None
+            ) -> tuple[int, int]:
+    """Make the index again from the notes, one client per transaction; (notes, entries)."""
+    clients = Client.objects.exclude(wrapped_key=SHREDDED_KEY).order_by("pk")
+    if practice_id is not None:
+        clients = clients.filter(practice_id=practice_id)
+    note_count = entry_count = 0
+    for client in clients.iterator(chunk_size=200):
+        notes, entries = _rebuild_client(client)
+        note_count, entry_count = note_count + notes, entry_count + entries
+        if note_count and notes and note_count % 10_000 < notes:
+            log(f"  {note_count:,} notes indexed")
+    return note_count, entry_count
+
+
+@transaction.atomic
+def _rebuild_client(client: Client) -> tuple[int, int]:
+    forget_client(client)
+    key = terms.index_key(client.data_key())
+    addenda: dict[Any, list[Addendum]] = {}
+    for addendum in Addendum.objects.filter(note__client=client).order_by("signed_at"):
+        addenda.setdefault(addendum.note_id, []).append(addendum)
+    batch: list[IndexEntry] = []
+    notes = entries = 0
+    for note in ProgressNote.objects.filter(client=client).order_by("pk"):
+        note.client = client
+        for value in terms.tokens(key, note_texts(note, addenda.get(note.pk, []))):
+            batch.append(IndexEntry(note_id=note.pk, token=value))
+        notes += 1
+        if len(batch) >= _BATCH:
+            entries += len(IndexEntry.objects.bulk_create(batch, batch_size=_BATCH))
+            batch = []
+    entries += len(IndexEntry.objects.bulk_create(batch, batch_size=_BATCH))
+    return notes, entries

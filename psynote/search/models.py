@@ -1,0 +1,24 @@
+from django.db import models
+
+from psynote.notes.models import ProgressNote
+
+
+class IndexEntry(models.Model):
+    """One term of one progress note (its text and its addenda'), as a keyed blind token
+    (docs/adr/0016-search-over-encrypted-notes.md): the first 64 bits of HMAC-SHA-256 of
+    the normalised term under a key derived from the note's client's data key. Without
+    that key, which only the master key unwraps, a token says nothing about its term, and
+    the same term gives unrelated tokens for two clients."""
+
+    id = models.BigAutoField(primary_key=True)
+    token = models.BigIntegerField()
+    # Dropped with a deleted draft; a destroyed record's entries go with its key
+    # (`index.forget_client`).
+    note = models.ForeignKey(ProgressNote, on_delete=models.CASCADE, related_name="+",
+                             db_index=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["note", "token"], name="search_entry_unique"),
+        ]
+        indexes = [models.Index(fields=["token", "note"], name="search_token_note")]
