@@ -53,17 +53,16 @@ def search(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "clients": queries.client_choices(user),
         "templates": TEMPLATES.values(),
-        "searched": bool(filters.query),
+        "searched": request.method == "POST",
     }
-    status = 200
-    if filters.query and not problems:
+    if request.method == "POST":
+        problems += queries.check(filters)
+    if request.method == "POST" and not problems:
         own = psychotherapy.search_own(user, filters)
         try:
             context["results"] = queries.run(user, filters, own_psychotherapy=own is not None)
             context["own"] = own
         except ValidationError as error:
             problems += error.messages
-    if problems:
-        status = 400
     context["problems"] = problems
-    return render(request, "search/search.html", context, status=status)
+    return render(request, "search/search.html", context, status=400 if problems else 200)
