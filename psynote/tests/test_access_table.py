@@ -144,6 +144,8 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "emergency_access_detail": ("GET", only("alice", "bob", "pria")),
     "emergency_access_end": ("POST", only("bob")),
     "emergency_access_review": ("POST", only("pria")),
+    # Search (ADR 0016): clinicians and supervisors, over what they read; nobody else.
+    "search": ("GET", only("alice", hide=("bob", "sam"))),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -208,6 +210,7 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/clients/{client_id}/access-requests": only("alice", "pria"),
     "GET /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
     "POST /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
+    "POST /api/v1/search": only("alice", hide=("bob", "sam")),
 }
 
 
@@ -246,6 +249,7 @@ BODIES: dict[str, dict] = {
         "requested_on": "2026-01-05",
         "request": "Fictional.",
     },
+    "POST /api/v1/search": {"q": "fictional week"},
     "POST /api/v1/clients/{client_id}/disclosures": {
         "exception": "treatment",
         "justification": "Referral.",
