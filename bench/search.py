@@ -71,7 +71,7 @@ def _fts(log: Any) -> tuple[sqlite3.Connection, float]:
     notes = ProgressNote.objects.select_related("client", "session").order_by("pk")
     with crypto.keys_cached():
         for note in notes.iterator(chunk_size=2000):
-            rows.append((str(note.pk), note.client_id, note.session.date.isoformat(),
+            rows.append((str(note.pk), str(note.client_id), note.session.date.isoformat(),
                          "\n".join(index.note_texts(note, []))))
             if len(rows) >= 5000:
                 db.executemany("INSERT INTO fts VALUES (?, ?, ?, ?)", rows)
@@ -126,7 +126,7 @@ def run(seed: int, log: Any = print) -> dict[str, Any]:
     queries = _queries(seed)
     figures["queries"] = queries
     for label, user in users.items():
-        clients = list(searchable_clients(user).values_list("pk", flat=True))
+        clients = [str(pk) for pk in searchable_clients(user).values_list("pk", flat=True)]
         plan = [queries[i % len(queries)] for i in range(ROUNDS)]
         for query in queries[:5]:  # warm both caches
             _ours(user, query)

@@ -12,8 +12,11 @@ class SearchConfig(AppConfig):
 
         from psynote.notes.models import Addendum, ProgressNote
         from psynote.search import index
+        from psynote.visits.models import Session
 
         post_save.connect(index.on_note_saved, sender=ProgressNote,
                           dispatch_uid="search_index_note")
         post_save.connect(index.on_addendum_saved, sender=Addendum,
                           dispatch_uid="search_index_addendum")
+        post_save.connect(index.on_session_saved, sender=Session,
+                          dispatch_uid="search_index_session")

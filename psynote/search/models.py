@@ -16,9 +16,12 @@ class IndexEntry(models.Model):
     # (`index.forget_client`).
     note = models.ForeignKey(ProgressNote, on_delete=models.CASCADE, related_name="+",
                              db_index=False)
+    # The note's session date, which the sessions table holds in clear already: here so
+    # that the newest matches and a date range come from the index alone.
+    day = models.DateField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["note", "token"], name="search_entry_unique"),
         ]
-        indexes = [models.Index(fields=["token", "note"], name="search_token_note")]
+        indexes = [models.Index(fields=["token", "note", "day"], name="search_token_note")]

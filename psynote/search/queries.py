@@ -108,19 +108,21 @@ def search_notes(user: Any, filters: Filters) -> Results:
     if not wanted:
         return results
     tokens = [terms.token(key, term) for key in _index_keys(wanted) for term in found]
-    matching = (IndexEntry.objects.filter(token__in=tokens).values("note_id")
-                .annotate(n=Count("id")).filter(n=len(found)).values("note_id"))
-    notes = ProgressNote.objects.filter(pk__in=matching, client_id__in=[pk for pk, _ in wanted])
+    entries = IndexEntry.objects.filter(token__in=tokens)
     if filters.date_from:
-        notes = notes.filter(session__date__gte=filters.date_from)
+        entries = entries.filter(day__gte=filters.date_from)
     if filters.date_to:
-        notes = notes.filter(session__date__lte=filters.date_to)
+        entries = entries.filter(day__lte=filters.date_to)
     if filters.template:
-        notes = notes.filter(template=filters.template)
-    notes = notes.order_by("-session__date", "-created_at")
-    results.candidates = notes.count()
-    results.hits = _confirmed(notes.select_related("client", "session", "author"), found,
-                              filters.limit)
+        entries = entries.filter(note__template=filters.template)
+    # A note matches when it holds an entry for every term; newest session first. All of
+    # it from the (token, note, day) index, without reading a note.
+    matching = list(entries.values("note_id", "day").annotate(n=Count("token"))
+                    .filter(n=len(found)).order_by("-day", "note_id")
+                    .values_list("note_id", flat=True))
+    results.candidates = len(matching)
+    allowed = {pk for pk, _ in wanted}
+    results.hits = _confirmed(matching, allowed, found, filters.limit)
     return results
 
 
@@ -129,23 +131,25 @@ def _index_keys(clients: list[tuple[Any, bytes]]) -> list[bytes]:
             for pk, wrapped in clients]
 
 
-def _confirmed(notes: Any, found: list[str], limit: int) -> list[Hit]:
+def _confirmed(matching: list[Any], allowed: set[Any], found: list[str], limit: int
+               ) -> list[Hit]:
+    """The first `limit` notes of `matching` that really hold every term, opened."""
     hits: list[Hit] = []
-    offset = 0
-    while len(hits) < limit:
-        page = list(notes[offset:offset + limit])
-        if not page:
-            break
-        offset += limit
+    for start in range(0, len(matching), limit):
+        ids = matching[start:start + limit]
+        notes = ProgressNote.objects.select_related("client", "session", "author").in_bulk(ids)
         addenda: dict[Any, list[Addendum]] = {}
-        for addendum in Addendum.objects.filter(note__in=page).order_by("signed_at"):
+        for addendum in Addendum.objects.filter(note__in=ids).order_by("signed_at"):
             addenda.setdefault(addendum.note_id, []).append(addendum)
-        for note in page:
-            if hit := _hit(note, note_texts(note, addenda.get(note.pk, [])),
-                           len(addenda.get(note.pk, [])), found):
+        for note_id in ids:
+            note = notes.get(note_id)
+            if note is None or note.client_id not in allowed:
+                continue  # a token collision with another client's note: never shown
+            texts = note_texts(note, addenda.get(note_id, []))
+            if hit := _hit(note, texts, len(addenda.get(note_id, [])), found):
                 hits.append(hit)
                 if len(hits) == limit:
-                    break
+                    return hits
     return hits
 
 
