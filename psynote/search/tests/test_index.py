@@ -158,3 +158,14 @@ def test_reindex_rebuilds_the_same_entries(cast, capsys):
     assert "Search index rebuilt: 2 progress notes" in capsys.readouterr().out
     assert {note.pk: _entries(note) for note in notes} == before
     assert _found(cast.alice, "farrago") == [notes[0].pk]
+
+
+def test_a_session_moved_to_another_day_moves_its_entries(cast):
+    from psynote.visits import actions as visit_actions
+
+    today = timezone.localdate()
+    note = note_with(cast.client, cast.alice, "Pemmican draft.", sign=False)
+    visit_actions.update_session(by=cast.alice, session=note.session,
+                                 date=today - timedelta(days=40))
+    assert _found(cast.alice, "pemmican", date_from=today - timedelta(days=10)) == []
+    assert _found(cast.alice, "pemmican", date_to=today - timedelta(days=30)) == [note.pk]
