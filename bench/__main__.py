@@ -188,9 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         from bench import hotspots
 
         hotspots.profile_all(meta["practice_id"], home, args.seed, print)
+    from bench import search
+
+    search_figures = search.run(args.seed)
     results.machine["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print()
     print(run.report(results, command, scale))
+    print(search.report(search_figures))
     print(f"\nSaved: {run.save(results, home)}")
     return 0
 
