@@ -142,9 +142,8 @@ def confirm_destruction(*, by: Any, destruction: Destruction) -> Destruction:
     psychotherapy.update(body_ct=b"")
     psychotherapy.delete()
     # The blind index of the notes goes with the key it was derived from (ADR 0016).
-    index_entries = forget_client(client)
+    forget_client(client)
     counts = {
-        "search_index_entries_deleted": index_entries,
         "signed_progress_notes": ProgressNote.objects.signed().filter(client=client).count(),
         "addenda": Addendum.objects.filter(note__client=client).count(),
         "drafts_deleted": draft_count,
