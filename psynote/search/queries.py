@@ -31,6 +31,7 @@ from psynote.search.models import IndexEntry
 MAX_QUERY = 200
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 SNIPPET_WIDTH = 80
+_MAX_TOKENS = 10_000
 _SPACES = re.compile(r"\s+")
 
 
@@ -109,7 +110,28 @@ def search_notes(user: Any, filters: Filters) -> Results:
     results = Results(terms=found)
     if not wanted:
         return results
-    tokens = [terms.token(key, term) for key in _index_keys(wanted) for term in found]
+    keys = _index_keys(wanted)
+    # Tokens are per client, so a note's entries all come from its own client's tokens:
+    # clients can be searched in chunks, keeping each query within the database's limit
+    # on parameters (SQLite: 32,766) for a supervisor of a whole practice.
+    per_query = max(1, _MAX_TOKENS // len(found))
+    dated: list[tuple[Any, Any]] = []
+    for start in range(0, len(keys), per_query):
+        tokens = [terms.token(key, term) for key in keys[start:start + per_query]
+                  for term in found]
+        dated += _matching_notes(tokens, len(found), filters)
+    if len(keys) > per_query:
+        dated.sort(reverse=True)
+    matching = [note_id for _, note_id in dated]
+    results.candidates = len(matching)
+    allowed = {pk for pk, _ in wanted}
+    results.hits = _confirmed(matching, allowed, found, filters.limit)
+    return results
+
+
+def _matching_notes(tokens: list[int], count: int, filters: Filters) -> list[tuple[Any, Any]]:
+    """(day, note id) of the notes holding an entry for each of `count` terms, newest
+    first: all of it from the (token, note, day) index, without reading a note."""
     entries = IndexEntry.objects.filter(token__in=tokens)
     if filters.date_from:
         entries = entries.filter(day__gte=filters.date_from)
@@ -117,20 +139,14 @@ def search_notes(user: Any, filters: Filters) -> Results:
         entries = entries.filter(day__lte=filters.date_to)
     if filters.template:
         entries = entries.filter(note__template=filters.template)
-    # A note matches when it holds an entry for every term; newest session first. All of
-    # it from the (token, note, day) index, without reading a note.
     grouped = (entries.values("note_id", "day").annotate(n=Count("token"))
-               .filter(n=len(found)).order_by("-day", "note_id").values_list("note_id"))
-    # Raw ids, as stored: converting thousands to UUIDs costs more than the query; only
-    # the page that is opened is converted (`_confirmed`).
+               .filter(n=count).order_by("-day", "-note_id").values_list("day", "note_id"))
+    # Raw values, as stored: converting thousands of ids to UUIDs costs more than the
+    # query; only the page that is opened is converted (`_confirmed`).
     sql, params = grouped.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        matching = [row[0] for row in cursor.fetchall()]
-    results.candidates = len(matching)
-    allowed = {pk for pk, _ in wanted}
-    results.hits = _confirmed(matching, allowed, found, filters.limit)
-    return results
+        return [(day, note_id) for day, note_id in cursor.fetchall()]
 
 
 def _index_keys(clients: list[tuple[Any, bytes]]) -> list[bytes]:

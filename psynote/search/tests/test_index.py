@@ -169,3 +169,19 @@ def test_a_session_moved_to_another_day_moves_its_entries(cast):
                                  date=today - timedelta(days=40))
     assert _found(cast.alice, "pemmican", date_from=today - timedelta(days=10)) == []
     assert _found(cast.alice, "pemmican", date_to=today - timedelta(days=30)) == [note.pk]
+
+
+def test_many_clients_are_searched_in_chunks_newest_first(cast, monkeypatch):
+    from psynote.search import queries
+
+    today = timezone.localdate()
+    others = [t.make_client(cast.alice, first_name=f"C{i}", last_name="Fictional")
+              for i in range(3)]
+    notes = [note_with(client, cast.alice, "Jacquard weave.", day=today - timedelta(days=i),
+                       sign=False)
+             for i, client in enumerate([cast.client, *others])]
+    expected = [note.pk for note in notes]
+    assert _found(cast.alice, "jacquard weave") == expected
+    monkeypatch.setattr(queries, "_MAX_TOKENS", 2)  # one client per query
+    assert _found(cast.alice, "jacquard weave") == expected
+    assert search_notes(cast.alice, Filters(query="jacquard")).candidates == 4
