@@ -80,6 +80,8 @@ def rebuild(practice_id: int | None = None, log: Callable[[str], None] = lambda 
     if practice_id is not None:
         clients = clients.filter(practice_id=practice_id)
     ids = list(clients.values_list("pk", flat=True))
+    # Entries whose note is gone (deleted outside the application) belong to no client.
+    IndexEntry.objects.exclude(note_id__in=ProgressNote.objects.values("pk")).delete()
     note_count = entry_count = 0
     for start in range(0, len(ids), _CLIENTS_PER_TRANSACTION):
         notes, entries = _rebuild_clients(ids[start:start + _CLIENTS_PER_TRANSACTION])

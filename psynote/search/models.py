@@ -13,9 +13,11 @@ class IndexEntry(models.Model):
     id = models.BigAutoField(primary_key=True)
     token = models.BigIntegerField()
     # Dropped with a deleted draft; a destroyed record's entries go with its key
-    # (`index.forget_client`).
+    # (`index.forget_client`). No database constraint: the index is derived data and must
+    # not stand in the way of anything done to the notes outside the application (an
+    # entry whose note is gone is never shown, and `psynote reindex` drops it).
     note = models.ForeignKey(ProgressNote, on_delete=models.CASCADE, related_name="+",
-                             db_index=False)
+                             db_index=False, db_constraint=False)
     # The note's session date, which the sessions table holds in clear already: here so
     # that the newest matches and a date range come from the index alone.
     day = models.DateField()
