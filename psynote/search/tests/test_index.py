@@ -185,3 +185,14 @@ def test_many_clients_are_searched_in_chunks_newest_first(cast, monkeypatch):
     monkeypatch.setattr(queries, "_MAX_TOKENS", 2)  # one client per query
     assert _found(cast.alice, "jacquard weave") == expected
     assert search_notes(cast.alice, Filters(query="jacquard")).candidates == 4
+
+
+def test_a_note_deleted_outside_the_application_is_never_shown(cast):
+    draft = note_with(cast.client, cast.alice, "Orphaned quincunx.", sign=False)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM notes_progressnote WHERE id = %s",
+                       [draft._meta.pk.get_db_prep_value(draft.pk, connection)])
+    assert IndexEntry.objects.filter(note_id=draft.pk).exists()
+    assert _found(cast.alice, "quincunx") == []
+    assert cli.main(["reindex"]) == 0
+    assert not IndexEntry.objects.filter(note_id=draft.pk).exists()
