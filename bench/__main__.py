@@ -86,6 +86,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="instead, time psynote backup, backup --check and restore of the generated "
         "practice (bench/backup.py)",
     )
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="instead, time search over the encrypted notes beside plaintext SQLite FTS5 "
+        "over the same notes (bench/search.py)",
+    )
     parser.add_argument("--bulk-clients", default="1000,5000", help="default 1000,5000")
     parser.add_argument(
         "--load",
@@ -162,6 +168,14 @@ def main(argv: list[str] | None = None) -> int:
 
         backup.run(home, web.server_env(env), args.database_url)
         return 0
+    if args.search:
+        from bench import search
+
+        figures = search.run(args.seed)
+        print()
+        print(f"Command: {command}")
+        print(search.report(figures))
+        return 0
     results = run.Results(
         machine=run.machine(),
         database={"backend": "PostgreSQL" if args.database_url else "SQLite", **meta},
@@ -174,9 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         from bench import hotspots
 
         hotspots.profile_all(meta["practice_id"], home, args.seed, print)
+    from bench import search
+
+    search_figures = search.run(args.seed)
     results.machine["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print()
     print(run.report(results, command, scale))
+    print(search.report(search_figures))
     print(f"\nSaved: {run.save(results, home)}")
     return 0
 

@@ -201,6 +201,8 @@ class Generator:
         steps_to_run.append(("audit chain", self.audit_chain))
         if self.with_measures:
             steps_to_run.append(("treatment plans (through the actions)", self.plans))
+        # The bulk inserts above bypass the signals that keep the search index current.
+        steps_to_run.append(("search index (psynote reindex)", self.search_index))
         self.plan_events = 0
         for name, step in steps_to_run:
             t0 = time.perf_counter()
@@ -369,6 +371,13 @@ class Generator:
                 self._flush_notes(batch_sessions, batch_notes)
                 batch_sessions, batch_notes = [], []
         self._flush_notes(batch_sessions, batch_notes)
+
+    def search_index(self) -> None:
+        from psynote.lib import crypto
+        from psynote.search.index import rebuild
+
+        with crypto.keys_cached():
+            rebuild(self.practice.pk)
 
     @transaction.atomic
     def _flush_notes(self, sessions: list[Session], notes: list[ProgressNote]) -> None:

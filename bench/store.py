@@ -22,7 +22,8 @@ from bench.generate import PRACTICE_NAME, Generator, Scale
 # Bumped when the generated practice gains content, so an older one is rebuilt, not reused.
 # 2: measure administrations and one signed treatment plan per client.
 # 3: the audit chain is keyed (HMAC-SHA-256, ADR 0003).
-CONTENT_VERSION = 3
+# 4: the search index (ADR 0016), built as `psynote reindex` builds it.
+CONTENT_VERSION = 4
 
 
 class RefusedDatabase(Exception):

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "psynote.records",
     "psynote.hours",
     "psynote.groups",
+    "psynote.search",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ from psynote.cli.exchange import (
 )
 from psynote.cli.installation import DEFAULT_BIND, cmd_init, cmd_manage, cmd_serve
 from psynote.cli.records import cmd_retention, cmd_verify
+from psynote.cli.search import cmd_reindex
 from psynote.cli.users import cmd_createuser
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "cmd_import_fhir",
     "cmd_import_practice",
     "cmd_init",
+    "cmd_reindex",
     "cmd_manage",
     "cmd_restore",
     "cmd_retention",
@@ -103,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
                "policy allows to destroy (destruction itself needs two people, in the app).")
     keep.add_argument("--practice", help="practice name or number (needed if several)")
     keep.add_argument("--on", default="", help="as of this date (YYYY-MM-DD); default today")
+
+    reindex = add("reindex", cmd_reindex, "Rebuild the search index of the progress notes "
+                  "from the notes themselves (after an upgrade that adds search, or at any "
+                  "time: the index is derived data).")
+    reindex.add_argument("--practice", help="practice name or number (default: all)")
 
     check = add("verify-export", cmd_verify_export, "Check an export package's signature "
                 "and every file's SHA-256; exit 1 naming what is missing, extra or changed.")

@@ -17,6 +17,7 @@ from psynote.notes.models import Addendum, ProgressNote, PsychotherapyNote
 from psynote.records.actions import audit_event, refuse_if_destroyed, required_text
 from psynote.records.models import Destruction, LegalHold
 from psynote.records.retention import retention_status
+from psynote.search.index import forget_client
 
 # --- legal hold -----------------------------------------------------------------------
 
@@ -140,6 +141,8 @@ def confirm_destruction(*, by: Any, destruction: Destruction) -> Destruction:
     # Under the author's own key, not the client's: blank them as well as deleting.
     psychotherapy.update(body_ct=b"")
     psychotherapy.delete()
+    # The blind index of the notes goes with the key it was derived from (ADR 0016).
+    forget_client(client)
     counts = {
         "signed_progress_notes": ProgressNote.objects.signed().filter(client=client).count(),
         "addenda": Addendum.objects.filter(note__client=client).count(),

@@ -198,6 +198,8 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "template_retire": ("POST", only("ada")),
     "template_delete": ("POST", only("ada")),
     "template_editors": ("POST", only("ada")),
+    # Search (ADR 0016): clinicians and supervisors, over what they read; nobody else.
+    "search": ("GET", only("alice", hide=("bob", "sam"))),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -277,6 +279,7 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/sessions/{session_id}/reschedule": only("alice", "fred"),
     "POST /api/v1/sessions/{session_id}/cancel": only("alice", "fred"),
     "POST /api/v1/sessions/{session_id}/no-show": only("alice", "fred"),
+    "POST /api/v1/search": only("alice", hide=("bob", "sam")),
 }
 
 
@@ -346,6 +349,7 @@ BODIES: dict[str, dict] = {
         "date": TOMORROW, "start_time": "07:00", "end_time": "07:50",
     },
     "POST /api/v1/sessions/{session_id}/cancel": {"reason": "client"},
+    "POST /api/v1/search": {"q": "fictional week"},
     "POST /api/v1/clients/{client_id}/disclosures": {
         "exception": "treatment",
         "justification": "Referral.",

@@ -232,6 +232,13 @@ def _errors(key: str, button: str) -> Callable[[Any, dict], None]:
     return reach
 
 
+def _search_results(page: Any, urls: dict) -> None:
+    page.goto("/search/")
+    page.locator("#id_q").fill("sleep")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("heading", name="Progress notes").wait_for()
+
+
 def _login_error(page: Any, urls: dict) -> None:
     page.goto("/login/")
     page.get_by_label("Username").fill("nobody")
@@ -372,6 +379,8 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "reschedule a session": ("clinician", _go("reschedule")),
     "cancel a session with errors": ("clinician", _errors("cancel", "Cancel session")),
     "front desk's calendar": ("frontdesk", _go("calendar")),
+    "search notes": ("clinician", _path("/search/")),
+    "search results": ("clinician", _search_results),
     "audit log": ("privacy", _path("/audit/")),
     "audit log verified": ("privacy", _audit_verified),
     "disclosure log": ("privacy", _path("/disclosures/")),
