@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "psynote.plans",
     "psynote.exchange",
     "psynote.records",
+    "psynote.supervision",
 ]
 
 MIDDLEWARE = [

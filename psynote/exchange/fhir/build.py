@@ -45,6 +45,7 @@ from psynote.exchange.fhir.people import patient, practitioner, practitioner_rol
 from psynote.exchange.fhir.scope import RECORD_SCOPE, SCOPES, DateRange, check_scope, in_range
 from psynote.exchange.fhir.validation import FhirValidationError, validated
 from psynote.notes.models import ProgressNote, PsychotherapyNote
+from psynote.supervision.record import in_record
 
 __all__ = [
     "NDJSON_TYPE", "RECORD_SCOPE", "SCOPES", "SOURCE_CONTENT_TYPE", "SOURCE_FORMAT",
@@ -78,8 +79,9 @@ def user_ids(client: Client, scope: frozenset[str], date_range: DateRange) -> se
 
 
 def _signed_notes(client: Client, date_range: DateRange):  # type: ignore[no-untyped-def]
-    notes = (ProgressNote.objects.signed().filter(client=client)
-             .select_related("client", "session").prefetch_related("addenda")
+    notes = (in_record(ProgressNote.objects.signed()).filter(client=client)
+             .select_related("client", "session", "cosignature__signed_by")
+             .prefetch_related("addenda")
              .order_by("session__date", "session__start_time", "signed_at", "id"))
     start, end = date_range
     if start:
