@@ -18,6 +18,7 @@ from psynote.measures.api import router as measures_router
 from psynote.notes.api import router as notes_router
 from psynote.plans.api import router as plans_router
 from psynote.records.api import router as records_router
+from psynote.supervision.api import router as supervision_router
 from psynote.visits.api import router as visits_router
 
 api.add_router("", clients_router)
@@ -27,6 +28,7 @@ api.add_router("", plans_router)
 api.add_router("", measures_router)
 api.add_router("", exchange_router)
 api.add_router("", records_router)
+api.add_router("", supervision_router)
 
 
 def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("psynote.measures.urls")),
     path("", include("psynote.exchange.urls")),
     path("", include("psynote.records.urls")),
+    path("", include("psynote.supervision.urls")),
     path("api/v1/", include("psynote.api_urls")),
 ]
 

@@ -144,6 +144,15 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "emergency_access_detail": ("GET", only("alice", "bob", "pria")),
     "emergency_access_end": ("POST", only("bob")),
     "emergency_access_review": ("POST", only("pria")),
+    # Supervision (ADR 0013): a note's review is its author's and their supervisors' (sam
+    # supervises sue, not alice); who supervises whom is the admin's to set.
+    "review_queue": ("GET", SIGNED_IN),
+    "supervision_user": ("GET", only("ada")),
+    "review_ready": ("POST", only("alice")),
+    "review_return": ("POST", only("alice")),
+    "review_comment": ("POST", only("alice")),
+    "review_approve": ("POST", only("alice")),
+    "review_cosign": ("POST", only("alice")),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -208,6 +217,15 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/clients/{client_id}/access-requests": only("alice", "pria"),
     "GET /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
     "POST /api/v1/clients/{client_id}/amendment-requests": only("alice", "pria"),
+    "GET /api/v1/users/{user_id}/supervision": only("ada"),
+    "PUT /api/v1/users/{user_id}/supervision": only("ada"),
+    "GET /api/v1/supervision/queue": SIGNED_IN,
+    "GET /api/v1/notes/{note_id}/review": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/ready": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/return": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/comments": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/approve": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/cosign": only(*CLINICAL),
 }
 
 
@@ -246,6 +264,9 @@ BODIES: dict[str, dict] = {
         "requested_on": "2026-01-05",
         "request": "Fictional.",
     },
+    "PUT /api/v1/users/{user_id}/supervision": {"supervisor_id": 1, "mode": "review"},
+    "POST /api/v1/notes/{note_id}/review/return": {"comments": [{"text": "Fictional."}]},
+    "POST /api/v1/notes/{note_id}/review/comments": {"text": "Fictional."},
     "POST /api/v1/clients/{client_id}/disclosures": {
         "exception": "treatment",
         "justification": "Referral.",
