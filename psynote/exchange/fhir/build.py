@@ -62,6 +62,8 @@ def user_ids(client: Client, scope: frozenset[str], date_range: DateRange) -> se
         ids |= set(client.diagnoses.values_list("added_by_id", flat=True))
     for note in _signed_notes(client, date_range):
         ids |= {note.author_id, note.signed_by_id, note.session.clinician_id}
+        if (cosigned := getattr(note, "cosignature", None)) is not None:
+            ids.add(cosigned.signed_by_id)
         for addendum in note.addenda.all():
             ids |= {addendum.author_id, addendum.signed_by_id}
     if "measures" in scope:
