@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from psynote.accounts.models import Role, User
 from psynote.audit import log
 from psynote.supervision import actions
-from psynote.supervision.access import get_supervisee_for
+from psynote.supervision.access import get_supervisee_for, supervisees_of
 from psynote.supervision.models import Mode, Supervision
 from psynote.supervision.queries import (
     get_note_under_review,
@@ -86,8 +86,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     awaiting = list(notes_awaiting_review(request.user))
     log.record_by(request.user, "review.queue", detail={
         "returned": len(returned), "awaiting": len(awaiting)})
-    return render(request, "supervision/queue.html",
-                  {"returned": returned, "awaiting": awaiting})
+    return render(request, "supervision/queue.html", {
+        "returned": returned, "awaiting": awaiting,
+        "supervisees": supervisees_of(request.user).order_by("last_name", "first_name")})
 
 
 def _supervisor_choices(user: Any, supervisee: User) -> Any:
