@@ -175,7 +175,8 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
             continue
         if kind not in record.KINDS:
             raise ImportRefused(f"{record.FILENAME}: unknown row kind {kind!r}")
-        legacy_supervisor = entry.pop("supervisor_id", None)  # exports before 0013
+        # A user's single supervisor, in exports made before ADR 0013.
+        legacy_supervisor = entry.pop("supervisor_id", None) if kind == "user" else None
         data = record.values(kind, entry)
         counts[kind] = counts.get(kind, 0) + 1
         if kind == "practice":

@@ -126,3 +126,17 @@ def test_the_note_page_shows_the_review_to_author_and_supervisor_only(cast, logi
     login(cast.sam).post(f"/notes/{note.pk}/review/cosign/")
     as_bob = login(cast.bob).get(f"/notes/{note.pk}/").content.decode()
     assert f"Co-signed by <strong>{cast.sam.signature_name}</strong>" in as_bob
+
+
+def test_a_colleague_sees_a_held_note_as_pending_on_the_session_page(cast, login):
+    actions.set_supervision(by=cast.ada, supervisor=cast.sam, supervisee=cast.sue,
+                            mode=Mode.APPROVE_BEFORE_RECORD)
+    note = t.make_note(t.make_session(cast.supervisee_client, cast.sue), sign=True)
+    cast.supervisee_client.care_team.create(user=cast.bob, role="clinician")
+    page = login(cast.bob).get(f"/sessions/{note.session_id}/").content.decode()
+    assert "Awaiting supervisor approval" in page and "Read the note" not in page
+    page = login(cast.sue).get(f"/sessions/{note.session_id}/").content.decode()
+    assert "Read the note" in page
+    actions.cosign(by=cast.sam, note=note, approve=True)
+    page = login(cast.bob).get(f"/sessions/{note.session_id}/").content.decode()
+    assert "Read the note" in page and "Awaiting supervisor approval" not in page
