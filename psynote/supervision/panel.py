@@ -11,7 +11,9 @@ def panel_context(user: Any, note: Any) -> dict[str, Any]:
     cosignature = Cosignature.objects.filter(note=note).first()
     is_author = note.author_id == user.pk
     supervises = not is_author and is_supervisor_of(user, note.author)
-    involved = is_author or supervises
+    author_supervised = is_author and mode_for(user) is not None
+    # An unsupervised author sees no review box unless the note has a review already.
+    involved = supervises or (is_author and (author_supervised or review is not None))
     labels = {s.key: s.label for s in note.template_def.sections}
     comments = []
     if involved:
@@ -30,11 +32,10 @@ def panel_context(user: Any, note: Any) -> dict[str, Any]:
         "comments": comments,
         "steps": list(note.review_steps.select_related("by")) if involved else [],
         "sections": list(labels.items()),
-        "can_mark_ready": is_author and not signed and state != ReviewState.READY
-        and mode_for(user) is not None,
+        "can_mark_ready": author_supervised and not signed and state != ReviewState.READY,
         "can_return": supervises and not signed and state == ReviewState.READY,
         "can_approve": supervises and review is not None and review.held,
         "can_cosign": supervises and signed and cosignature is None
         and not (review is not None and review.held),
-        "can_comment": supervises or (is_author and mode_for(user) is not None),
+        "can_comment": supervises or author_supervised,
     }

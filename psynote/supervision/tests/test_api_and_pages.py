@@ -140,3 +140,12 @@ def test_a_colleague_sees_a_held_note_as_pending_on_the_session_page(cast, login
     actions.cosign(by=cast.sam, note=note, approve=True)
     page = login(cast.bob).get(f"/sessions/{note.session_id}/").content.decode()
     assert "Read the note" in page and "Awaiting supervisor approval" not in page
+
+
+def test_an_unsupervised_author_sees_no_review_box(cast, login):
+    note = t.make_note(t.make_session(cast.client, cast.alice))
+    page = login(cast.alice).get(f"/notes/{note.pk}/").content.decode()
+    assert "Supervision review" not in page and "Mark ready for review" not in page
+    draft = t.make_note(t.make_session(cast.supervisee_client, cast.sue))
+    page = login(cast.sue).get(f"/notes/{draft.pk}/").content.decode()
+    assert "Supervision review" in page and "Mark ready for review" in page

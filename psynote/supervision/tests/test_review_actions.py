@@ -200,3 +200,22 @@ def other_practice_supervisor(db):
     from psynote.accounts.models import Role
 
     return t.make_user(t.make_practice("Elsewhere Fictional"), "stan", Role.SUPERVISOR)
+
+
+def test_verify_finds_an_altered_or_lost_cosignature(cast):
+    from psynote.lib.tests import triggers
+    from psynote.notes.integrity import signed_records_problems
+
+    note = t.make_note(t.make_session(cast.supervisee_client, cast.sue), sign=True)
+    actions.cosign(by=cast.sam, note=note)
+    assert list(signed_records_problems(cast.practice.pk)) == []
+    statements = triggers.disable()
+    try:
+        Cosignature.objects.filter(note=note).update(signer_name="Someone Else, PhD")
+        problems = list(signed_records_problems(cast.practice.pk))
+        assert [(p.kind, p.record_id) for p in problems] == [("co-signature", str(note.pk))]
+        Cosignature.objects.filter(note=note).delete()
+        problems = list(signed_records_problems(cast.practice.pk))
+        assert "missing" in problems[0].reason
+    finally:
+        triggers.restore(statements)
