@@ -52,6 +52,7 @@ def test_every_binary_column_is_carried_as_it_is_or_wrapped_again() -> None:
         ("records_amendmentrequest", "denial_ct"),
         ("records_amendmentrequest", "disagreement_ct"),
         ("records_amendmentrequest", "rebuttal_ct"),
+        ("supervision_reviewcomment", "body_ct"),
     }
     assert binary - wrapped == under_client_or_author_keys
 
