@@ -21,6 +21,7 @@ from psynote.notes.api import router as notes_router
 from psynote.plans.api import router as plans_router
 from psynote.records.api import router as records_router
 from psynote.search.api import router as search_router
+from psynote.supervision.api import router as supervision_router
 from psynote.visits.api import router as visits_router
 from psynote.visits.calendar_api import router as calendar_router
 from psynote.visits.participant_api import router as participants_router
@@ -37,6 +38,7 @@ api.add_router("", hours_router)
 api.add_router("", groups_router)
 api.add_router("", participants_router)
 api.add_router("", search_router)
+api.add_router("", supervision_router)
 
 
 def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

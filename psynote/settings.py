@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "psynote.hours",
     "psynote.groups",
     "psynote.search",
+    "psynote.supervision",
 ]
 
 MIDDLEWARE = [

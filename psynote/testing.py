@@ -14,6 +14,8 @@ from psynote.lib import session_vault
 from psynote.notes import actions as note_actions
 from psynote.notes import keyring, psychotherapy_keys
 from psynote.notes.models import ProgressNote
+from psynote.supervision import actions as supervision_actions
+from psynote.supervision.models import Mode
 from psynote.visits import actions as visit_actions
 from psynote.visits.models import Session
 
@@ -30,8 +32,14 @@ def make_user(practice: Practice, username: str, role: str = Role.CLINICIAN, *,
     fields.setdefault("last_name", "Testperson")
     if role in (Role.CLINICIAN, Role.SUPERVISOR):
         fields.setdefault("credentials", "PhD")
-    return account_actions.create_user(by=None, practice=practice, username=username,
+    supervisor = fields.pop("supervisor", None)
+    mode = fields.pop("supervision_mode", Mode.REVIEW)
+    user = account_actions.create_user(by=None, practice=practice, username=username,
                                        password=password, role=role, **fields)
+    if supervisor is not None:
+        supervision_actions.set_supervision(by=None, supervisor=supervisor, supervisee=user,
+                                            mode=mode)
+    return user
 
 
 def user_form(user: User, *, password: str = "") -> dict[str, str]:
@@ -40,7 +48,7 @@ def user_form(user: User, *, password: str = "") -> dict[str, str]:
         "first_name": user.first_name, "last_name": user.last_name, "email": user.email,
         "role": user.role, "credentials": user.credentials,
         "licence_number": user.licence_number, "licence_state": user.licence_state,
-        "supervisor": str(user.supervisor_id or ""), "password1": password,
+        "password1": password,
         "password2": password,
     }
     return data | ({"is_active": "on"} if user.is_active else {})

@@ -59,7 +59,7 @@ def require_role(*roles: str) -> Callable[[View], View]:
 def get_practice_user_for(admin: Any, user_id: object) -> User:
     """A user of the admin's own practice; anyone else's is a 404."""
     try:
-        return User.objects.select_related("supervisor").get(
+        return User.objects.get(
             pk=user_id, practice_id=admin.practice_id
         )
     except (User.DoesNotExist, ValueError, TypeError):

@@ -28,7 +28,7 @@ from psynote.accounts.signals import password_set
 from psynote.audit import log
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "role", "credentials", "licence_number",
-                  "licence_state", "supervisor", "is_active")
+                  "licence_state", "is_active")
 
 
 def _apply(user: User, fields: dict[str, Any]) -> list[str]:
@@ -39,11 +39,6 @@ def _apply(user: User, fields: dict[str, Any]) -> list[str]:
         setattr(user, name, value)
     if user.role not in Role.values:
         raise ValidationError({"role": f"role must be one of {', '.join(Role.values)}"})
-    supervisor = user.supervisor
-    if supervisor is not None and (supervisor.pk == user.pk or supervisor.role != Role.SUPERVISOR
-                                   or supervisor.practice_id != user.practice_id):
-        raise ValidationError({"supervisor": "the supervisor must be another user of this "
-                                             "practice with the supervisor role"})
     user.full_clean(exclude=["password", "practice"])
     return sorted(fields)
 

@@ -6,7 +6,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
 from psynote.accounts.actions import PROFILE_FIELDS
 from psynote.accounts.models import ALWAYS_MFA_ROLES, Practice, Role, User
@@ -47,11 +46,7 @@ class UserForm(forms.ModelForm):
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.editing = self.instance.pk is not None
-        supervisors = User.objects.filter(practice=practice, role=Role.SUPERVISOR)
-        current = self.instance.supervisor_id
-        supervisors = supervisors.filter(Q(is_active=True) | Q(pk=current))
         if self.editing:
-            supervisors = supervisors.exclude(pk=self.instance.pk)
             self.fields["username"].disabled = True
             self.fields["password1"].label = "New password"
             self.fields["password1"].help_text = (
@@ -60,8 +55,6 @@ class UserForm(forms.ModelForm):
         else:
             self.fields["password1"].required = True
             self.fields["password2"].required = True
-        self.fields["supervisor"].queryset = supervisors.order_by("last_name", "first_name")
-        self.fields["supervisor"].help_text = "Only users with the supervisor role are listed."
         self.fields["credentials"].help_text = "As signed on notes, e.g. “PhD, LP” or “LCSW”."
 
     def clean(self) -> dict[str, Any]:

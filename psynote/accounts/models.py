@@ -72,9 +72,8 @@ class User(AbstractUser):
     )
     licence_number = models.CharField(max_length=50, blank=True)
     licence_state = models.CharField(max_length=50, blank=True)
-    supervisor = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supervisees"
-    )
+    # Who supervises whom, and how closely, is in psynote.supervision (several supervisors
+    # per supervisee, a mode each).
     # Set when someone else chose the password (an admin's reset or new account): it is a
     # one-time password, and every page but the password change refuses until it is changed.
     must_change_password = models.BooleanField(default=False)

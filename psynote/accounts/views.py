@@ -178,7 +178,8 @@ def show_errors(form: Form, error: ValidationError) -> None:
 def user_list(request: HttpRequest) -> HttpResponse:
     users = (
         User.objects.filter(practice_id=request.user.practice_id)
-        .select_related("supervisor", "totp_device")
+        .select_related("totp_device")
+        .prefetch_related("supervisions_received__supervisor")
         .order_by("-is_active", "last_name", "first_name")
     )
     return render(request, "accounts/user_list.html", {"users": users})

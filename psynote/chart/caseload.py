@@ -23,6 +23,7 @@ from psynote.measures.models import RiskAlert
 from psynote.measures.outcomes import due_measures
 from psynote.notes.models import ProgressNote
 from psynote.plans import queries as plan_queries
+from psynote.supervision.access import supervisees_of
 from psynote.visits.models import Session
 
 Attendance = Session.Attendance
@@ -123,15 +124,16 @@ def caseload_for(user: Any) -> Caseload:
     own = annotate(Client.objects.filter(pk__in=visible.filter(care_team__user=user).values("pk")))
     result = Caseload(own=_labelled(own))
     if user.role == Role.SUPERVISOR:
+        supervisees = supervisees_of(user).values("pk")
         theirs = (
-            visible.filter(care_team__user__supervisor=user)
+            visible.filter(care_team__user__in=supervisees)
             .exclude(care_team__user=user)
             .values("pk")
         )
         supervised = _labelled(annotate(Client.objects.filter(pk__in=theirs)))
         members = (
             CareTeamMember.objects.filter(
-                client__in=[c.pk for c in supervised], user__supervisor=user
+                client__in=[c.pk for c in supervised], user__in=supervisees
             )
             .select_related("user")
             .order_by("user__last_name")

@@ -22,6 +22,7 @@ from psynote.measures.outcomes import Due, due_measures
 from psynote.notes.models import ProgressNote
 from psynote.plans import queries as plan_queries
 from psynote.records.models import AccessRequest, AmendmentRequest
+from psynote.supervision import queries as supervision_queries
 from psynote.visits.models import Session
 
 Attendance = Session.Attendance
@@ -30,28 +31,14 @@ Attendance = Session.Attendance
 NOTE_LOOKBACK = timedelta(days=366)
 
 
-def _supervision() -> Any:
-    """The supervision queries, or None on a build without them."""
-    try:  # wired at merge
-        from psynote.supervision import queries  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return queries
-
-
 def notes_awaiting_review(user: Any) -> QuerySet[ProgressNote]:
-    queries = _supervision()
-    if queries is None:
-        return ProgressNote.objects.none()
     # Joined here so that the section stays one query however many notes it lists.
-    return queries.notes_awaiting_review(user).select_related("client", "session", "author")
+    return supervision_queries.notes_awaiting_review(user).select_related(
+        "client", "session", "author")
 
 
 def notes_returned_for_revision(user: Any) -> QuerySet[ProgressNote]:
-    queries = _supervision()
-    if queries is None:
-        return ProgressNote.objects.none()
-    return queries.notes_returned_for_revision(user).select_related("client", "session")
+    return supervision_queries.notes_returned_for_revision(user).select_related("client", "session")
 
 
 @dataclass

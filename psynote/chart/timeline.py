@@ -35,14 +35,30 @@ def with_notes(sessions: QuerySet[Session]) -> QuerySet[Session]:
             note_signed_at=F("progress_note__signed_at"),
             note_late_entry=F("progress_note__late_entry"),
             note_risk=F("progress_note__risk_flagged"),
+            note_review=F("progress_note__supervision_review__state"),
             addenda_count=Coalesce(Subquery(addenda, output_field=IntegerField()), Value(0)),
         )
         .order_by("-date", "-start_time")
     )
 
 
+# A supervisee's note in review (psynote.supervision): its state says more than "draft".
+_REVIEW_STATUS = {
+    "ready_for_review": NoteStatus("ready_for_review", "Draft · ready for review", "warn"),
+    "returned": NoteStatus("returned", "Draft · returned for revision", "warn"),
+    # Held out of the record until the supervisor approves: not "Signed" for anyone.
+    "awaiting_approval": NoteStatus("awaiting_approval", "Awaiting supervisor approval",
+                                    "warn"),
+    "awaiting_cosignature": NoteStatus("awaiting_cosignature",
+                                       "Signed · awaiting co-signature", "warn"),
+}
+
+
 def note_status(session: Any) -> NoteStatus:
     if session.note_id is not None:
+        review = getattr(session, "note_review", None)
+        if review in _REVIEW_STATUS:
+            return _REVIEW_STATUS[review]
         if session.note_signed_at is None:
             return NoteStatus("draft", "Draft", "warn")
         if session.note_late_entry:

@@ -13,6 +13,7 @@ from psynote.chart.dashboard import dashboard_for
 from psynote.clients.access import Need, active_emergency_access, can, get_client_for
 from psynote.clients.forms import DiagnosisForm, DiagnosisStatusForm
 from psynote.measures import outcomes as measure_outcomes
+from psynote.notes.access import notes_for
 from psynote.notes.template_actions import offered_versions
 from psynote.plans import queries as plan_queries
 from psynote.records.views import destroyed_record
@@ -133,7 +134,11 @@ def session_detail(request: HttpRequest, session_id: object) -> HttpResponse:
     own = session.clinician_id == user.pk
     writes = own and can(user, client, Need.WRITE_CLINICAL)
     note = getattr(session, "progress_note", None) if clinical else None
+    # A note held for a supervisor's approval is not in the record for this user.
+    held = note is not None and not notes_for(user).filter(pk=note.pk).exists()
+    note = None if held else note
     context = {
+        "note_held": held,
         "session": session,
         "client": client,
         "clinical": clinical,

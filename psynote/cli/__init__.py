@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--credentials", default="", help='as signed on notes, e.g. "PhD, LP"')
     user.add_argument("--licence-number", default="")
     user.add_argument("--licence-state", default="")
-    user.add_argument("--supervisor", help="username of this user's supervisor")
+    user.add_argument("--supervisor", help="username of this user's supervisor (review mode; "
+                      "set other modes on the user's supervision page)")
     user.add_argument("--password", help="visible to other local users: prefer the prompt")
     user.add_argument("--password-file", help="read the password from this file")
 

@@ -28,9 +28,11 @@ def _new_password(args: argparse.Namespace) -> str:
 
 def cmd_createuser(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
+    from django.db import transaction
 
     from psynote.accounts import actions
     from psynote.accounts.models import User
+    from psynote.supervision import actions as supervision_actions
 
     practice = select_practice(args.practice)
     fields: dict[str, Any] = {
@@ -38,11 +40,11 @@ def cmd_createuser(args: argparse.Namespace) -> int:
         "email": args.email, "credentials": args.credentials,
         "licence_number": args.licence_number, "licence_state": args.licence_state,
     }
+    supervisor = None
     if args.supervisor:
         supervisor = User.objects.filter(practice=practice, username=args.supervisor).first()
         if supervisor is None:
             raise Refused(f"No user {args.supervisor!r} in {practice.name}.", status=1)
-        fields["supervisor"] = supervisor
     existing = User.objects.filter(username=args.username).first()
     if existing is not None:
         if existing.practice_id == practice.pk and existing.role == args.role:
@@ -54,8 +56,12 @@ def cmd_createuser(args: argparse.Namespace) -> int:
                       f"{existing.get_role_display().lower()}).", status=1)
     password = _new_password(args)
     try:
-        user = actions.create_user(by=None, practice=practice, username=args.username,
-                                   password=password, **fields)
+        with transaction.atomic():
+            user = actions.create_user(by=None, practice=practice, username=args.username,
+                                       password=password, **fields)
+            if supervisor is not None:
+                supervision_actions.set_supervision(by=None, supervisor=supervisor,
+                                                    supervisee=user)
     except ValidationError as error:
         raise Refused("Not created: " + "; ".join(error.messages), status=1) from None
     say(f"Created {user.get_role_display().lower()} {user.username} in {practice.name}.")

@@ -23,6 +23,7 @@ from django.http import Http404
 from psynote.accounts.models import CLINICAL_ROLES, Role, User
 from psynote.audit import log
 from psynote.clients.models import SHREDDED_KEY, Client, Diagnosis, EmergencyAccess
+from psynote.supervision.access import supervisees_of
 
 
 class Need(StrEnum):
@@ -69,7 +70,7 @@ def clients_for(user: Any, need: Need = Need.DEMOGRAPHICS, *,
         return Client.objects.none()
     visible = Q(care_team__user=user) if need in _CARE_TEAM else Q(pk__in=[])
     if user.role == Role.SUPERVISOR and need in _SUPERVISION:
-        visible |= Q(care_team__user__supervisor=user)
+        visible |= Q(care_team__user__in=supervisees_of(user).values("pk"))
     if emergency and need in _EMERGENCY:
         granted = EmergencyAccess.objects.active().filter(user=user).values("client_id")
         visible |= Q(pk__in=granted)

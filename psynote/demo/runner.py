@@ -61,6 +61,7 @@ from psynote.notes.models import Addendum, ProgressNote
 from psynote.plans import actions as plan_actions
 from psynote.plans import queries as plan_queries
 from psynote.plans.models import PlanVersion
+from psynote.supervision import actions as supervision_actions
 from psynote.visits import actions as visit_actions
 from psynote.visits import cpt
 from psynote.visits.models import Session
@@ -289,8 +290,11 @@ def _write_staff(story: Replay, practice: Practice) -> None:
             by=story.users.get("admin"), practice=practice, username=username,
             password=PASSWORD, one_time=False, role=role, first_name=first, last_name=last,
             email=f"{username}@example.com", credentials=credentials,
-            licence_number=licence, licence_state=LICENCE_STATE if licence else "",
-            supervisor=story.users[supervisor] if supervisor else None)
+            licence_number=licence, licence_state=LICENCE_STATE if licence else "")
+        if supervisor:
+            supervision_actions.set_supervision(
+                by=story.users.get("admin"), supervisor=story.users[supervisor],
+                supervisee=story.users[username])
 
 
 def _write_upcoming(story: Replay) -> None:

@@ -81,6 +81,7 @@ class NoteView:
     late_reason: str
     signed_at: str
     addenda: list[dict[str, str]] = field(default_factory=list)
+    cosignature: dict[str, str] | None = None
 
 
 def _session_facts(note: ProgressNote, content: dict[str, Any]) -> dict[str, str]:
@@ -96,6 +97,15 @@ def _session_facts(note: ProgressNote, content: dict[str, Any]) -> dict[str, str
         "modality": _label(Session.Modality, facts.get("modality") or session.modality),
         "place": _label(Session.Place, facts.get("place") or session.place),
     }
+
+
+def _cosignature(note: ProgressNote) -> dict[str, str] | None:
+    """The supervisor's approval or co-signature (psynote.supervision), part of the record."""
+    signed = getattr(note, "cosignature", None)
+    if signed is None:
+        return None
+    return {"label": signed.label, "signer_name": signed.signer_name,
+            "signed_at": _local(signed.signed_at), "content_hash": signed.content_hash}
 
 
 def _note_view(note: ProgressNote, addenda: list[Addendum], described: dict[str, str]) -> NoteView:
@@ -126,6 +136,7 @@ def _note_view(note: ProgressNote, addenda: list[Addendum], described: dict[str,
         no_objective_reason=content.get("no_objective_reason", ""),
         late_reason=content.get("late_reason", ""),
         signed_at=_local(note.signed_at),
+        cosignature=_cosignature(note),
         addenda=[
             {
                 "number": str(n),
@@ -142,7 +153,7 @@ def _note_view(note: ProgressNote, addenda: list[Addendum], described: dict[str,
 
 def _notes(client: Client, date_range: DateRange, described: dict[str, str]) -> list[NoteView]:
     notes = list(selection.progress_notes(client, date_range).select_related(
-        "session", "client", "template_version__template"))
+        "session", "client", "template_version__template", "cosignature"))
     by_note: dict[Any, list[Addendum]] = {}
     for addendum in selection.addenda(selection.progress_notes(client, date_range)):
         by_note.setdefault(addendum.note_id, []).append(addendum)

@@ -19,6 +19,7 @@ from psynote.exchange.bases import RecordKind
 from psynote.measures.models import Administration
 from psynote.notes.access import psychotherapy_notes_for
 from psynote.notes.models import Addendum, ProgressNote
+from psynote.supervision.record import in_record
 
 DateRange = tuple[date | None, date | None]
 
@@ -34,8 +35,9 @@ def _within(prefix: str, date_range: DateRange) -> Q:
 
 
 def progress_notes(client: Client, date_range: DateRange) -> QuerySet[ProgressNote]:
+    # Notes held for a supervisor's approval are not part of the record yet.
     return (
-        ProgressNote.objects.signed()
+        in_record(ProgressNote.objects.signed())
         .filter(client=client)
         .filter(_within("session__date", date_range))
         .order_by("session__date", "pk")

@@ -1,8 +1,8 @@
 """Who may see and do what in the hour logs.
 
 The supervision relation is read through `supervisors_of`, `supervises` and
-`supervisees_of` only, and nowhere else in this app: they read `User.supervisor` today and
-are the one place to re-point when a supervisee may have several supervisors.
+`supervisees_of` only, and nowhere else in this app; they ask `psynote.supervision`, where a
+supervisee may have several supervisors (ADR 0013).
 
 - A supervisee (any clinician or supervisor) reads their own log and edits their own
   unconfirmed entries.
@@ -19,31 +19,25 @@ from django.http import Http404
 
 from psynote.accounts.models import Role, User
 from psynote.hours.models import Entry, LicenceType, Report
+from psynote.supervision import access as supervision
 
-# --- the supervision relation (the only place that reads it) ---------------------------
+# --- the supervision relation (psynote.supervision: several supervisors each) ---------
 
 
 def supervisors_of(supervisee: Any) -> list[User]:
     """The supervisee's supervisors, in the same practice and active."""
-    supervisor = supervisee.supervisor
-    if supervisor is None or not supervisor.is_active:
-        return []
-    if supervisor.practice_id != supervisee.practice_id:
-        return []
-    return [supervisor]
+    return list(supervision.supervisors_of(supervisee).filter(is_active=True)
+                .order_by("last_name", "first_name", "username"))
 
 
 def supervises(supervisor: Any, supervisee: Any) -> bool:
-    return supervisor.pk is not None and any(
-        s.pk == supervisor.pk for s in supervisors_of(supervisee)
-    )
+    return supervisor.pk is not None and supervisor.is_active and (
+        supervision.is_supervisor_of(supervisor, supervisee))
 
 
 def supervisees_of(supervisor: Any) -> list[User]:
-    return list(
-        User.objects.filter(supervisor=supervisor, practice_id=supervisor.practice_id,
-                            is_active=True).order_by("last_name", "first_name", "username")
-    )
+    return list(supervision.supervisees_of(supervisor).filter(is_active=True)
+                .order_by("last_name", "first_name", "username"))
 
 
 # --- roles -----------------------------------------------------------------------------

@@ -6,10 +6,13 @@ from django.core.exceptions import ValidationError
 
 from psynote.clients.access import Need, clients_for, deny
 from psynote.notes.models import ProgressNote, PsychotherapyNote
+from psynote.supervision.record import in_record
 
 
 def notes_for(user: Any, need: Need = Need.CLINICAL):  # type: ignore[no-untyped-def]
-    return ProgressNote.objects.filter(client__in=clients_for(user, need))
+    """A note held for a supervisor's approval is not in the record: only its author and
+    their supervisors reach it (docs/adr/0013-supervision-review-and-cosignature.md)."""
+    return in_record(ProgressNote.objects.filter(client__in=clients_for(user, need)), user)
 
 
 def get_note_for(user: Any, note_id: object, *, write: bool = False) -> ProgressNote:

@@ -15,6 +15,7 @@ from psynote.lib.crypto import DecryptionError
 from psynote.lib.integrity import Problem
 from psynote.notes.models import Addendum, ProgressNote
 from psynote.plans.models import PlanVersion
+from psynote.supervision.integrity import cosignature_problems
 
 
 def _chained_hashes(practice_id: int, action: str) -> dict[str, str]:
@@ -119,3 +120,5 @@ def signed_records_problems(practice_id: int) -> Iterator[Problem]:
         if problem := _check("treatment plan version", version, plans):
             yield problem
     yield from _gone("treatment plan version", plans, seen)
+    # Supervisors' co-signatures (ADR 0013) are signed records too.
+    yield from cosignature_problems(practice_id, destroyed)

@@ -8,6 +8,7 @@ from typing import Any
 from psynote.clients.models import Client
 from psynote.notes.content import OBJECTIVE_RATINGS
 from psynote.notes.models import ProgressNote
+from psynote.supervision.record import in_record
 
 RATING_LABELS = dict(OBJECTIVE_RATINGS)
 
@@ -28,7 +29,7 @@ def golden_thread(client: Client) -> dict[str, list[ThreadEntry]]:
 
     Decrypts every signed note of the client (a few microseconds each)."""
     notes = (
-        ProgressNote.objects.signed()
+        in_record(ProgressNote.objects.signed())
         .filter(client=client)
         .select_related("client", "session")
         .order_by("session__date", "session__start_time", "signed_at")

@@ -32,6 +32,7 @@ from psynote.records.access import (
 )
 from psynote.records.models import AccessRequest, AmendmentRequest, Destruction, LegalHold
 from psynote.records.retention import retention_due
+from psynote.supervision.record import in_record
 
 
 def destroyed_record(request: HttpRequest, client: Client) -> HttpResponse:
@@ -89,7 +90,7 @@ def _rights_page(
             "clinical": clinical,
             "writes": can(user, client, Need.WRITE_CLINICAL),
             "signed_notes": (
-                ProgressNote.objects.signed()
+                in_record(ProgressNote.objects.signed())
                 .filter(client=client)
                 .select_related("session")
                 .order_by("-signed_at")
@@ -169,7 +170,7 @@ def _amendment_step(request: HttpRequest, amendment: AmendmentRequest) -> Any:
     if step == "accept":
         note_id = post.get("note_id") or ""
         note = (
-            ProgressNote.objects.signed()
+            in_record(ProgressNote.objects.signed())
             .filter(client=amendment.client, pk__in=[note_id] if _is_uuid(note_id) else [])
             .first()
         )

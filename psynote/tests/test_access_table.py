@@ -200,6 +200,15 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "template_editors": ("POST", only("ada")),
     # Search (ADR 0016): clinicians and supervisors, over what they read; nobody else.
     "search": ("GET", only("alice", hide=("bob", "sam"))),
+    # Supervision (ADR 0013): a note's review is its author's and their supervisors' (sam
+    # supervises sue, not alice); who supervises whom is the admin's to set.
+    "review_queue": ("GET", SIGNED_IN),
+    "supervision_user": ("GET", only("ada")),
+    "review_ready": ("POST", only("alice")),
+    "review_return": ("POST", only("alice")),
+    "review_comment": ("POST", only("alice")),
+    "review_approve": ("POST", only("alice")),
+    "review_cosign": ("POST", only("alice")),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -280,6 +289,15 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/sessions/{session_id}/cancel": only("alice", "fred"),
     "POST /api/v1/sessions/{session_id}/no-show": only("alice", "fred"),
     "POST /api/v1/search": only("alice", hide=("bob", "sam")),
+    "GET /api/v1/users/{user_id}/supervision": only("ada"),
+    "PUT /api/v1/users/{user_id}/supervision": only("ada"),
+    "GET /api/v1/supervision/queue": SIGNED_IN,
+    "GET /api/v1/notes/{note_id}/review": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/ready": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/return": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/comments": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/approve": only(*CLINICAL),
+    "POST /api/v1/notes/{note_id}/review/cosign": only(*CLINICAL),
 }
 
 
@@ -350,6 +368,9 @@ BODIES: dict[str, dict] = {
     },
     "POST /api/v1/sessions/{session_id}/cancel": {"reason": "client"},
     "POST /api/v1/search": {"q": "fictional week"},
+    "PUT /api/v1/users/{user_id}/supervision": {"supervisor_id": 1, "mode": "review"},
+    "POST /api/v1/notes/{note_id}/review/return": {"comments": [{"text": "Fictional."}]},
+    "POST /api/v1/notes/{note_id}/review/comments": {"text": "Fictional."},
     "POST /api/v1/clients/{client_id}/disclosures": {
         "exception": "treatment",
         "justification": "Referral.",

@@ -25,7 +25,6 @@ def _edit_form(user: User, **changes):
         "credentials": user.credentials,
         "licence_number": user.licence_number,
         "licence_state": user.licence_state,
-        "supervisor": user.supervisor_id or "",
         "is_active": "on",
         "password1": "",
         "password2": "",

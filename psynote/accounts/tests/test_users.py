@@ -19,7 +19,6 @@ def _new_user_form(**changes):
         "credentials": "LCSW",
         "licence_number": "LIC-0001",
         "licence_state": "MN",
-        "supervisor": "",
         "is_active": "on",
         "password1": NEW_PASSWORD,
         "password2": NEW_PASSWORD,
@@ -37,7 +36,6 @@ def _edit_form(user: User, **changes):
         "credentials": user.credentials,
         "licence_number": user.licence_number,
         "licence_state": user.licence_state,
-        "supervisor": user.supervisor_id or "",
         "is_active": "on" if user.is_active else None,
         "password1": "",
         "password2": "",
@@ -99,12 +97,12 @@ def test_anonymous_visitor_is_sent_to_login_from_user_pages(db, client):
 
 
 def test_admin_adds_a_user_who_can_then_log_in(cast, login, client):
-    response = login(cast.ada).post("/users/new/", _new_user_form(supervisor=cast.sam.pk))
+    response = login(cast.ada).post("/users/new/", _new_user_form())
     assert response.status_code == 302 and response["Location"] == "/users/"
     nina = User.objects.get(username="nina")
     assert nina.practice == cast.practice
     assert nina.role == Role.CLINICIAN and nina.credentials == "LCSW"
-    assert nina.supervisor == cast.sam and nina.licence_state == "MN"
+    assert nina.licence_state == "MN"
     assert NEW_PASSWORD not in nina.password and nina.check_password(NEW_PASSWORD)
     assert AuditEvent.objects.filter(
         action="user.create", target_id=str(nina.pk), actor_id=str(cast.ada.pk)
@@ -120,7 +118,6 @@ def test_new_user_form_shows_its_fields(cast, login):
         "credentials",
         "licence_number",
         "licence_state",
-        "supervisor",
         "is_active",
         "password1",
     ):
@@ -154,34 +151,18 @@ def test_duplicate_username_is_refused(cast, login):
     assert "already exists" in response.content.decode()
 
 
-def test_supervisor_must_have_the_supervisor_role(cast, login):
-    response = login(cast.ada).post("/users/new/", _new_user_form(supervisor=cast.alice.pk))
-    assert response.status_code == 200
-    assert not User.objects.filter(username="nina").exists()
-    page = login(cast.ada).get("/users/new/").content.decode()
-    assert f'<option value="{cast.sam.pk}"' in page
-    assert f'<option value="{cast.alice.pk}"' not in page
-
-
-def test_supervisor_list_leaves_out_other_practices(cast, login, other_practice):
-    stranger = t.make_user(other_practice[0].practice, "stan", Role.SUPERVISOR)
-    response = login(cast.ada).post("/users/new/", _new_user_form(supervisor=stranger.pk))
-    assert response.status_code == 200
-    assert not User.objects.filter(username="nina").exists()
-
-
 def test_admin_edits_a_user_and_the_change_is_audited(cast, login):
     response = login(cast.ada).post(
         f"/users/{cast.bob.pk}/",
         _edit_form(
-            cast.bob, credentials="PsyD, LP", licence_number="LP-42", supervisor=cast.sam.pk
+            cast.bob, credentials="PsyD, LP", licence_number="LP-42"
         ),
     )
     assert response.status_code == 302
     cast.bob.refresh_from_db()
-    assert cast.bob.credentials == "PsyD, LP" and cast.bob.supervisor == cast.sam
+    assert cast.bob.credentials == "PsyD, LP"
     event = AuditEvent.objects.filter(action="user.update", target_id=str(cast.bob.pk)).get()
-    assert "credentials" in event.detail and "supervisor" in event.detail
+    assert "credentials" in event.detail and "licence_number" in event.detail
     assert "first_name" not in event.detail
 
 

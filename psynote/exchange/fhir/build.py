@@ -45,6 +45,7 @@ from psynote.exchange.fhir.people import patient, practitioner, practitioner_rol
 from psynote.exchange.fhir.scope import RECORD_SCOPE, SCOPES, DateRange, check_scope, in_range
 from psynote.exchange.fhir.validation import FhirValidationError, validated
 from psynote.notes.models import ProgressNote, PsychotherapyNote
+from psynote.supervision.record import in_record
 
 __all__ = [
     "NDJSON_TYPE", "RECORD_SCOPE", "SCOPES", "SOURCE_CONTENT_TYPE", "SOURCE_FORMAT",
@@ -61,6 +62,8 @@ def user_ids(client: Client, scope: frozenset[str], date_range: DateRange) -> se
         ids |= set(client.diagnoses.values_list("added_by_id", flat=True))
     for note in _signed_notes(client, date_range):
         ids |= {note.author_id, note.signed_by_id, note.session.clinician_id}
+        if (cosigned := getattr(note, "cosignature", None)) is not None:
+            ids.add(cosigned.signed_by_id)
         for addendum in note.addenda.all():
             ids |= {addendum.author_id, addendum.signed_by_id}
     if "measures" in scope:
@@ -78,8 +81,9 @@ def user_ids(client: Client, scope: frozenset[str], date_range: DateRange) -> se
 
 
 def _signed_notes(client: Client, date_range: DateRange):  # type: ignore[no-untyped-def]
-    notes = (ProgressNote.objects.signed().filter(client=client)
-             .select_related("client", "session", "template_version__template")
+    notes = (in_record(ProgressNote.objects.signed()).filter(client=client)
+             .select_related("client", "session", "template_version__template",
+                             "cosignature__signed_by")
              .prefetch_related("addenda")
              .order_by("session__date", "session__start_time", "signed_at", "id"))
     start, end = date_range

@@ -75,11 +75,16 @@ def signature_provenance(record: ProgressNote | Addendum) -> dict[str, Any]:
     """Who signed what, when, and the SHA-256 the signature vouches for."""
     note = record if isinstance(record, ProgressNote) else record.note
     what = "progress note" if isinstance(record, ProgressNote) else "addendum"
+    agents = [("author", record.signed_by_id)]
+    # A supervisor's approval or co-signature (psynote.supervision) attests the note.
+    cosigned = getattr(record, "cosignature", None) if what == "progress note" else None
+    if cosigned is not None:
+        agents.append(("cosigner", cosigned.signed_by_id))
     return provenance.signature_provenance(
         id=f"sign-{record.pk}", target=ref("DocumentReference", note.pk),
         signed_at=record.signed_at, content_hash=record.content_hash,
         reason=f"Signature of the {what} {record.pk}", practice_id=note.client.practice_id,
-        agents=[("author", record.signed_by_id)])
+        agents=agents, cosigned_at=cosigned.signed_at if cosigned is not None else None)
 
 
 def psychotherapy_note_document(note: PsychotherapyNote, *, with_encounter: bool

@@ -38,6 +38,7 @@ from psynote.exchange.fhir import build, bulk, record
 from psynote.lib import canonical_json
 from psynote.measures.models import Administration
 from psynote.notes.models import Addendum, NoteTemplate, NoteTemplateVersion, ProgressNote
+from psynote.supervision.models import Cosignature, Supervision
 from psynote.visits.models import Session
 
 
@@ -177,18 +178,19 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
             raise ImportRefused(f"{record.FILENAME}: unknown row kind {kind!r}")
         if kind == "note":  # an export made before templates were data names none
             entry.setdefault("template_version_id", None)
+        # A user's single supervisor, in exports made before ADR 0013.
+        legacy_supervisor = entry.pop("supervisor_id", None) if kind == "user" else None
         data = record.values(kind, entry)
         counts[kind] = counts.get(kind, 0) + 1
         if kind == "practice":
             practice = Practice(**data)
             practice.save(force_insert=True)
         elif kind == "user":
-            supervisor = data.pop("supervisor_id")
             user = User(practice=practice, **data)
             user.set_unusable_password()
             user.save(force_insert=True)
-            if supervisor:
-                supervisors[user.pk] = supervisor
+            if legacy_supervisor:
+                supervisors[user.pk] = legacy_supervisor
         elif kind == "note_template":
             if counts[kind] == 1:  # the export's templates replace the freshly seeded ones
                 NoteTemplateVersion.objects.filter(template__practice=practice).delete()
@@ -196,6 +198,8 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
             NoteTemplate(practice=practice, **data).save(force_insert=True)
         elif kind == "note_template_version":
             NoteTemplateVersion(**data).save(force_insert=True)
+        elif kind == "supervision":
+            Supervision(**data).save(force_insert=True)
         elif kind == "client":
             client = Client(practice=practice, **data)
             client.save(force_insert=True)
@@ -235,12 +239,23 @@ def _import(in_dir: Path, manifest: dict[str, Any], ours: dict[str, Any]) -> Imp
             addendum.save(force_insert=True)
             _chain_signing(practice, "addendum.sign", "addendum", addendum.pk, client, {
                 "note": str(note.pk), "content_hash": addendum.content_hash})
+        elif kind == "cosignature":
+            cosignature = Cosignature(**data)
+            if note is None or cosignature.note_id != note.pk \
+                    or cosignature.note_hash != note.content_hash \
+                    or cosignature.compute_hash() != cosignature.content_hash:
+                raise ImportRefused(f"co-signature of {cosignature.note_id} does not follow "
+                                    "its note or does not hash to its signed hash.")
+            cosignature.save(force_insert=True)
+            _chain_signing(practice, "note.cosign", "progress_note", note.pk, client, {
+                "kind": cosignature.kind, "note_hash": cosignature.note_hash,
+                "content_hash": cosignature.content_hash})
         elif kind == "administration":
             _of_client(Administration(**data), client).save(force_insert=True)
     if practice is None:
         raise ImportRefused(f"{record.FILENAME} names no practice.")
     for user_id, supervisor_id in supervisors.items():
-        User.objects.filter(pk=user_id).update(supervisor_id=supervisor_id)
+        Supervision.objects.get_or_create(supervisee_id=user_id, supervisor_id=supervisor_id)
     _reset_sequences()
     log.record(practice_id=practice.pk, action="import.practice", target_type="practice",
                target_id=practice.pk, detail={

@@ -33,7 +33,9 @@ def _signature(role: str, user_id: int, when: datetime, practice_id: int) -> dic
 
 def signature_provenance(*, id: str, target: dict[str, str], signed_at: datetime,
                          content_hash: str, reason: str, practice_id: int,
-                         agents: list[tuple[str, int]]) -> dict[str, Any]:
+                         agents: list[tuple[str, int]],
+                         cosigned_at: datetime | None = None) -> dict[str, Any]:
+    """`cosigned_at`: when the co-signer signed, if not at the same time as the author."""
     if not agents or agents[0][0] != "author":
         raise ValueError("a signature's Provenance names its author first")
     return validated({
@@ -45,6 +47,8 @@ def signature_provenance(*, id: str, target: dict[str, str], signed_at: datetime
         "reason": [{"text": reason}],
         "agent": [_agent(role, user_id, practice_id) for role, user_id in agents]
         + [{"type": {"coding": [codes.TRANSMITTER]}, "who": organization_ref(practice_id)}],
-        "signature": [_signature(role, user_id, signed_at, practice_id)
+        "signature": [_signature(role, user_id,
+                                 cosigned_at if role == "cosigner" and cosigned_at else signed_at,
+                                 practice_id)
                       for role, user_id in agents],
     })

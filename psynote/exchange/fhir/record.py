@@ -32,6 +32,8 @@ from psynote.clients.models import CareTeamMember, Client, Diagnosis
 from psynote.lib.sealed import SealedFacts
 from psynote.measures.models import Administration
 from psynote.notes.models import Addendum, NoteTemplate, NoteTemplateVersion, ProgressNote
+from psynote.supervision.models import Cosignature, Supervision
+from psynote.supervision.record import in_record
 from psynote.visits.models import Session
 
 FORMAT = "psynote-record/1"
@@ -41,7 +43,7 @@ FILENAME = "psynote-record.ndjson"
 KINDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
     "practice": (Practice, ("id", "name", "late_entry_hours", "created_at")),
     "user": (User, ("id", "username", "first_name", "last_name", "email", "role",
-                    "credentials", "licence_number", "licence_state", "supervisor_id",
+                    "credentials", "licence_number", "licence_state",
                     "is_active", "date_joined")),
     # The practice's note templates and every version: a note renders with its own.
     "note_template": (NoteTemplate, ("id", "key", "name", "builtin", "retired_at",
@@ -49,6 +51,7 @@ KINDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
     "note_template_version": (NoteTemplateVersion, ("id", "template_id", "number", "name",
                                                     "sections", "blocks", "session_kinds",
                                                     "created_at")),
+    "supervision": (Supervision, ("supervisor_id", "supervisee_id", "mode", "created_at")),
     "client": (Client, ("id", "first_name", "last_name", "preferred_name", "pronouns",
                         "date_of_birth", "sex_assigned_at_birth", "gender_identity", "phone",
                         "email", "address", "emergency_contact", "status", "created_at")),
@@ -65,6 +68,8 @@ KINDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
                             "content_hash")),
     "addendum": (Addendum, ("id", "note_id", "author_id", "kind", "created_at", "signed_at",
                             "signed_by_id", "signer_name", "content_hash")),
+    "cosignature": (Cosignature, ("note_id", "kind", "signed_by_id", "signer_name",
+                                  "signed_at", "note_hash", "content_hash")),
     "administration": (Administration, ("id", "client_id", "instrument", "administered_at",
                                         "source", "answers", "total", "band", "flags",
                                         "created_by_id", "created_at")),
@@ -105,11 +110,16 @@ def values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
 def practice_rows(practice: Practice) -> Iterator[dict[str, Any]]:
     yield {"record": "format", "format": FORMAT}
     yield row("practice", practice)
-    # Supervisors before supervisees is not guaranteed by pk; the importer links
-    # supervisors after every user exists.
     for user in User.objects.filter(practice=practice).order_by("pk").iterator():
         yield row("user", user)
+    for supervision in _supervisions(practice):
+        yield row("supervision", supervision)
     yield from template_rows(practice)
+
+
+def _supervisions(practice: Practice):  # type: ignore[no-untyped-def]
+    return Supervision.objects.filter(supervisee__practice=practice).order_by(
+        "supervisee_id", "supervisor_id")
 
 
 def template_rows(practice: Practice) -> Iterator[dict[str, Any]]:
@@ -120,9 +130,10 @@ def template_rows(practice: Practice) -> Iterator[dict[str, Any]]:
 
 
 def signed_notes(client: Client):  # type: ignore[no-untyped-def]
-    """The client's signed notes in export order (drafts never leave)."""
-    return (ProgressNote.objects.signed().filter(client=client)
-            .select_related("client", "session").prefetch_related("addenda")
+    """The client's signed notes in export order (drafts never leave, nor notes held for a
+    supervisor's approval: they are not part of the record yet)."""
+    return (in_record(ProgressNote.objects.signed().filter(client=client))
+            .select_related("client", "session", "cosignature").prefetch_related("addenda")
             .order_by("session__date", "session__start_time", "signed_at", "id"))
 
 
@@ -145,6 +156,8 @@ def client_rows(client: Client) -> Iterator[dict[str, Any]]:
         yield row("note", note)
         for addendum in sorted_addenda(note):
             yield row("addendum", addendum)
+        if (cosignature := getattr(note, "cosignature", None)) is not None:
+            yield row("cosignature", cosignature)
     for administration in client.administrations.order_by("administered_at", "id"):
         yield row("administration", administration)
 
@@ -159,6 +172,10 @@ def canonical_record(practice: Practice) -> dict[str, Any]:
         rows["user"].append(row("user", user))
     for entry in template_rows(practice):
         rows[entry.pop("record")].append(entry)
+    for supervision in _supervisions(practice):
+        entry = row("supervision", supervision)
+        entry.pop("record")
+        rows["supervision"].append(entry)
     for client in Client.objects.filter(practice=practice).iterator():
         for entry in client_rows(client):
             kind = entry.pop("record")

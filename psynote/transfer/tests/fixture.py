@@ -86,6 +86,7 @@ def full_practice() -> None:
         clinician.pk, mfa.new_secret()), confirmed_at=timezone.now())
     for code in mfa.new_recovery_codes()[:2]:
         RecoveryCode.objects.create(user=clinician, code_hash=mfa.hash_recovery_code(code))
+    _supervision(users)
     ApiToken.issue(user=clinician, name="Fictional script")
     from psynote.visits import calendar_actions
     calendar_actions.reset_feed(by=clinician)  # the clinician's calendar feed
@@ -96,12 +97,30 @@ def full_practice() -> None:
     hours_for_move(users["supervisee"], users["supervisor"])
 
 
+def _supervision(users: dict[str, Any]) -> None:
+    """A draft returned with a comment, and a co-signed note (ADR 0013)."""
+    from psynote import testing as t
+    from psynote.clients.models import Client
+    from psynote.notes.models import ProgressNote
+    from psynote.supervision import actions as supervision_actions
+
+    supervisee, supervisor = users["supervisee"], users["supervisor"]
+    client = Client.objects.filter(care_team__user=supervisee).order_by("last_name").first()
+    draft = t.make_note(t.make_session(client, supervisee))
+    supervision_actions.mark_ready(by=supervisee, note=draft)
+    supervision_actions.return_note(by=supervisor, note=draft,
+                                    comments=[("", "Fictional: say what comes next.")])
+    signed = ProgressNote.objects.signed().filter(author=supervisee).first()
+    supervision_actions.cosign(by=supervisor, note=signed)
+
+
 def opened_texts() -> dict[str, str]:
     """SHA-256 of every clinical text the record opens to its own keys (no psychotherapy
     notes: those open only for their author, in a browser session)."""
     from psynote.lib import crypto
     from psynote.notes.models import Addendum, ProgressNote
     from psynote.plans.models import PlanVersion
+    from psynote.supervision.models import ReviewComment
 
     def digest(value: Any) -> str:
         return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
@@ -119,6 +138,8 @@ def opened_texts() -> dict[str, str]:
         from psynote.hours.tests.records import hours_texts
 
         texts |= {name: digest(text) for name, text in hours_texts().items()}
+        for comment in ReviewComment.objects.select_related("note__client").order_by("pk"):
+            texts[f"review comment {comment.pk}"] = digest(comment.body())
     return texts
 
 

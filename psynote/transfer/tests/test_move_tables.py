@@ -55,6 +55,7 @@ def test_every_binary_column_is_carried_as_it_is_or_wrapped_again() -> None:
         ("hours_entry", "notes_ct"),  # under the supervisee's key in hours_licence
         ("hours_report", "package"),  # a signed package, no secret
         ("groups_groupattendance", "facts_ct"), ("visits_sessionparticipant", "facts_ct"),
+        ("supervision_reviewcomment", "body_ct"),
     }
     assert binary - wrapped == under_client_or_author_keys
 

@@ -1,0 +1,28 @@
+"""Whether a progress note is part of the client's record yet.
+
+A note signed by a supervisee in "approve before record" mode is held (`NoteReview.held`)
+until a supervisor approves it: it is not listed, summarised, disclosed or exported. Every
+listing of the record passes its notes through `in_record`, the one place this is decided.
+No clinical app is imported here, so the notes app may use it too.
+"""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from psynote.supervision.access import supervisees_of
+
+
+def in_record(notes: QuerySet, viewer: Any = None) -> QuerySet:
+    """`notes` (progress notes) without those held for approval. With `viewer`, the held
+    notes the viewer wrote or supervises stay in (they are the ones who must act on them);
+    without, for disclosures and exports, none does."""
+    held = Q(supervision_review__held=True)
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        held &= ~(Q(author=viewer) | Q(author__in=supervisees_of(viewer).values("pk")))
+    return notes.exclude(held)
+
+
+def is_held(note: Any) -> bool:
+    review = getattr(note, "supervision_review", None) if note is not None else None
+    return bool(review is not None and review.held)
