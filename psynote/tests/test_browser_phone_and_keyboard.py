@@ -44,6 +44,14 @@ PHONE_PAGES = [
     "client's requests",
     "audit log",
     "page not found",
+    "today",
+    "calendar week",
+    "calendar day",
+    "front desk's calendar",
+    "search results",
+    "hand-off summary",
+    "group session",
+    "supervision hours",
 ]
 
 _WIDTHS = """() => ({

@@ -4,14 +4,14 @@ import pytest
 from django.utils import timezone
 
 from psynote import testing as t
-from psynote.notes.templates import TEMPLATES
+from psynote.notes.templates import BUILTIN_TEMPLATES
 
 
 def note_with(client, clinician, text: str, *, sign: bool = True, day: date | None = None,
               template: str = "soap"):
     """A progress note whose subjective section (first section) holds `text`."""
     session = t.make_session(client, clinician, day=day or timezone.localdate())
-    keys = [section.key for section in TEMPLATES[template].sections]
+    keys = [section.key for section in BUILTIN_TEMPLATES[template].sections]
     sections = {key: "Fictional." for key in keys} | {keys[0]: text}
     return t.make_note(session, template=template, sections=sections, sign=sign)
 
