@@ -55,7 +55,7 @@ def page(server: dict[str, Any]):  # type: ignore[no-untyped-def]
         page.get_by_label("Username").fill("alice")
         page.get_by_label("Password").fill("fictional-pass-123")
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/caseload/")
+        page.wait_for_url("**/today/")
         yield page
         context.close()
 
