@@ -69,6 +69,7 @@ def _logged_in(chromium, server: str, username: str):  # type: ignore[no-untyped
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.goto("/caseload/")  # clinicians land on their day (/today/); the flow starts here
     return page
 
 
