@@ -30,6 +30,7 @@ from psynote.notes.content import OBJECTIVE_RATINGS
 from psynote.notes.models import ProgressNote
 from psynote.notes.templates import RISK_LEVELS
 from psynote.plans import queries as plan_queries
+from psynote.supervision.record import in_record
 from psynote.visits.models import Session
 
 RECENT_NOTES = 3
@@ -91,9 +92,9 @@ class HandOff:
 
 def _signed_notes(client: Client) -> list[ProgressNote]:
     notes = (
-        ProgressNote.objects.signed()
+        in_record(ProgressNote.objects.signed())  # none held for a supervisor's approval
         .filter(client=client)
-        .select_related("session")
+        .select_related("session", "template_version__template")
         .order_by("session__date", "session__start_time", "signed_at")
     )
     result = list(notes)

@@ -28,6 +28,7 @@ from django.db.models import Q
 
 from psynote.notes.models import ProgressNote
 from psynote.notes.templates import Template
+from psynote.supervision.record import in_record
 from psynote.visits.models import Session
 
 CARRIED = "carried"
@@ -44,10 +45,11 @@ def source_for(session: Session) -> ProgressNote | None:
     if session.start_time is not None:
         earlier |= Q(session__date=session.date, session__start_time__lt=session.start_time)
     return (
-        ProgressNote.objects.signed()
+        # In the record (ADR 0013), or held for approval and the new note's author's own.
+        in_record(ProgressNote.objects.signed(), session.clinician)
         .filter(earlier, client_id=session.client_id)
         .exclude(session_id=session.pk)
-        .select_related("client", "session")
+        .select_related("client", "session", "template_version__template")
         .order_by("-session__date", "-session__start_time", "-signed_at")
         .first()
     )

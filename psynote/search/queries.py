@@ -27,6 +27,7 @@ from psynote.notes.template_access import templates_for
 from psynote.search import terms
 from psynote.search.index import note_texts
 from psynote.search.models import IndexEntry
+from psynote.supervision.record import in_record
 
 MAX_QUERY = 200
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
@@ -127,7 +128,7 @@ def search_notes(user: Any, filters: Filters) -> Results:
     matching = [note_id for _, note_id in dated]
     results.candidates = len(matching)
     allowed = {pk for pk, _ in wanted}
-    results.hits = _confirmed(matching, allowed, found, filters.limit)
+    results.hits = _confirmed(matching, allowed, found, filters.limit, user)
     return results
 
 
@@ -156,13 +157,15 @@ def _index_keys(clients: list[tuple[Any, bytes]]) -> list[bytes]:
             for pk, wrapped in clients]
 
 
-def _confirmed(matching: list[Any], allowed: set[Any], found: list[str], limit: int
-               ) -> list[Hit]:
-    """The first `limit` notes of `matching` that really hold every term, opened."""
+def _confirmed(matching: list[Any], allowed: set[Any], found: list[str], limit: int,
+               viewer: Any) -> list[Hit]:
+    """The first `limit` notes of `matching` that really hold every term, opened; never a
+    note held for a supervisor's approval that `viewer` neither wrote nor supervises."""
     hits: list[Hit] = []
     for start in range(0, len(matching), limit):
         ids = [uuid.UUID(str(raw)) for raw in matching[start:start + limit]]
-        notes = ProgressNote.objects.select_related("client", "session", "author").in_bulk(ids)
+        notes = in_record(ProgressNote.objects.select_related("client", "session", "author"),
+                          viewer).in_bulk(ids)
         addenda: dict[Any, list[Addendum]] = {}
         for addendum in Addendum.objects.filter(note__in=ids).order_by("signed_at"):
             addenda.setdefault(addendum.note_id, []).append(addendum)

@@ -26,7 +26,7 @@ def _migrate(targets) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     if targets == AFTER:
-        targets = executor.loader.graph.leaf_nodes("notes")
+        targets = executor.loader.graph.leaf_nodes()  # apps depending on notes came down too
     executor.migrate(targets)
 
 
