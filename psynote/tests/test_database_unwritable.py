@@ -24,6 +24,10 @@ from psynote.notes.models import ProgressNote
 
 SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 KINDS = ["read-only", "full"] if SQLITE else ["read-only"]
+# Signing writes a few small rows, which may all fit in pages the database already has, so a
+# capped page count does not reliably refuse it: signing is checked read-only; "full" is
+# checked on the writes that must grow the database (a long section, LONG_TEXT).
+SIGNING = ["read-only"]
 SENTENCE_START = "The practice's database cannot be written"
 # Larger than any free space left in a page: saving it must grow the database.
 LONG_TEXT = "A fictional week, described at length. " * 400
@@ -81,7 +85,7 @@ def _same(note: ProgressNote) -> bool:
     return not fresh.is_signed and fresh.content() == note.content()
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", SIGNING)
 def test_signing_on_the_page_answers_503_and_signs_nothing(cast, kind):
     note, events = _draft(cast), None
     browser = _browser(cast.alice)
@@ -120,9 +124,12 @@ def test_the_api_answers_503_with_its_error_body(cast, kind):
     with unwritable(kind):
         patched = api.patch(f"/api/v1/notes/{note.pk}", {"sections": {"subjective": LONG_TEXT}},
                             content_type="application/json")
-    with unwritable(kind):
-        signed = api.post(f"/api/v1/notes/{note.pk}/sign", {}, content_type="application/json")
-    for response in (patched, signed):
+    responses = [patched]
+    if kind in SIGNING:
+        with unwritable(kind):
+            responses.append(api.post(f"/api/v1/notes/{note.pk}/sign", {},
+                                      content_type="application/json"))
+    for response in responses:
         assert response.status_code == 503, response.content
         assert response.json() == {"detail": _expected(kind), "errors": []}
     assert _same(note) and _events() == events
