@@ -40,6 +40,10 @@ def disable() -> list[str]:
 
 def restore(statements: list[str]) -> None:
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A row deleted meanwhile leaves deferred foreign-key checks pending, and
+            # PostgreSQL refuses ALTER TABLE until they have run.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for sql in statements:
             cursor.execute(sql)
 
