@@ -24,7 +24,7 @@ forbid. The schema itself is served at /api/v1/openapi.json.
 
 import json
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -50,6 +50,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 MAX_LIMIT = 200
 # Bounds that keep numbers inside what every database accepts (SQLite: signed 64 bits).
 MAX_ID = 2**53
+# A user or row number given in a body: bounded so a huge one is a 400, not a driver error.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # --- request parsing --------------------------------------------------------------------

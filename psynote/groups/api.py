@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from psynote.api import ERRORS, ErrorOut, Forbidden, InputSchema
+from psynote.api import ERRORS, ErrorOut, Forbidden, InputSchema, RowId
 from psynote.audit import log
 from psynote.clients.access import Need, clients_for
 from psynote.clients.models import Client
@@ -57,7 +57,7 @@ class GroupIn(InputSchema):
     name: str = Field(max_length=actions.MAX_NAME)
     member_ids: list[UUID] = Field(max_length=100, description="The standing roster: clients "
                                    "on the care team of every facilitator")
-    facilitator_ids: list[int] = Field(
+    facilitator_ids: list[RowId] = Field(
         [], max_length=10, description="Co-facilitators besides you (clinicians of the practice)")
 
 

@@ -86,6 +86,14 @@ def test_bad_rosters_are_refused_and_nothing_is_written(api, cast, members, mess
     assert not Group.objects.exists()
 
 
+@pytest.mark.parametrize("facilitator", [2**70, -1, 0])
+def test_a_facilitator_number_out_of_range_is_a_clear_400(api, cast, facilitator):
+    answer = api("POST", "/groups", {"name": "G", "member_ids": [str(cast.client.pk)],
+                                     "facilitator_ids": [facilitator]})
+    assert answer.status_code == 400 and "facilitator_ids" in answer.json()["detail"]
+    assert not Group.objects.exists()
+
+
 def test_an_individual_part_for_a_no_show_is_refused(api, cast):
     made = api("POST", "/groups", {"name": "G", "member_ids": [str(cast.client.pk)]}).json()
     gs = api("POST", f"/groups/{made['id']}/sessions",

@@ -57,7 +57,7 @@ def test_the_revision_loop_is_kept_and_audited(cast):
         "ready", "returned", "ready", "signed", "approved"]
     events = list(AuditEvent.objects.filter(target_id=str(note.pk),
                                             action__startswith="review.")
-                  .values_list("action", flat=True))
+                  .order_by("seq").values_list("action", flat=True))
     assert events == ["review.ready", "review.return", "review.ready", "review.signed"]
     assert not any("Tie this" in e.detail for e in AuditEvent.objects.all())
 
