@@ -35,7 +35,7 @@ def note_html(note: ProgressNote, *, by: Any) -> str:
         addendum.note = note  # body() opens with the client's key: no query per addendum
     described = {d.code: d.description for d in note.client.diagnoses.all()}
     # The same rendering of a note as in the record PDF a disclosure sends.
-    view = record_pdf._note_view(note, addenda, described)
+    view = record_pdf.note_view(note, addenda, described)
     carried = carry.carried_keys(note.content())
     return render_to_string("chart/note_pdf.html", {
         "v": view,

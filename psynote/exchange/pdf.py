@@ -108,7 +108,7 @@ def _cosignature(note: ProgressNote) -> dict[str, str] | None:
             "signed_at": _local(signed.signed_at), "content_hash": signed.content_hash}
 
 
-def _note_view(note: ProgressNote, addenda: list[Addendum], described: dict[str, str]) -> NoteView:
+def note_view(note: ProgressNote, addenda: list[Addendum], described: dict[str, str]) -> NoteView:
     content = note.content()
     template = note.template_def  # the version it was written with (ADR 0015)
     sections = [(s.label, content.get("sections", {}).get(s.key, "")) for s in template.sections]
@@ -162,7 +162,7 @@ def _notes(client: Client, date_range: DateRange, described: dict[str, str]) -> 
         attached = by_note.get(note.pk, [])
         for addendum in attached:
             addendum.note = note  # body() opens with the client's key; no query per addendum
-        views.append(_note_view(note, attached, described))
+        views.append(note_view(note, attached, described))
     return views
 
 
@@ -305,7 +305,6 @@ def client_html(
         "generated_at": _local(generated_at or timezone.now()),
         "part2": part2,
         "part2_notice": gate.part2_notice().decode("utf-8", errors="replace") if part2 else "",
-        "part2_configured": gate.part2_notice_configured(),
         "demographics": RecordKind.DEMOGRAPHICS in scope,
         "diagnoses": diagnoses if RecordKind.DIAGNOSES in scope else None,
         "plans": _plans(client, date_range, described) if RecordKind.PLANS in scope else None,

@@ -196,7 +196,6 @@ def disclosure_new(request: HttpRequest, client_id: object) -> HttpResponse:
         "client": client,
         "form": form,
         "part2": gate.is_part2(client),
-        "part2_configured": gate.part2_notice_configured(),
     }
     if request.method == "GET":
         return render(request, "exchange/disclosure_form.html", context)

@@ -68,3 +68,12 @@ def test_the_pdf_marks_carried_sections(cast, login):
     html = note_pdf_views.note_html(signed, by=cast.alice)
     assert html.count("carried forward from the note of") == 1
     assert "For internal use by the care team" in html
+
+
+def test_a_cosigned_note_prints_its_cosignature(cast):
+    from psynote.supervision import actions as supervision_actions
+
+    note = t.make_note(t.make_session(cast.supervisee_client, cast.sue), sign=True)
+    supervision_actions.cosign(by=cast.sam, note=note)
+    html = note_pdf_views.note_html(note, by=cast.sue)
+    assert note.cosignature.content_hash in html and cast.sam.signature_name in html
