@@ -158,7 +158,8 @@ class DatabaseUnwritableMiddleware:
             logger.warning("database switching over: %s %s retried once on a new connection",
                            request.method, request.path)
             for connection in connections.all(initialized_only=True):
-                connection.close()
+                if not connection.in_atomic_block:  # never under someone's transaction
+                    connection.close()
             answer = self.get_response(request)
         return answer
 
