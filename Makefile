@@ -23,6 +23,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
 help:
 	@echo "make run     demo server on http://$(BIND)/ (fictional data)"
 	@echo "make test    lint + tests on SQLite and PostgreSQL"
+	@echo "make test-ha the primary of a pg_auto_failover pair killed under load (ADR 0018)"
 	@echo "make lint    ruff check, and the dependencies between apps (lint-imports)"
 	@echo "make bench   benchmarks (python -m bench)"
 	@echo "make lock    regenerate requirements.lock and requirements-dev.lock"
