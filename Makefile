@@ -18,11 +18,12 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
                --no-emit-index-url --no-emit-find-links
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres lint bench lock install install-dev
+.PHONY: help run test test-sqlite test-postgres test-ha lint bench lock install install-dev
 
 help:
 	@echo "make run     demo server on http://$(BIND)/ (fictional data)"
 	@echo "make test    lint + tests on SQLite and PostgreSQL"
+	@echo "make test-ha the primary of a pg_auto_failover pair killed under load (ADR 0018)"
 	@echo "make lint    ruff check, and the dependencies between apps (lint-imports)"
 	@echo "make bench   benchmarks (python -m bench)"
 	@echo "make lock    regenerate requirements.lock and requirements-dev.lock"
@@ -64,6 +65,11 @@ test-sqlite: $(VENV)/.installed-dev
 
 test-postgres: $(VENV)/.installed-dev
 	$(TEST_ENV) scripts/with-postgres $(BIN)/pytest $(PYTEST_FLAGS)
+
+# A monitor, a primary and a synchronous secondary (pg_auto_failover, ADR 0018); the primary
+# is killed under a write load. Called by .ci/run after `make test`.
+test-ha: $(VENV)/.installed-dev
+	$(TEST_ENV) scripts/with-ha-postgres $(BIN)/pytest $(PYTEST_FLAGS) -m ha -s psynote/tests/ha
 
 # Every stage runs even if an earlier one fails, so one run reports everything.
 test: $(VENV)/.installed-dev

@@ -92,6 +92,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="instead, time search over the encrypted notes beside plaintext SQLite FTS5 "
         "over the same notes (bench/search.py)",
     )
+    parser.add_argument(
+        "--ha",
+        action="store_true",
+        help="instead, open/sign latency behind the pg_auto_failover pair beside a single "
+        "server; run under scripts/with-ha-postgres (bench/ha.py)",
+    )
     parser.add_argument("--bulk-clients", default="1000,5000", help="default 1000,5000")
     parser.add_argument(
         "--load",
@@ -124,6 +130,10 @@ def _home_for(args: argparse.Namespace) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.ha:
+        from bench import ha
+
+        return ha.main(args.signs)
     if args.load:
         from bench import load
 

@@ -6,9 +6,7 @@ value at start-up, so a typo never turns into a silently insecure default.
 
 from pathlib import Path
 
-import dj_database_url
-
-from psynote.lib import config, keyfiles, smtp_url
+from psynote.lib import config, database_url, keyfiles, smtp_url
 
 BASE_DIR = Path(__file__).resolve().parent
 HOME = config.path("PSYNOTE_HOME", Path.cwd() / "var")
@@ -128,7 +126,11 @@ TEMPLATES = [
 
 _database_url = config.string("DATABASE_URL", "")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=600)}
+    # A multi-host URL names a high-availability pair (ADR 0018): libpq connects to the one
+    # that takes writes. Health checks: a connection kept from before a switch-over is tested
+    # at the start of the next request and replaced, instead of failing that request.
+    DATABASES = {"default": database_url.parse(_database_url, conn_max_age=600)}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
