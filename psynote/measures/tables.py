@@ -8,18 +8,19 @@ them byte for byte), escaping every value it puts in the page.
 """
 
 from collections.abc import Iterable, Sequence
+from html import escape
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from psynote.measures.models import Administration
 
 
 def _text(value: Any) -> str:
-    """A value as `{{ value }}` shows it: escaped, None as "None"."""
+    """A value as `{{ value }}` shows it: escaped, None as "None" (Django's `escape` is
+    this same `html.escape`, behind a wrapper that costs more than the escaping)."""
     return escape(str(value))
 
 
