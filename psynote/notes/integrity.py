@@ -10,6 +10,7 @@ when it was signed.
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from psynote.audit.models import AuditEvent
@@ -70,6 +71,13 @@ class _ClientKeys:
         return client.data_key()
 
 
+_string = encode_basestring  # json.dumps(ensure_ascii=False) of one str
+
+
+def _json(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
 def _iso(moment: Any) -> str:
     # As the note model writes `signed_at` into its signature payload.
     return moment.astimezone(UTC).isoformat() if moment else ""
@@ -91,13 +99,16 @@ def _note_holds(row: tuple[Any, ...], record_id: str, keys: _ClientKeys,
                                    crypto.aad_for("notes_progressnote", record_id, "content"))
     except (DecryptionError, crypto.KeyShredded):
         return False
-    before = canonical_json.dumps({"author": author_id, "client": str(client_id)})
-    after = canonical_json.dumps({
-        "cpt": cpt, "id": record_id, "kind": "progress_note", "late_entry": late_entry,
-        "session": str(session_id), "signed_at": _iso(signed_at), "signed_by": signed_by_id,
-        "signer_name": signer_name, "template": template,
-    })
-    payload = b"".join((before[:-1], b',"content":', plain, b",", after[1:]))
+    # Every key in sorted order, each value as `canonical_json.dumps` writes it (strings
+    # through the same encoder, ints as digits): checked against `compute_hash` in the tests.
+    payload = "".join((
+        '{"author":', _json(author_id), ',"client":"', str(client_id), '","content":',
+    )).encode() + plain + "".join((
+        ',"cpt":', _string(cpt), ',"id":"', record_id, '","kind":"progress_note","late_entry":',
+        "true" if late_entry else "false", ',"session":"', str(session_id),
+        '","signed_at":"', _iso(signed_at), '","signed_by":', _json(signed_by_id),
+        ',"signer_name":', _string(signer_name), ',"template":', _string(template), "}",
+    )).encode()
     return hashlib.sha256(payload).hexdigest() == content_hash
 
 
