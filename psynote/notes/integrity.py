@@ -8,6 +8,8 @@ when it was signed.
 """
 
 import hashlib
+import itertools
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -19,6 +21,7 @@ from psynote.lib import canonical_json, crypto
 from psynote.lib.crypto import DecryptionError
 from psynote.lib.integrity import Problem
 from psynote.notes.models import Addendum, ProgressNote
+from psynote.plans import models as plans
 from psynote.plans.models import PlanVersion
 from psynote.supervision.integrity import cosignature_problems
 
@@ -112,6 +115,30 @@ def _note_holds(row: tuple[Any, ...], record_id: str, keys: _ClientKeys,
     return hashlib.sha256(payload).hexdigest() == content_hash
 
 
+# A plan version's structure is four lists of items (`PlanVersion.structure`).
+_PLAN_ITEMS = {"problems": plans.Problem, "goals": plans.Goal, "objectives": plans.Objective,
+               "interventions": plans.PlanIntervention}
+
+
+def _plan_versions(practice_id: int, batch: int = 2000) -> Iterator[PlanVersion]:
+    """The practice's signed plan versions with their items, four queries per `batch`
+    versions rather than four per version. The items go where `prefetch_related` puts
+    them, grouped here instead of through a queryset per version and list, which cost
+    more than the queries."""
+    versions = (PlanVersion.objects.signed().filter(plan__client__practice_id=practice_id)
+                .select_related("plan").iterator(chunk_size=batch))
+    while chunk := list(itertools.islice(versions, batch)):
+        ids = [version.pk for version in chunk]
+        for name, model in _PLAN_ITEMS.items():
+            grouped: dict[Any, list[Any]] = defaultdict(list)
+            for item in model.objects.filter(version_id__in=ids):  # in `position` order
+                grouped[item.version_id].append(item)
+            for version in chunk:
+                version.__dict__.setdefault("_prefetched_objects_cache", {})[name] = (
+                    grouped.get(version.pk, []))
+        yield from chunk
+
+
 def _gone(kind: str, chained: dict[str, str], seen: set[str]) -> Iterator[Problem]:
     # The chain remembers every signing, so a signed row deleted, or "unsigned" back into
     # an editable draft, behind the triggers' back still shows.
@@ -194,12 +221,7 @@ def signed_records_problems(practice_id: int) -> Iterator[Problem]:
     yield from _gone("addendum", addenda, seen)
     plans = _chained_hashes(practice_id, "plan.sign")
     seen = set()
-    # A version's structure is four lists of items: read them for 2,000 versions at a
-    # time, not four queries per version.
-    for version in (PlanVersion.objects.signed().filter(plan__client__practice_id=practice_id)
-                    .select_related("plan")
-                    .prefetch_related("problems", "goals", "objectives", "interventions")
-                    .iterator(chunk_size=2000)):
+    for version in _plan_versions(practice_id):
         seen.add(str(version.pk))
         if version.plan.client_id in destroyed:
             continue
