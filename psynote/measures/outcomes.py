@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any, NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -209,7 +210,11 @@ def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
     known = {} if isinstance(clients, QuerySet) else {
         client.pk: client for client in clients if isinstance(client, Client)
     }
-    rows = Administration.objects.filter(pk__in=_latest_two_ids(clients)).order_by()
+    try:
+        latest = _latest_two_ids(clients)
+    except EmptyResultSet:  # no clients: nothing to read
+        return {}
+    rows = Administration.objects.filter(pk__in=latest).order_by()
     if not known:
         rows = rows.select_related("client")
     pairs: dict[tuple[Any, str], list[Administration]] = defaultdict(list)

@@ -63,3 +63,17 @@ def test_the_caseload_outcome_view_costs_the_same_queries_for_many_clients(
     with django_assert_max_num_queries(few):
         html = browser.get("/caseload/outcomes/").content.decode()
     assert html.count("<tr data-client=") == 13
+
+
+def test_the_outcome_view_of_an_empty_caseload_says_so(cast, login):
+    newcomer = t.make_user(cast.practice, "newcomer")
+    html = login(newcomer).get("/caseload/outcomes/").content.decode()
+    assert "No active clients on your caseload." in html
+
+
+def test_latest_scores_of_no_clients_is_empty(cast):
+    from psynote.clients.models import Client
+    from psynote.measures import outcomes
+
+    assert outcomes.latest_scores([]) == {}
+    assert outcomes.latest_scores(Client.objects.none()) == {}
