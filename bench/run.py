@@ -1,5 +1,6 @@
-"""One benchmark run: verify, then open and sign notes through gunicorn, each beside its
-bare primitive, then the report."""
+"""One benchmark run: verify (bench/verify.py), then open and sign notes through gunicorn,
+the measures pages (bench/pages.py) and the rest, each beside its bare primitive, then
+the report."""
 
 import json
 import os
@@ -19,24 +20,22 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from bench import day as day_bench
-from bench import handoff, measure, web
+from bench import handoff, measure, pages, verify, web
 from bench.generate import CLINICIAN_PREFIX, PASSWORD, Scale
 from bench.measure import Latency
+
+# `run_verify` lives in bench/verify.py; bench/__main__.py reaches it through here.
+from bench.verify import run_verify  # noqa: F401
 from psynote.accounts.models import User
-from psynote.audit import chain
-from psynote.audit import verify as audit_verify
 from psynote.audit.models import AuditEvent
 from psynote.clients.models import Client
 from psynote.notes import actions as note_actions
-from psynote.notes.integrity import signed_records_problems
 from psynote.notes.models import ProgressNote
 from psynote.plans.queries import active_objectives
 from psynote.visits import actions as visit_actions
 
 SIGN_P95_MS = 20.0
 OPEN_P95_MS = 15.0
-VERIFY_SHARE = 0.40
-VERIFY_ROUNDS = 3
 WARM_UP = 10
 
 
@@ -82,68 +81,6 @@ def machine() -> dict[str, str]:
             cursor.execute("SHOW server_version")
             info["postgresql"] = cursor.fetchone()[0]
     return info
-
-
-# --- psynote verify -----------------------------------------------------------------
-
-
-def run_verify(practice_id: int, results: Results, log: Any) -> None:
-    log("Timing psynote verify (audit chain and its checkpoints, then signed notes) ...")
-    checks: list[audit_verify.AuditCheck] = []
-
-    def verify_chain() -> int:
-        # What `psynote verify` runs: the chain, every checkpoint, a new checkpoint.
-        checks.append(audit_verify.check_practice(practice_id))
-        return checks[-1].report.events
-
-    problems: list[object] = []
-
-    def check_notes() -> int:
-        problems.extend(signed_records_problems(practice_id))
-        return ProgressNote.objects.signed().filter(client__practice_id=practice_id).count()
-
-    # The same bytes verify hashes, held in memory: what the keyed hashing alone costs.
-    with chain._rows(practice_id) as rows:
-        payloads = [bytes(joined) for _, joined, _ in rows]
-    key = chain.chain_key(practice_id)
-    # Best of a few rounds on each side, taken in turn, so that a burst of other work on a
-    # shared machine does not decide the ratio.
-    rounds = []
-    for _ in range(VERIFY_ROUNDS):
-        rounds.append((measure.rate_of(verify_chain), *measure.bare_keyed_chain(payloads, key)))
-    del payloads
-    # Both sides run in this process, single-threaded, on data already in memory or in the
-    # page cache: CPU time is what they cost, and unlike wall time it barely moves when
-    # other work competes for the cores. The target is judged on it; wall time is shown too.
-    ours, theirs = [r[0] for r in rounds], [r[1] for r in rounds]
-    chain_cpu = max(ours, key=lambda rate: rate.per_cpu_second)
-    chain_wall = max(ours, key=lambda rate: rate.per_second)
-    bare_cpu = max(theirs, key=lambda rate: rate.per_cpu_second)
-    bare_wall = max(theirs, key=lambda rate: rate.per_second)
-    bare_name = rounds[theirs.index(bare_cpu)][2]
-    notes_rate = measure.rate_of(check_notes)
-    results.verify = {
-        "events": chain_wall.items,
-        "seconds": chain_wall.seconds,
-        "events_per_s": chain_wall.per_second,
-        "events_per_cpu_s": chain_cpu.per_cpu_second,
-        "breaks": next((c.problems for c in checks if c.problems), []),
-        # The first round finds no checkpoint when the database was just restored from the
-        # pristine copy; the last one is compared with the rounds before it.
-        "checkpoint_warnings": checks[-1].warnings,
-        "checkpoints_compared": checks[-1].checkpoints,
-        "bare_events_per_s": bare_wall.per_second,
-        "bare_events_per_cpu_s": bare_cpu.per_cpu_second,
-        "bare": bare_name,
-        "share": chain_cpu.per_cpu_second / bare_cpu.per_cpu_second,
-        "share_wall": chain_wall.per_second / bare_wall.per_second,
-        "rounds": VERIFY_ROUNDS,
-        "signed_notes": notes_rate.items,
-        "notes_seconds": notes_rate.seconds,
-        "notes_per_s": notes_rate.per_second,
-        "problems": [str(p) for p in problems[:5]],
-        "problem_count": len(problems),
-    }
 
 
 # --- the HTTP stack -------------------------------------------------------------------
@@ -312,84 +249,9 @@ def run_http(
     }
     if connection.vendor == "postgresql":
         results.sign["bare_postgresql"] = asdict(measure.bare_postgresql_insert(pairs))
-    run_measures(meta, env, home, opens, seed, results, log)
+    pages.run_measures(meta, env, home, opens, seed, results, log)
     results.handoff = handoff.run_handoff(meta, env, home, opens, log)
     day_bench.run_day(meta, env, home, opens, results.day, results.notes, log)
-
-
-# --- measures pages -----------------------------------------------------------------------
-
-
-def run_measures(
-    meta: dict[str, Any],
-    env: dict[str, str],
-    home: Path,
-    requests: int,
-    seed: int,
-    results: Results,
-    log: Any,
-) -> None:
-    """The client's measures page (trend charts) for the client with the long history and
-    the caseload outcome view of the clinician with the large caseload, through gunicorn,
-    logged in as that clinician; each beside the raw SQL fetching the same rows."""
-    facts = meta.get("measures")
-    if not facts:
-        results.notes.append("measures pages not measured: the practice has no administrations")
-        return
-    clinician = User.objects.get(username=facts["large_caseload_clinician"])
-    client_id = uuid.UUID(facts["long_history_client"])
-    client_url = reverse("measures_client", args=[client_id])
-    caseload_url = reverse("measures_caseload")
-    count = max(20, requests // 3)
-    connection.close()
-    log(
-        f"Timing {count} GETs each of the measures page ({facts['long_history_administrations']}"
-        f" administrations) and the caseload outcome view ({facts['large_caseload_clients']}"
-        " clients) ..."
-    )
-    failures: list[str] = []
-    with web.Server(env, home / "gunicorn.log") as server:
-        browser = web.Browser(server.port)
-        browser.login(clinician.username, PASSWORD)
-
-        def get(url: str) -> Any:
-            def fetch(_: object) -> None:
-                status, _headers, body = browser.request("GET", url)
-                if status != 200:
-                    failures.append(f"GET {url}: status {status}")
-                elif url == client_url and body.count(b"<svg") < 2:
-                    failures.append(f"GET {url}: fewer than two trend charts")
-
-            return fetch
-
-        for url in (client_url, caseload_url):
-            for _ in range(WARM_UP):
-                get(url)(None)
-        cpu = [server.cpu_seconds()]
-        client_samples = measure.timed_each(range(count), get(client_url))
-        cpu.append(server.cpu_seconds())
-        caseload_samples = measure.timed_each(range(count), get(caseload_url))
-        cpu.append(server.cpu_seconds())
-    results.notes.extend(failures[:10])
-
-    log("Timing the bare queries for the same rows ...")
-    bare_client = measure.bare_history(client_id, count)
-    bare_caseload = measure.bare_caseload(clinician.pk, count)
-    results.measures_client = {
-        "latency": asdict(Latency.of(client_samples)),
-        "bare": asdict(bare_client[0]),
-        "rows": bare_client[1],
-        "server_cpu_ms": (cpu[1] - cpu[0]) * 1000 / count,
-        "failures": sum(1 for f in failures if client_url in f),
-    }
-    results.measures_caseload = {
-        "latency": asdict(Latency.of(caseload_samples)),
-        "bare": asdict(bare_caseload[0]),
-        "rows": bare_caseload[1],
-        "clients": facts["large_caseload_clients"],
-        "server_cpu_ms": (cpu[2] - cpu[1]) * 1000 / count,
-        "failures": sum(1 for f in failures if caseload_url in f),
-    }
 
 
 def _signed_bytes(note_ids: list[uuid.UUID]) -> list[tuple[bytes, bytes]]:
@@ -475,17 +337,10 @@ def report(results: Results, command: str, scale: Scale) -> str:
                 f"{pg['median_ms']:.3f} ms, p95 {pg['p95_ms']:.3f} ms | "
                 f"×{ours['p95_ms'] / pg['p95_ms']:,.0f} (p95) | |"
             )
+    lines.extend(
+        pages.report_lines(results.measures_client, results.measures_caseload, db["backend"])
+    )
     for label, figures, what in (
-        (
-            "client's measures page with trend charts (GET /clients/<id>/measures/)",
-            results.measures_client,
-            "select of the client's administrations",
-        ),
-        (
-            "caseload outcome view (GET /caseload/outcomes/)",
-            results.measures_caseload,
-            "select of the latest two scores per client and measure (window function)",
-        ),
         (
             "hand-off summary (GET /clients/<id>/handoff/)",
             results.handoff,
@@ -506,19 +361,8 @@ def report(results: Results, command: str, scale: Scale) -> str:
             f"{bare['p95_ms']:.3f} ms | ×{ours['p95_ms'] / bare['p95_ms']:,.0f} (p95) | — |"
         )
     lines.extend(day_bench.report_lines(results.day, db["backend"]))
+    lines.extend(verify.report_lines(results.verify))
     v = results.verify
-    lines.append(
-        f"| psynote verify: audit chain ({v['events']:,} events), best of {v['rounds']} | "
-        f"{v['events_per_cpu_s']:,.0f} events per CPU second (wall: {v['events_per_s']:,.0f} "
-        f"events/s, {v['seconds']:.1f} s) | HMAC-SHA-256 chain in memory ({v['bare']}): "
-        f"{v['bare_events_per_cpu_s']:,.0f} per CPU second (wall: "
-        f"{v['bare_events_per_s']:,.0f}/s) | {v['share']:.0%} of CPU rate (wall "
-        f"{v['share_wall']:.0%}) | ≥ 40%: {_verdict(v['share'] >= VERIFY_SHARE)} |"
-    )
-    lines.append(
-        f"| psynote verify: signed notes ({v['signed_notes']:,}) | {v['notes_per_s']:,.0f} "
-        f"notes/s ({v['notes_seconds']:.1f} s) | | | |"
-    )
     lines.append("")
     lines.append(
         f"Chain breaks and checkpoint problems: {len(v['breaks'])}; signed-record problems: "

@@ -71,6 +71,7 @@ def prepare(home: Path, scale: Scale, *, regenerate: bool, log: Any = print) -> 
             _remove_sqlite(working)
             _forget_checkpoints()
             shutil.copyfile(pristine, working)
+            call_command("migrate", verbosity=0)  # migrations newer than the practice
             log(f"Reusing the generated practice in {pristine} (--regenerate to rebuild)")
             return meta | {"reused": True}
         _remove_sqlite(working)
@@ -97,6 +98,7 @@ def prepare(home: Path, scale: Scale, *, regenerate: bool, log: Any = print) -> 
                 "Give --database-url an empty database (createdb psynote_bench)."
             )
         if fits:
+            call_command("migrate", verbosity=0)  # migrations newer than the practice
             log("Reusing the generated practice in this database (--regenerate to rebuild)")
             return meta | {"reused": True}
         log("Dropping the previously generated practice (schema public)")

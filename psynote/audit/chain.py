@@ -118,8 +118,18 @@ def _rows(practice_id: int, low: int | None = None, high: int | None = None) -> 
     if connection.vendor != "sqlite":
         # PostgreSQL returns text as str; asking for its UTF-8 bytes saves an encode per event.
         sql = f"SELECT seq, convert_to(payload, 'UTF8'), hash FROM {table} WHERE {where} "  # noqa: S608
+        sql += "ORDER BY seq"
+        if connection.Database.__name__ == "psycopg":
+            # Results in binary format: bytea arrives as its bytes, not as hex text for
+            # psycopg to decode, which makes reading the rows about twice as fast. Django's
+            # own cursors bind on the client side, which cannot ask for binary results.
+            connection.ensure_connection()
+            with connection.Database.Cursor(connection.connection) as cursor:
+                cursor.execute(sql, params, binary=True)
+                yield itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
+            return
         with connection.cursor() as cursor:
-            cursor.execute(sql + "ORDER BY seq", params)
+            cursor.execute(sql, params)
             yield itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
         return
     # SQLite: the raw cursor, iterated row by row (no lists of rows built), handing text

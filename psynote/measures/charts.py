@@ -307,7 +307,10 @@ def trend_chart(
             )
         )
 
-    coords = " ".join(f"{_num(x(moment))},{_num(y(value))}" for moment, value in series)
+    # Each point's position and label once: a long history has hundreds of points.
+    xs = [_num(x(moment)) for moment, _ in series]
+    ys = [_num(y(value)) for _, value in series]
+    coords = " ".join(f"{px},{py}" for px, py in zip(xs, ys, strict=True))
     if len(series) > 1:
         parts.append(
             _el(
@@ -319,20 +322,14 @@ def trend_chart(
                 stroke_linejoin="round",
             )
         )
-    for moment, value in series:
+    # What _el("circle", _el("title", ...), cx=..., cy=..., r=4, ...) writes, with the
+    # attributes that are the same for every point quoted once.
+    style = _attrs(r=4, fill=LINE, stroke="#ffffff", stroke_width=1.5)
+    for (moment, value), px, py in zip(series, xs, ys, strict=True):
         band = instrument.band_for(math.floor(value / m)) if bands else None
         words = f"{_day(moment)}: {_num(value)}" + (f" ({band.label})" if band else "")
         parts.append(
-            _el(
-                "circle",
-                _el("title", escape(words)),
-                cx=_num(x(moment)),
-                cy=_num(y(value)),
-                r=4,
-                fill=LINE,
-                stroke="#ffffff",
-                stroke_width=1.5,
-            )
+            f'<circle cx="{px}" cy="{py}"{style}><title>{escape(words)}</title></circle>'
         )
     return _svg(parts, width, height, chart_id)
 

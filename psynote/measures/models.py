@@ -68,9 +68,11 @@ class Administration(SealedUnderClient):
     class Meta:
         ordering = ["-administered_at"]
         indexes = [
+            # Holds everything the latest-scores query orders by (outcomes.latest_scores),
+            # so each client's latest two per instrument are read from the index alone.
             models.Index(
-                fields=["client", "instrument", "administered_at"],
-                name="measures_admin_client_instr",
+                fields=["client", "instrument", "administered_at", "created_at", "id"],
+                name="measures_admin_latest",
             )
         ]
         constraints = [

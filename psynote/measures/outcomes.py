@@ -15,15 +15,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any, NamedTuple
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.core.exceptions import EmptyResultSet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from psynote.clients.models import Client
-from psynote.measures import change, charts, library
+from psynote.measures import change, charts, library, tables
 from psynote.measures.instrument import Instrument
 from psynote.measures.models import Administration, MeasureSchedule, RiskAlert
 from psynote.visits.models import Session
@@ -129,7 +131,8 @@ class Latest:
     latest: Administration
     previous: Administration | None
 
-    @property
+    # Worked out once each: a caseload row asks for them several times over.
+    @cached_property
     def score(self) -> int:
         return reported(self.latest)
 
@@ -137,7 +140,7 @@ class Latest:
     def band(self) -> str:
         return self.latest.band
 
-    @property
+    @cached_property
     def difference(self) -> int | None:
         return None if self.previous is None else self.score - reported(self.previous)
 
@@ -171,6 +174,34 @@ class Latest:
         return f"{'up' if diff > 0 else 'down'} {abs(diff)} from {self.score - diff} ({way})"
 
 
+def _latest_two_ids(clients: ClientIds) -> RawSQL:
+    """The ids of each client's latest two administrations per instrument, as SQL.
+
+    Each (client, instrument) pair present is found through the (client, instrument,
+    administered_at) index, and its latest and second-latest rows are two scalar subqueries
+    reading a few index entries each. A window function over the caseload (ROW_NUMBER per
+    pair) sorts every administration of every client, sealed scores and all, to keep two;
+    this reads two per pair. `id` breaks exact ties, so that both subqueries agree."""
+    table = Administration._meta.db_table
+    pairs, params = (
+        Administration.objects.filter(client__in=_ids(clients))
+        .order_by()
+        .values("client_id", "instrument")
+        .distinct()
+        .query.sql_with_params()
+    )
+    pick = (
+        f"(SELECT b.id FROM {table} b WHERE b.client_id = p.client_id "  # noqa: S608 - our names
+        "AND b.instrument = p.instrument "
+        "ORDER BY b.administered_at DESC, b.created_at DESC, b.id DESC LIMIT 1 OFFSET {})"
+    )
+    sql = (
+        f"SELECT {pick.format(0)} FROM ({pairs}) p "
+        f"UNION ALL SELECT {pick.format(1)} FROM ({pairs}) p"
+    )
+    return RawSQL(sql, (*params, *params))  # noqa: S611 - our names; values as parameters
+
+
 def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
     """client id → instrument key → Latest, in one query. Each row opens its sealed score
     with its client's key: the Client objects given, or ones loaded with the rows."""
@@ -179,30 +210,24 @@ def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
     known = {} if isinstance(clients, QuerySet) else {
         client.pk: client for client in clients if isinstance(client, Client)
     }
-    rows = Administration.objects.filter(client__in=_ids(clients))
+    try:
+        latest = _latest_two_ids(clients)
+    except EmptyResultSet:  # no clients: nothing to read
+        return {}
+    rows = Administration.objects.filter(pk__in=latest).order_by()
     if not known:
         rows = rows.select_related("client")
-    ranked = (
-        rows.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("client_id"), F("instrument")],
-                order_by=[F("administered_at").desc(), F("created_at").desc()],
-            )
-        )
-        .filter(rank__lte=2)
-        .order_by("client_id", "instrument", "rank")
-    )
     pairs: dict[tuple[Any, str], list[Administration]] = defaultdict(list)
-    for row in ranked:
+    for row in rows:
         if row.client_id in known:
             row.client = known[row.client_id]
         pairs[(row.client_id, row.instrument)].append(row)
     result: dict[Any, dict[str, Latest]] = defaultdict(dict)
     instruments = library.load_all()
-    for (client_id, key), rows in pairs.items():
+    for (client_id, key), found in sorted(pairs.items(), key=lambda pair: pair[0][1]):
         if key in instruments:
-            result[client_id][key] = Latest(instruments[key], rows[0], (rows[1:] or [None])[0])
+            found.sort(key=lambda a: (a.administered_at, a.created_at, str(a.pk)), reverse=True)
+            result[client_id][key] = Latest(instruments[key], found[0], (found[1:] or [None])[0])
     return dict(result)
 
 
@@ -294,6 +319,10 @@ class InstrumentHistory:
         return change_from_baseline(
             self.instrument, self.administrations[0], self.administrations[-1]
         )
+
+    @property
+    def table_rows(self) -> SafeString:
+        return tables.administration_rows(self.newest_first)
 
     def chart(self) -> SafeString:
         points = [(a.administered_at, reported(a)) for a in self.administrations]

@@ -28,7 +28,7 @@ from psynote.clients.access import Need, can, clients_for, get_client_for
 from psynote.clients.models import Client
 from psynote.lib import smtp_url
 from psynote.lib.forms import add_errors
-from psynote.measures import access, actions, library, outcomes
+from psynote.measures import access, actions, library, outcomes, tables
 from psynote.measures.forms import LinkForm, ResolveForm, ScheduleForm
 from psynote.measures.models import MeasureSchedule
 
@@ -277,9 +277,11 @@ def measures_caseload(request: HttpRequest) -> HttpResponse:
         target_id=user.pk,
         detail={"clients": len(result.rows)},
     )
+    rows = [(row, row.cells(result.keys)) for row in result.rows]
     context = {
         "outcomes": result,
-        "rows": [(row, row.cells(result.keys)) for row in result.rows],
+        "rows": rows,
+        "table_rows": tables.outcome_rows(rows),
         "sort": sort,
         "descending": descending,
     }

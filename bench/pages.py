@@ -1,0 +1,129 @@
+"""The measures pages timed through gunicorn, each beside the raw SQL of its rows, measured
+in the same run: the client's measures page (two trend charts over 200 administrations)
+and the caseload outcome view (150 clients), with their targets (issue 9)."""
+
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+from django.urls import reverse
+
+from bench import measure, web
+from bench.generate import PASSWORD
+from bench.measure import Latency
+from psynote.accounts.models import User
+
+WARM_UP = 10
+CLIENT_P95_MS = 30.0
+CASELOAD_P95_MS = 40.0
+
+
+def run_measures(
+    meta: dict[str, Any],
+    env: dict[str, str],
+    home: Path,
+    requests: int,
+    seed: int,  # unused: the pages and their rows are fixed by the generated practice
+    results: Any,
+    log: Any,
+) -> None:
+    """The client's measures page (trend charts) for the client with the long history and
+    the caseload outcome view of the clinician with the large caseload, through gunicorn,
+    logged in as that clinician; each beside the raw SQL fetching the same rows."""
+    facts = meta.get("measures")
+    if not facts:
+        results.notes.append("measures pages not measured: the practice has no administrations")
+        return
+    clinician = User.objects.get(username=facts["large_caseload_clinician"])
+    client_id = uuid.UUID(facts["long_history_client"])
+    client_url = reverse("measures_client", args=[client_id])
+    caseload_url = reverse("measures_caseload")
+    count = max(20, requests // 3)
+    connection.close()
+    log(
+        f"Timing {count} GETs each of the measures page ({facts['long_history_administrations']}"
+        f" administrations) and the caseload outcome view ({facts['large_caseload_clients']}"
+        " clients) ..."
+    )
+    failures: list[str] = []
+    with web.Server(env, home / "gunicorn.log") as server:
+        browser = web.Browser(server.port)
+        browser.login(clinician.username, PASSWORD)
+
+        def get(url: str) -> Any:
+            def fetch(_: object) -> None:
+                status, _headers, body = browser.request("GET", url)
+                if status != 200:
+                    failures.append(f"GET {url}: status {status}")
+                elif url == client_url and body.count(b"<svg") < 2:
+                    failures.append(f"GET {url}: fewer than two trend charts")
+
+            return fetch
+
+        for url in (client_url, caseload_url):
+            for _ in range(WARM_UP):
+                get(url)(None)
+        cpu = [server.cpu_seconds()]
+        client_samples = measure.timed_each(range(count), get(client_url))
+        cpu.append(server.cpu_seconds())
+        caseload_samples = measure.timed_each(range(count), get(caseload_url))
+        cpu.append(server.cpu_seconds())
+    results.notes.extend(failures[:10])
+
+    log("Timing the bare queries for the same rows ...")
+    bare_client = measure.bare_history(client_id, count)
+    bare_caseload = measure.bare_caseload(clinician.pk, count)
+    results.measures_client = {
+        "latency": asdict(Latency.of(client_samples)),
+        "bare": asdict(bare_client[0]),
+        "rows": bare_client[1],
+        "server_cpu_ms": (cpu[1] - cpu[0]) * 1000 / count,
+        "failures": sum(1 for f in failures if client_url in f),
+    }
+    results.measures_caseload = {
+        "latency": asdict(Latency.of(caseload_samples)),
+        "bare": asdict(bare_caseload[0]),
+        "rows": bare_caseload[1],
+        "clients": facts["large_caseload_clients"],
+        "server_cpu_ms": (cpu[2] - cpu[1]) * 1000 / count,
+        "failures": sum(1 for f in failures if caseload_url in f),
+    }
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def report_lines(client: dict[str, Any], caseload: dict[str, Any], backend: str) -> list[str]:
+    lines = []
+    for label, figures, what, target in (
+        (
+            "client's measures page with trend charts (GET /clients/<id>/measures/)",
+            client,
+            "select of the client's administrations",
+            CLIENT_P95_MS,
+        ),
+        (
+            "caseload outcome view (GET /caseload/outcomes/)",
+            caseload,
+            "select of the latest two scores per client and measure (window function)",
+            CASELOAD_P95_MS,
+        ),
+    ):
+        if not figures:
+            lines.append(f"| {label} | not measured | | | p95 ≤ {target:.0f} ms |")
+            continue
+        ours, bare = figures["latency"], figures["bare"]
+        size = (
+            f"{figures['clients']} clients, " if "clients" in figures else ""
+        ) + f"{figures['rows']:,} rows"
+        lines.append(
+            f"| {label}, {size}, n={ours['n']} | median {ours['median_ms']:.1f} ms, p95 "
+            f"{ours['p95_ms']:.1f} ms (server CPU {figures['server_cpu_ms']:.1f} ms/request) "
+            f"| {backend} {what}: median {bare['median_ms']:.3f} ms, p95 "
+            f"{bare['p95_ms']:.3f} ms | ×{ours['p95_ms'] / bare['p95_ms']:,.1f} (p95) | "
+            f"p95 ≤ {target:.0f} ms: {_verdict(ours['p95_ms'] <= target)} |"
+        )
+    return lines
