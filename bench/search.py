@@ -26,6 +26,7 @@ from psynote.notes.models import ProgressNote
 from psynote.search import index, terms
 from psynote.search.models import IndexEntry
 from psynote.search.queries import Filters, search_notes, searchable_clients
+from psynote.supervision.models import Supervision
 
 P95_MS = 50.0
 RATIO = 3.0
@@ -54,7 +55,8 @@ def _supervisor(log: Any) -> User:
         user = User.objects.create(username=SUPERVISOR, role=Role.SUPERVISOR,
                                    practice_id=clinicians[0].practice_id,
                                    first_name="Bench", last_name="Supervisor")
-    User.objects.filter(pk__in=[c.pk for c in clinicians]).update(supervisor=user)
+    for clinician in clinicians:
+        Supervision.objects.get_or_create(supervisor=user, supervisee=clinician)
     log(f"  {SUPERVISOR} supervises {len(clinicians)} clinicians: "
         f"{searchable_clients(user).count()} clients")
     return user
