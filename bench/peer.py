@@ -47,10 +47,11 @@ _CONTENT = {"sections": SOAP, "diagnosis_codes": ["${diagnosis}"]}
 # read of the signed note (docs/benchmarks.md, "The API in few round trips").
 COMBINED: list[dict[str, Any]] = [
     {"name": "create (session + draft)", "method": "POST",
-     "path": "/api/v1/clients/${client}/sessions",
-     "body": _SESSION | {"note": {"template": "soap"}}, "expect": 201,
-     "save": {"note": "note.id"}},
-    {"name": "sign (with content)", "method": "POST", "path": "/api/v1/notes/${note}/sign",
+     "path": "/api/v1/sessions?return=minimal",
+     "body": _SESSION | {"client_id": "${client}", "note": {"template": "soap"}},
+     "expect": 201, "save": {"note": "note.id"}},
+    {"name": "sign (with content)", "method": "POST",
+     "path": "/api/v1/notes/${note}/sign?return=minimal",
      "body": {"content": _CONTENT}, "expect": 200},
     {"name": "open (GET note)", "method": "GET", "path": "/api/v1/notes/${note}", "expect": 200},
 ]

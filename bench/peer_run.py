@@ -134,8 +134,13 @@ def _measure(installation: Installation, server: subprocess.Popen[bytes], port: 
     missed = 0
     for name in sequences:
         cpu: dict[str, list[float]] = {}
-        timings = peer.run(base, headers, peer.SEQUENCES[name], variables, n, meter=meter,
-                           cpu=cpu)
+        try:
+            timings = peer.run(base, headers, peer.SEQUENCES[name], variables, n,
+                               meter=meter, cpu=cpu)
+        except peer.StepFailed as failed:
+            print(f"\nsequence {name!r} FAILED: {failed}")
+            missed += 1
+            continue
         figures = peer.summary(timings)
         print(f"\nsequence {name!r}:")
         print(peer.report(figures))
