@@ -313,9 +313,10 @@ def start_note(
 
 
 @router.get("/notes/{uuid:note_id}", response={200: NoteOut, **ERRORS})
-@transaction.atomic
 def get_note(request: HttpRequest, note_id: UUID) -> ProgressNote:
-    """The note's full content, signature and addenda. Audited as `note.view`."""
+    """The note's full content, signature and addenda. Audited as `note.view` (its one
+    write and commit: the read stays outside it, so SQLite's write lock is held only for
+    the audit append)."""
     note = get_note_for(request.user, note_id)
     note.addenda_shown = list(note.addenda.all()) if note.is_signed else []
     return _shown(note, request.user)
