@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         steps = SEQUENCES[args.sequence]
     try:
         timings = run(args.base_url, headers, steps, variables, args.n, args.warmup)
-    except StepFailed as failed:
+    except (StepFailed, OSError) as failed:  # OSError: no server there, a timeout
         print(f"FAILED: {failed}", file=sys.stderr)
         return 1
     figures = summary(timings)
