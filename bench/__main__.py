@@ -111,6 +111,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds each clinician waits between actions (default 1; "
                         "0 saturates the server)")
     parser.add_argument("--bulk-tracemalloc", action="store_true")
+    parser.add_argument(
+        "--api", action="store_true",
+        help="instead, the API's create + sign and open sequence over HTTP against "
+        "`psynote serve --workers 1` on a fresh installation (SQLite, or --database-url), "
+        "with PASS/FAIL against the GNU Health targets (bench/peer_run.py)")
+    parser.add_argument("--api-n", type=int, default=100, help="timed sequences (default 100)")
+    parser.add_argument("--api-sequences", default="combined,classic",
+                        help="of bench/peer.py: combined (2 calls), classic (4 calls)")
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.opens < 1 or args.signs < 1:
         parser.error("--scale, --opens and --signs must be positive")
@@ -139,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return load.main(args.load_clients, args.load_seconds, args.home / "load-sqlite",
                          args.load_think)
+    if args.api:
+        from bench import peer_run
+
+        backend = "postgresql" if args.database_url else "sqlite"
+        return peer_run.main(args.home / f"api-{backend}", args.database_url, args.api_n,
+                             args.api_sequences.split(","))
     if args.bulk:
         from bench import bulk
 

@@ -18,6 +18,7 @@ from psynote.groups.api import router as groups_router
 from psynote.hours.api import router as hours_router
 from psynote.measures.api import router as measures_router
 from psynote.notes.api import router as notes_router
+from psynote.notes.session_api import router as session_note_router
 from psynote.plans.api import router as plans_router
 from psynote.records.api import router as records_router
 from psynote.search.api import router as search_router
@@ -30,6 +31,7 @@ api.add_router("", clients_router)
 api.add_router("", visits_router)
 api.add_router("", calendar_router)
 api.add_router("", notes_router)
+api.add_router("", session_note_router)
 api.add_router("", plans_router)
 api.add_router("", measures_router)
 api.add_router("", exchange_router)

@@ -29,10 +29,12 @@ def _chart_codes(note_or_client: Any) -> set[str]:
 
 @transaction.atomic
 def start_note(*, by: Any, session: Session, template: str,
-               carry_sections: list[str] | None = None) -> ProgressNote:
+               carry_sections: list[str] | None = None,
+               changes: dict[str, Any] | None = None) -> ProgressNote:
     """Start the session's draft with the latest version of the practice's template, which
     the note keeps (ADR 0015); `carry_sections` copies those sections forward from the
-    client's last signed note (`notes.carry`)."""
+    client's last signed note (`notes.carry`). `changes` (as `save_draft` takes them) fill
+    the draft at once: still one `note.create`, its detail saying the content was set."""
     version = version_for_new_note(session.client.practice_id, template, session.service)
     if session.clinician_id != by.pk:
         raise ValidationError("only the session's clinician writes its progress note")
@@ -52,11 +54,14 @@ def start_note(*, by: Any, session: Session, template: str,
         carried = carry.carried_content(source, note.template_def, list(carry_sections or []))
         content |= {"sections": content["sections"] | carried["sections"],
                     carry.CARRIED: carried[carry.CARRIED]}
+    detail: dict[str, Any] = {"template": template, "template_version": version.number}
+    if changes:
+        content = _merged(note, content, changes)
+        detail["content_set"] = True
     note.set_content(content)
     note.save()
     log.record_by(by, "note.create", target_type="progress_note", target_id=note.pk,
-                  client_id=note.client_id, detail={"template": template,
-                                                    "template_version": version.number})
+                  client_id=note.client_id, detail=detail)
     if source is not None:
         # Ids and section keys only: the carried text stays in the sealed content.
         log.record_by(by, "note.carry_forward", target_type="progress_note",
@@ -66,23 +71,48 @@ def start_note(*, by: Any, session: Session, template: str,
     return note
 
 
-@transaction.atomic
-def save_draft(*, by: Any, note: ProgressNote, changes: dict[str, Any]) -> ProgressNote:
+def _merged(note: ProgressNote, current: dict[str, Any],
+            changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` checked against the note's template, the chart and the plan, applied to
+    `current`; sets the note's risk flag from the result."""
+    objectives = {o.key: o.text for o in active_objectives(note.client)}
+    merged = note_content.merge(note.template_def, current, changes, _chart_codes(note),
+                                objectives)
+    note.risk_flagged = note_content.risk_is_flagged(merged)
+    return merged
+
+
+def _save_changes(*, by: Any, note: ProgressNote, changes: dict[str, Any]) -> ProgressNote:
+    """The author's changes saved into the locked draft, in the caller's transaction."""
     note = ProgressNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if note.is_signed:
         raise ValidationError("this note is signed and locked; add an addendum instead")
     if note.author_id != by.pk:
         raise ValidationError("only the author edits a draft")
-    objectives = {o.key: o.text for o in active_objectives(note.client)}
-    merged = note_content.merge(note.template_def, note.content(), changes, _chart_codes(note),
-                                objectives)
-    note.set_content(merged)
-    note.risk_flagged = note_content.risk_is_flagged(merged)
+    note.set_content(_merged(note, note.content(), changes))
     note.updated_at = timezone.now()
     note.save()
+    return note
+
+
+@transaction.atomic
+def save_draft(*, by: Any, note: ProgressNote, changes: dict[str, Any]) -> ProgressNote:
+    note = _save_changes(by=by, note=note, changes=changes)
     log.record_by(by, "note.update", target_type="progress_note", target_id=note.pk,
                   client_id=note.client_id)
     return note
+
+
+@transaction.atomic
+def sign_with_content(*, by: Any, note: ProgressNote, changes: dict[str, Any],
+                      late_reason: str = "", no_objective_reason: str = "") -> ProgressNote:
+    """Save the final content and sign it, in one transaction. One real action, one event:
+    `note.sign`, whose content hash covers the words signed and whose detail says they
+    were set in the same call (`content_set`); no `note.update` for a draft state that
+    was never committed. Anything refused refuses the whole: nothing saved."""
+    _save_changes(by=by, note=note, changes=changes)
+    return sign_note(by=by, note=note, late_reason=late_reason,
+                     no_objective_reason=no_objective_reason, content_set=True)
 
 
 def late_entry_hours(note: ProgressNote) -> int:
@@ -101,7 +131,7 @@ def objectives_required(note: ProgressNote) -> bool:
 
 @transaction.atomic
 def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
-              no_objective_reason: str = "") -> ProgressNote:
+              no_objective_reason: str = "", content_set: bool = False) -> ProgressNote:
     """Sign the author's draft. `no_objective_reason`, when given, replaces the draft's:
     it is asked for when the client's plan in force has open objectives and the note
     rates none of them."""
@@ -158,7 +188,8 @@ def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
     note.save()
     log.record_by(by, "note.sign", target_type="progress_note", target_id=note.pk,
                   client_id=note.client_id,
-                  detail={"content_hash": note.content_hash, "late_entry": late})
+                  detail={"content_hash": note.content_hash, "late_entry": late}
+                  | ({"content_set": True} if content_set else {}))
     return note
 
 

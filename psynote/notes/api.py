@@ -11,15 +11,16 @@ answers 403 with a sentence saying so; the list (dates, no text) still answers.
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from psynote.api import ERRORS, Conflict, ErrorOut, InputSchema, PageOut, PageParams, page
+from psynote.api import ERRORS, Conflict, ErrorOut, InputSchema, PageOut, PageParams, api, page
 from psynote.audit import log
 from psynote.clients.access import Need, get_client_for
 from psynote.lib.clock import OptionalLocalTime
@@ -41,6 +42,7 @@ from psynote.visits.cpt import billing_code
 router = Router(tags=["notes"])
 router.add_router("", template_router)
 
+ReturnChoice = Literal["representation", "minimal"]
 AddendumKind = StrEnum("AddendumKind", {v: v for v in Addendum.Kind.values})  # type: ignore[misc]
 
 
@@ -54,6 +56,11 @@ class NoteStart(InputSchema):
 
 
 class SignIn(InputSchema):
+    content: NoteChanges | None = Field(
+        None, description="The final content, saved and signed in one transaction (as a "
+        "PATCH then a sign would, in one call). Audited as one `note.sign` whose detail "
+        "carries `content_set`; if anything is refused, nothing is saved."
+    )
     late_reason: str = Field(
         "", max_length=MAX_TEXT, description="Required when signing after the late-entry window"
     )
@@ -165,7 +172,8 @@ class NoteOut(NoteSummaryOut):
 
     @staticmethod
     def resolve_addenda(note: ProgressNote) -> list[Addendum]:
-        return list(note.addenda.all())
+        shown = getattr(note, "addenda_shown", None)
+        return shown if shown is not None else list(note.addenda.all())
 
 
 class PsychotherapyNoteSummaryOut(Schema):
@@ -193,9 +201,77 @@ class PsychotherapyNotePatch(InputSchema):
     body: str = Field(max_length=actions.MAX_ADDENDUM)
 
 
+class NoteMinimalOut(Schema):
+    """What a write changed, without the content: `?return=minimal`."""
+
+    id: UUID
+    client_id: UUID
+    session_id: UUID
+    template: str
+    template_version: int = Field(description="The number of the template's version the "
+                                  "note keeps")
+    status: str
+    risk_flagged: bool
+    late_entry: bool
+    signed_at: datetime | None
+    content_hash: str | None = Field(description="SHA-256 of the signed content; null for "
+                                     "a draft")
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_template_version(note: ProgressNote) -> int:
+        return note.template_version.number
+
+    @staticmethod
+    def resolve_status(note: ProgressNote) -> str:
+        return "signed" if note.is_signed else "draft"
+
+    @staticmethod
+    def resolve_content_hash(note: ProgressNote) -> str | None:
+        return note.content_hash or None
+
+
+class NoteWrittenOut(NoteOut):
+    """The note as this write left it, built from what the write already holds: no second
+    read, and no `note.view` (the write's own event records it; the content is the
+    author's own, just written). A draft, or a note signed a moment ago, has no addenda."""
+
+    @staticmethod
+    def resolve_addenda(note: ProgressNote) -> list[Addendum]:
+        return []
+
+
+class WriteParams(Schema):
+    return_: ReturnChoice = Field(  # type: ignore[valid-type]
+        "representation", alias="return",
+        description="`representation` (default): the note as GET answers it; `minimal`: "
+        "ids, status, version and times only (as HTTP's `Prefer: return=minimal`, RFC 7240)")
+
+
+NOTE_WRITTEN = NoteWrittenOut | NoteMinimalOut
+
+
+def written_body(note: ProgressNote, user: Any, params: WriteParams,
+                 known: ProgressNote | None = None) -> dict[str, Any]:
+    """The answer to a write, from the objects in hand (`known`: the note as the access
+    check loaded it, whose session and template the write did not change)."""
+    if known is not None:
+        note.session, note.template_version = known.session, known.template_version
+    if note.author_id == user.pk:
+        note.author = user
+    schema = NoteMinimalOut if params.return_ == "minimal" else NoteWrittenOut
+    return schema.from_orm(note).model_dump(mode="json")
+
+
+def written(request: HttpRequest, note: ProgressNote, params: WriteParams, status: int,
+            known: ProgressNote | None = None) -> HttpResponse:
+    # Serialised here with the schema the caller chose (the route declares both).
+    return api.create_response(request, written_body(note, request.user, params, known),
+                               status=status)
+
+
 def _shown(note: ProgressNote, user: Any) -> ProgressNote:
-    """Reload with what the response shows, and record that it was read."""
-    note = notes_for(user).select_related("client", "session", "author").get(pk=note.pk)
+    """A note read: record that it was (the caller loaded what the response shows)."""
     log.record_by(
         user, "note.view", target_type="progress_note", target_id=note.pk, client_id=note.client_id
     )
@@ -223,43 +299,59 @@ def list_notes(request: HttpRequest, client_id: UUID, params: Query[PageParams])
     return page(notes, params)
 
 
-@router.post("/sessions/{uuid:session_id}/notes", response={201: NoteOut, **ERRORS})
+@router.post("/sessions/{uuid:session_id}/notes", response={201: NOTE_WRITTEN, **ERRORS})
+@transaction.atomic
 def start_note(
-    request: HttpRequest, session_id: UUID, payload: NoteStart
-) -> tuple[int, ProgressNote]:
+    request: HttpRequest, session_id: UUID, payload: NoteStart, params: Query[WriteParams]
+) -> HttpResponse:
+    """Start the session's draft. Answers the draft (or, with `?return=minimal`, its ids);
+    audited as `note.create` only."""
     session = get_session_for(request.user, session_id, Need.WRITE_CLINICAL)
     note = actions.start_note(by=request.user, session=session, template=payload.template,
                               carry_sections=payload.carry_sections)
-    return 201, _shown(note, request.user)
+    return written(request, note, params, 201)
 
 
 @router.get("/notes/{uuid:note_id}", response={200: NoteOut, **ERRORS})
 def get_note(request: HttpRequest, note_id: UUID) -> ProgressNote:
-    """The note's full content, signature and addenda. Audited as `note.view`."""
-    return _shown(get_note_for(request.user, note_id), request.user)
-
-
-@router.patch("/notes/{uuid:note_id}", response={200: NoteOut, 409: ErrorOut, **ERRORS})
-def update_note(request: HttpRequest, note_id: UUID, changes: NoteChanges) -> ProgressNote:
-    """Save the author's draft; a signed note answers 409 (write an addendum)."""
-    note = get_note_for(request.user, note_id, write=True)
-    _refuse_if_signed(note)
-    actions.save_draft(by=request.user, note=note, changes=changes_from_api(changes))
+    """The note's full content, signature and addenda. Audited as `note.view` (its one
+    write and commit: the read stays outside it, so SQLite's write lock is held only for
+    the audit append)."""
+    note = get_note_for(request.user, note_id)
+    note.addenda_shown = list(note.addenda.all()) if note.is_signed else []
     return _shown(note, request.user)
 
 
-@router.post("/notes/{uuid:note_id}/sign", response={200: NoteOut, 409: ErrorOut, **ERRORS})
-def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn) -> ProgressNote:
-    """Sign the author's draft; 400 lists what is missing."""
-    note = get_note_for(request.user, note_id, write=True)
-    _refuse_if_signed(note)
-    actions.sign_note(
-        by=request.user,
-        note=note,
-        late_reason=payload.late_reason,
-        no_objective_reason=payload.no_objective_reason,
-    )
-    return _shown(note, request.user)
+@router.patch("/notes/{uuid:note_id}", response={200: NOTE_WRITTEN, 409: ErrorOut, **ERRORS})
+@transaction.atomic
+def update_note(request: HttpRequest, note_id: UUID, changes: NoteChanges,
+                params: Query[WriteParams]) -> HttpResponse:
+    """Save the author's draft; a signed note answers 409 (write an addendum). Answers the
+    draft as saved (`?return=minimal`: its ids, status and times); audited as
+    `note.update` only."""
+    known = get_note_for(request.user, note_id, write=True)
+    _refuse_if_signed(known)
+    note = actions.save_draft(by=request.user, note=known, changes=changes_from_api(changes))
+    return written(request, note, params, 200, known)
+
+
+@router.post("/notes/{uuid:note_id}/sign", response={200: NOTE_WRITTEN, 409: ErrorOut, **ERRORS})
+@transaction.atomic
+def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn,
+              params: Query[WriteParams]) -> HttpResponse:
+    """Sign the author's draft, optionally with its final `content` in the same call;
+    400 lists what is missing, and nothing is saved. Answers the signed note
+    (`?return=minimal`: ids, status, content hash); audited as `note.sign` only."""
+    known = get_note_for(request.user, note_id, write=True)
+    _refuse_if_signed(known)
+    reasons = {"late_reason": payload.late_reason,
+               "no_objective_reason": payload.no_objective_reason}
+    if payload.content is not None:
+        note = actions.sign_with_content(by=request.user, note=known,
+                                         changes=changes_from_api(payload.content), **reasons)
+    else:
+        note = actions.sign_note(by=request.user, note=known, **reasons)
+    return written(request, note, params, 200, known)
 
 
 @router.get("/notes/{uuid:note_id}/addenda", response={200: list[AddendumOut], **ERRORS})

@@ -244,6 +244,8 @@ API: dict[str, dict[str, str]] = {
     "PATCH /api/v1/sessions/{session_id}": only("alice", "fred"),
     "GET /api/v1/clients/{client_id}/notes": only(*CLINICAL),
     "POST /api/v1/sessions/{session_id}/notes": only(*CLINICAL),
+    # A session with its note in one call (notes.session_api): as recording a session.
+    "POST /api/v1/sessions": only("alice", "fred"),
     "GET /api/v1/notes/{note_id}": only(*CLINICAL),
     "PATCH /api/v1/notes/{note_id}": only(*CLINICAL),
     "POST /api/v1/notes/{note_id}/sign": only(*CLINICAL),
@@ -340,6 +342,10 @@ BODIES: dict[str, dict] = {
         "attendance": "attended",
     },
     "POST /api/v1/sessions/{session_id}/notes": {"template": "soap"},
+    "POST /api/v1/sessions": {
+        "client_id": "<client_id>", "date": "2026-01-05", "start_time": "10:00",
+        "end_time": "10:50", "note": {"template": "soap"},
+    },
     "POST /api/v1/notes/{note_id}/addenda": {"kind": "correction", "body": "Fictional fix."},
     "POST /api/v1/clients/{client_id}/psychotherapy-notes": {"body": "Fictional."},
     "PATCH /api/v1/psychotherapy-notes/{note_id}": {"body": "Fictional, edited."},
@@ -511,6 +517,11 @@ def _fill(route: str, ids: dict) -> str:
     return "/" + re.sub(r"\{([^}]+)\}", value, path).lstrip("/")
 
 
+def _body(route: str, ids: dict) -> str:
+    """The route's JSON body; `<client_id>` in it stands for the record's client."""
+    return json.dumps(BODIES.get(route, {})).replace("<client_id>", str(ids["client_id"]))
+
+
 def _check(response, expected: str, role: str, marker: str, what: str) -> None:
     status = response.status_code
     assert status < 500, f"{what} as {role}: {status}"
@@ -557,7 +568,7 @@ def test_api_access(route, records, client):
         if role != "anonymous":
             _, secret = issue_token(by=getattr(records.cast, role), name="table")
             headers["Authorization"] = f"Bearer {secret}"
-        body = json.dumps(BODIES.get(route, {})) if method != "GET" else ""
+        body = _body(route, records.ids) if method != "GET" else ""
         response = client.generic(
             method, url, data=body, content_type="application/json", headers=headers
         )
@@ -641,7 +652,7 @@ def test_an_emergency_grant_opens_the_charts_reads_and_nothing_else(records, cli
     client.logout()
     for route, expectations in sorted(API.items()):
         method, template = route.split(" ", 1)
-        body = json.dumps(BODIES.get(route, {})) if method != "GET" else ""
+        body = _body(route, records.ids) if method != "GET" else ""
         response = client.generic(method, _fill(template, records.ids), data=body,
                                   content_type="application/json",
                                   headers={"Authorization": f"Bearer {secret}"})

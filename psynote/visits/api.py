@@ -196,19 +196,27 @@ def list_sessions(
     return page(sessions.select_related("clinician"), params)
 
 
+def record_session(user: Any, client: Any, payload: SessionIn) -> Session:
+    """Check a SessionIn as the page's form does and record it; the session answers as
+    SessionOut without another read (its clinician is the one checked here). Also the
+    first half of `POST /sessions` with a note (notes.session_api)."""
+    data = payload.model_dump(include=set(SessionIn.model_fields) - {"clinician_id"})
+    if data["attendance"] is None:
+        data["attendance"] = default_attendance(user)
+    fields = _checked(data)
+    clinician = _clinician(user, client, payload.clinician_id)
+    session = actions.create_session(by=user, client=client, clinician=clinician, **fields)
+    session.clinician = clinician
+    return session
+
+
 @router.post("/clients/{uuid:client_id}/sessions", response={201: SessionOut, **ERRORS})
 def create_session(
     request: HttpRequest, client_id: UUID, payload: SessionIn
 ) -> tuple[int, Session]:
     user = request.user
     client = get_client_for(user, client_id, recording_need(user))
-    data = payload.model_dump(exclude={"clinician_id"})
-    if data["attendance"] is None:
-        data["attendance"] = default_attendance(user)
-    fields = _checked(data)
-    clinician = _clinician(user, client, payload.clinician_id)
-    session = actions.create_session(by=user, client=client, clinician=clinician, **fields)
-    return 201, _session(session)
+    return 201, record_session(user, client, payload)
 
 
 @router.get("/sessions/{uuid:session_id}", response={200: SessionOut, **ERRORS})
