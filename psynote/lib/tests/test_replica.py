@@ -185,3 +185,18 @@ def test_psynote_verify_reads_the_chain_on_the_replica_and_passes(committed_db, 
     assert "OK: every audit chain" in capsys.readouterr().out
     assert ("audit_auditevent" in _sql(on_replica)) is REPLICA
     assert ("notes_progressnote" in _sql(on_replica)) is REPLICA
+
+
+@committed
+def test_the_fhir_export_reads_the_replica_and_logs_on_the_primary(committed_db, cast, tmp_path):
+    from psynote import cli
+
+    t.make_note(t.make_session(cast.client, cast.alice), sign=True)
+    replica.forget_writes()
+    with _capture(replica.ALIAS) as on_replica, CaptureQueriesContext(
+        connections["default"]
+    ) as on_primary:
+        assert cli.main(["export-fhir", str(tmp_path / "out")]) == 0
+    assert 'INSERT INTO "audit_auditevent"' in _sql(on_primary)
+    assert ('FROM "clients_client"' in _sql(on_replica)) is REPLICA
+    assert ('FROM "clients_client"' in _sql(on_primary)) is not REPLICA
