@@ -30,6 +30,7 @@ class Figure:
     ops: int = 0
     seconds: float = 0.0
     commits: int = 0
+    cpu: float = 0.0  # the workers' own CPU seconds (Python, psycopg), not the server's
     latencies: list[float] = field(default_factory=list)
 
     @property
@@ -86,11 +87,12 @@ def _note_worker(user_id: int, client_id: Any, start: Any, stop_at: float, out: 
     connection.ensure_connection()
     start.wait()
     latencies = []
+    cpu = time.process_time()
     while time.perf_counter() < stop_at:
         began = time.perf_counter()
         t.make_note(t.make_session(client, user), sign=True)
         latencies.append(time.perf_counter() - began)
-    out.put(latencies)
+    out.put((latencies, time.process_time() - cpu))
 
 
 def _bare_worker(url: str, size: int, start: Any, stop_at: float, out: Any) -> None:
@@ -100,12 +102,13 @@ def _bare_worker(url: str, size: int, start: Any, stop_at: float, out: Any) -> N
     latencies = []
     with psycopg.connect(url, autocommit=False) as conn:
         start.wait()
+        cpu = time.process_time()
         while time.perf_counter() < stop_at:
             began = time.perf_counter()
             conn.execute(f"INSERT INTO {BARE_TABLE} (body) VALUES (%s)", (body,))
             conn.commit()
             latencies.append(time.perf_counter() - began)
-    out.put(latencies)
+    out.put((latencies, time.process_time() - cpu))
 
 
 def _commits() -> int:
@@ -134,7 +137,9 @@ def _run(figure: Figure, target: Any, args: list[tuple], seconds: float) -> Figu
     began = time.perf_counter()
     start.set()
     for _ in procs:
-        figure.latencies.extend(out.get())
+        latencies, cpu = out.get()
+        figure.latencies.extend(latencies)
+        figure.cpu += cpu
     figure.seconds = max(stop_at, time.perf_counter()) - began
     for proc in procs:
         proc.join()
@@ -193,13 +198,14 @@ def report(result: dict[str, Any], command: str) -> str:
         f"(fsync={m['fsync']}, synchronous_commit={m['synchronous_commit']}); {m['date']}",
         f"  load average before {m['load_average']}, after {m['load_after']}; "
         f"{result['seconds']:g} s per figure",
-        f"  {'what':<22}{'workers':>8}{'ops/s':>10}{'commits/s':>11}{'p50 ms':>9}{'p95 ms':>9}",
+        f"  {'what':<22}{'workers':>8}{'ops/s':>10}{'commits/s':>11}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'CPU ms/op':>11}",
     ]
     bare = {f.workers: f for f in result["figures"] if f.label.startswith("bare")}
     for f in result["figures"]:
         lines.append(
             f"  {f.label:<22}{f.workers:>8}{f.rate:>10.1f}{f.commits / f.seconds:>11.0f}"
-            f"{f.p(0.5):>9.1f}{f.p(0.95):>9.1f}"
+            f"{f.p(0.5):>9.1f}{f.p(0.95):>9.1f}{f.cpu * 1000 / max(f.ops, 1):>11.2f}"
         )
     lines.append("  ratio: note create+sign ops/s per bare commit/s with the same workers")
     for f in result["figures"]:
@@ -210,6 +216,8 @@ def report(result: dict[str, Any], command: str) -> str:
                key=lambda f: f.rate)
     lines.append(f"  most create+sign/s: {best.rate:.1f} ({best.label}, {best.workers} workers);"
                  f" bare ceiling {max(b.rate for b in bare.values()):.0f} commits/s")
+    lines.append("  CPU ms/op: the client processes' own CPU time per operation (Python, Django,"
+                 " psycopg), steadier than wall-clock time on a busy machine")
     lines.append(f"Command: {command}")
     return "\n".join(lines)
 
