@@ -24,12 +24,16 @@ ALIAS = "replica"
 ROUTER = "psynote.lib.replica.ReplicaRouter"
 PRIMARY = "default"
 
-# Seconds since the replica last replayed a transaction, 0 when it has replayed everything
-# it received (an idle primary sends nothing, and that is no lag).
+# Seconds the replica is behind: 0 while it streams from the primary and has replayed all it
+# received (an idle primary sends nothing, and that is no lag); otherwise the age of the
+# last transaction it replayed, or infinity if it replayed none. Reading the WAL receiver's
+# status takes the pg_monitor role (docs/scaling.md#read-replicas); without it an idle
+# primary looks like lag, and reads fall back to the primary: slower, never stale.
 LAG_SQL = (
-    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
-    "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END, "
-    "pg_is_in_recovery()"
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AND EXISTS "
+    "(SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0 "
+    "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8, "
+    "'Infinity'::float8) END, pg_is_in_recovery()"
 )
 
 

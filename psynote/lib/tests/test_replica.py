@@ -141,6 +141,24 @@ def test_a_replica_lagging_past_the_bound_is_not_read(committed_db, cast, settin
     assert "clients_client" not in _sql(on_replica)
 
 
+@committed
+def test_a_replica_that_does_not_answer_leaves_reads_on_the_primary(committed_db, cast):
+    replica.forget_writes()
+    down = connections[replica.ALIAS] if REPLICA else None
+    host = down.settings_dict["HOST"] if down is not None else ""
+    if down is not None:
+        down.close()
+        down.settings_dict["HOST"] = "/nonexistent-psynote-replica"  # HOST wins over OPTIONS
+    try:
+        with CaptureQueriesContext(connections["default"]) as on_primary, replica_reads():
+            assert Client.objects.filter(pk=cast.client.pk).exists()
+    finally:
+        if down is not None:
+            down.settings_dict["HOST"] = host
+            down.close()
+    assert "clients_client" in _sql(on_primary)
+
+
 def _give_phq9(client, user, total: int, days_ago: int = 0) -> None:
     from psynote.measures import actions
 
