@@ -202,6 +202,7 @@ def test_psynote_verify_reads_the_chain_on_the_replica_and_passes(committed_db, 
         assert cli.main(["verify"]) == 0
     assert "OK: every audit chain" in capsys.readouterr().out
     assert ("audit_auditevent" in _sql(on_replica)) is REPLICA
+    assert ("convert_to(payload" in _sql(on_replica)) is REPLICA  # the chain scan itself
     assert ("notes_progressnote" in _sql(on_replica)) is REPLICA
 
 
