@@ -14,6 +14,7 @@ rate is the figure. Prints one table; docs/benchmarks.md#several-practices-at-on
 
 import multiprocessing
 import os
+import queue
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,7 +101,8 @@ def _bare_worker(url: str, size: int, start: Any, stop_at: float, out: Any) -> N
 
     body = os.urandom(size)
     latencies = []
-    with psycopg.connect(url, autocommit=False) as conn:
+    # No prepared statements, as Django (and as a pooler in transaction mode needs).
+    with psycopg.connect(url, autocommit=False, prepare_threshold=None) as conn:
         start.wait()
         cpu = time.process_time()
         while time.perf_counter() < stop_at:
@@ -137,7 +139,13 @@ def _run(figure: Figure, target: Any, args: list[tuple], seconds: float) -> Figu
     began = time.perf_counter()
     start.set()
     for _ in procs:
-        latencies, cpu = out.get()
+        try:
+            latencies, cpu = out.get(timeout=seconds + 120)
+        except queue.Empty:
+            for proc in procs:
+                proc.kill()
+            raise SystemExit(f"bench --practices: a worker of {figure.label} x{figure.workers} "
+                             "died (its traceback is above)") from None
         figure.latencies.extend(latencies)
         figure.cpu += cpu
     figure.seconds = max(stop_at, time.perf_counter()) - began
