@@ -94,6 +94,24 @@ def test_the_pooler_setting_accepts_pgbouncer_and_refuses_anything_else():
 
 
 @committed
+@pytest.mark.parametrize("variables, words", [
+    ({"PSYNOTE_REPLICA_DATABASE_URL": "mysql://db/psynote"}, "expected a PostgreSQL URL"),
+    ({"PSYNOTE_REPLICA_MAX_LAG_SECONDS": "soon"}, "expected a whole number"),
+    ({"PSYNOTE_DATABASE_POOLER": "pgpool"}, "expected one of: pgbouncer"),
+])
+def test_settings_refuse_a_bad_value_at_start_up(tmp_path, variables, words):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PSYNOTE_", "DATABASE_"))}
+    env.update(PSYNOTE_HOME=str(tmp_path), PSYNOTE_SECRET_KEY="test-only",
+               DATABASE_URL="postgresql://psynote@/psynote?host=/nonexistent", **variables)
+    started = subprocess.run([sys.executable, "-c", "import psynote.settings"], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert started.returncode != 0 and words in started.stderr
+
+
 def test_reads_outside_a_replica_block_always_go_to_the_primary(committed_db):
     replica.forget_writes()
     assert router.db_for_read(Client) == "default"
