@@ -93,7 +93,6 @@ def test_the_pooler_setting_accepts_pgbouncer_and_refuses_anything_else():
     assert "DISABLE_SERVER_SIDE_CURSORS" not in databases["other"]
 
 
-@committed
 @pytest.mark.parametrize("variables, words", [
     ({"PSYNOTE_REPLICA_DATABASE_URL": "mysql://db/psynote"}, "expected a PostgreSQL URL"),
     ({"PSYNOTE_REPLICA_MAX_LAG_SECONDS": "soon"}, "expected a whole number"),
@@ -112,6 +111,7 @@ def test_settings_refuse_a_bad_value_at_start_up(tmp_path, variables, words):
     assert started.returncode != 0 and words in started.stderr
 
 
+@committed
 def test_reads_outside_a_replica_block_always_go_to_the_primary(committed_db):
     replica.forget_writes()
     assert router.db_for_read(Client) == "default"
