@@ -18,7 +18,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
                --no-emit-index-url --no-emit-find-links
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres test-ha lint bench lock install install-dev
+.PHONY: help run test test-sqlite test-postgres test-ha test-pgbouncer lint bench lock install install-dev
 
 help:
 	@echo "make run     demo server on http://$(BIND)/ (fictional data)"
@@ -70,6 +70,14 @@ test-postgres: $(VENV)/.installed-dev
 # is killed under a write load. Called by .ci/run after `make test`.
 test-ha: $(VENV)/.installed-dev
 	$(TEST_ENV) scripts/with-ha-postgres $(BIN)/pytest $(PYTEST_FLAGS) -m ha -s psynote/tests/ha
+
+# Not part of `make test`: PostgreSQL behind pgbouncer in transaction pooling mode, for the
+# tests that lock, sign and chain (docs/operations.md#connection-pooling-with-pgbouncer).
+PGBOUNCER_TESTS := psynote/notes/tests/test_signing.py psynote/notes/tests/test_views_note_sign.py \
+                   psynote/notes/tests/test_triggers_and_constraints.py psynote/audit/tests \
+                   psynote/lib/tests/test_replica.py
+test-pgbouncer: $(VENV)/.installed-dev
+	$(TEST_ENV) scripts/with-pgbouncer $(BIN)/pytest $(PYTEST_FLAGS) --reuse-db $(PGBOUNCER_TESTS)
 
 # Every stage runs even if an earlier one fails, so one run reports everything.
 test: $(VENV)/.installed-dev

@@ -119,6 +119,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--api-n", type=int, default=100, help="timed sequences (default 100)")
     parser.add_argument("--api-sequences", default="combined,classic",
                         help="of bench/peer.py: combined (2 calls), classic (4 calls)")
+    parser.add_argument(
+        "--practices",
+        action="store_true",
+        help="instead, note create+sign throughput with 1 vs 10 practices writing at once, "
+        "beside bare INSERT+COMMIT (bench/practices.py; needs --database-url)",
+    )
+    parser.add_argument("--practices-workers", default="1,2,4,10", help="default 1,2,4,10")
+    parser.add_argument("--practices-seconds", type=float, default=10, help="default 10")
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.opens < 1 or args.signs < 1:
         parser.error("--scale, --opens and --signs must be positive")
@@ -153,6 +161,18 @@ def main(argv: list[str] | None = None) -> int:
         backend = "postgresql" if args.database_url else "sqlite"
         return peer_run.main(args.home / f"api-{backend}", args.database_url, args.api_n,
                              args.api_sequences.split(","))
+    if args.practices:
+        from bench import practices
+
+        if not args.database_url:
+            print("--practices needs --database-url (PostgreSQL)", file=sys.stderr)
+            return 2
+        for name in _CLEARED:
+            os.environ.pop(name, None)
+        return practices.main(args.database_url, _home_for(args),
+                              [int(n) for n in args.practices_workers.split(",")],
+                              args.practices_seconds,
+                              "python -m bench " + shlex.join(argv or sys.argv[1:]))
     if args.bulk:
         from bench import bulk
 

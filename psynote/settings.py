@@ -6,7 +6,7 @@ value at start-up, so a typo never turns into a silently insecure default.
 
 from pathlib import Path
 
-from psynote.lib import config, database_url, keyfiles, smtp_url
+from psynote.lib import config, database_url, keyfiles, pooling, smtp_url
 
 BASE_DIR = Path(__file__).resolve().parent
 HOME = config.path("PSYNOTE_HOME", Path.cwd() / "var")
@@ -154,6 +154,19 @@ else:
             "CONN_MAX_AGE": 600,
         }
     }
+# Growing past one server (docs/scaling.md). A connection pooler in transaction mode keeps
+# no session between transactions: no server-side cursors then (pgbouncer, docs/operations.md).
+DATABASE_POOLER = pooling.pooler("PSYNOTE_DATABASE_POOLER",
+                                  config.string("PSYNOTE_DATABASE_POOLER", ""))
+# A streaming replica for heavy reads: only inside `replica_reads()` blocks, never after a
+# write in the same request, never when it lags more than REPLICA_MAX_LAG_SECONDS.
+REPLICA_MAX_LAG_SECONDS = config.integer("PSYNOTE_REPLICA_MAX_LAG_SECONDS", 30, minimum=0)
+if _replica_url := config.string("PSYNOTE_REPLICA_DATABASE_URL", ""):
+    from psynote.lib import replica
+
+    DATABASES[replica.ALIAS] = replica.database(_replica_url, primary=DATABASES["default"])
+    DATABASE_ROUTERS = [replica.ROUTER]
+pooling.apply(DATABASES, DATABASE_POOLER)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connections, router
 
 from psynote.audit.models import AuditEvent, ChainHead
 from psynote.lib import canonical_json, crypto, subkeys
@@ -115,6 +115,8 @@ def _rows(practice_id: int, low: int | None = None, high: int | None = None) -> 
         where, params = where + " AND seq >= %s", [*params, low]
     if high is not None:
         where, params = where + " AND seq < %s", [*params, high]
+    # A streaming replica inside `replica_reads()` (psynote verify), else the primary.
+    connection = connections[router.db_for_read(AuditEvent)]
     if connection.vendor != "sqlite":
         # PostgreSQL returns text as str; asking for its UTF-8 bytes saves an encode per event.
         sql = f"SELECT seq, convert_to(payload, 'UTF8'), hash FROM {table} WHERE {where} "  # noqa: S608

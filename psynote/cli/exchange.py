@@ -20,13 +20,15 @@ def cmd_export_fhir(args: argparse.Namespace) -> int:
 
     from psynote.audit import log
     from psynote.exchange.fhir import bulk
+    from psynote.lib.replica import replica_reads
 
     practice = select_practice(args.practice)
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         raise Refused(f"{out} is not empty: give a new folder for the export.", status=1)
-    with transaction.atomic():
+    with replica_reads():  # the heavy read may go to a replica; its event to the primary
         manifest = bulk.practice_bulk(practice, out)
+    with transaction.atomic():
         log.record(practice_id=practice.pk, action="export.practice", target_type="practice",
                    target_id=practice.pk,
                    detail={"format": manifest["extension"]["psynote"]["format"],

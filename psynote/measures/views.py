@@ -28,6 +28,7 @@ from psynote.clients.access import Need, can, clients_for, get_client_for
 from psynote.clients.models import Client
 from psynote.lib import smtp_url
 from psynote.lib.forms import add_errors
+from psynote.lib.replica import replica_reads
 from psynote.measures import access, actions, library, outcomes, tables
 from psynote.measures.forms import LinkForm, ResolveForm, ScheduleForm
 from psynote.measures.models import MeasureSchedule
@@ -266,10 +267,11 @@ def measures_caseload(request: HttpRequest) -> HttpResponse:
     descending = request.GET.get("order", "desc") != "asc"
     if sort and sort not in library.load_all():
         sort = ""
-    result = outcomes.caseload_outcomes(
-        clients_for(user, Need.CLINICAL, emergency=False).active(), sort=sort,
-        descending=descending,
-    )
+    with replica_reads():  # read-only, heavy: a streaming replica may answer (docs/scaling.md)
+        result = outcomes.caseload_outcomes(
+            clients_for(user, Need.CLINICAL, emergency=False).active(), sort=sort,
+            descending=descending,
+        )
     log.record_by(
         user,
         "caseload_outcomes.view",
