@@ -51,7 +51,9 @@ sys.exit(main(["verify"]))
 
 
 def _fresh_env(**extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    # A fresh installation: none of this run's database, nor its replica (scripts/with-replica).
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DATABASE_URL", "PSYNOTE_REPLICA_DATABASE_URL")}
     env.update({
         "PSYNOTE_HOME": tempfile.mkdtemp(prefix="psynote-import-"),
         "PSYNOTE_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
