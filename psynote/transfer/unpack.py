@@ -1,9 +1,10 @@
-"""`psynote import-practice`: a move package into an empty installation (ADR 0010).
+"""`psynote import-practice`: a move package into an installation that is empty, or holds
+other practices none of whose ids the package uses (ADR 0010).
 
 Everything is checked before anything is written: the signature and every file's SHA-256
 (exchange.verify, as `psynote verify-export` does), the package key (the sealed files
 open), the table files against the hashes sealed with the secrets, the database schema,
-and that the installation is empty. Then every row goes in, in one transaction, with the
+and that none of its ids is in use here. Then every row goes in, in one transaction, with the
 master-wrapped values wrapped again under this installation's master key; the signing key
 and the audit checkpoints are written once the rows are in. Any failure leaves the
 database as it was and removes the files written.
@@ -63,15 +64,34 @@ def _open(found: verify.Package, key: bytes, name: str) -> bytes:
         raise ImportRefused("the passphrase or key file does not open this package.") from None
 
 
-def _check_target(manifest: dict[str, Any], practice_id: int) -> None:
+def _taken(model: type, rows: list[list[Any]], columns: list[str], column: str) -> bool:
+    """Whether any of the package's values of `column` is in the table here already."""
+    at = columns.index(column)
+    values = [row[at] for row in rows]
+    lookup = f"{column}__in"
+    return any(model._base_manager.filter(**{lookup: values[n:n + 500]}).exists()
+               for n in range(0, len(values), 500))
+
+
+def _check_target(manifest: dict[str, Any], practice_id: int, dumped: dict[str, Any]) -> None:
+    """The rows keep their ids (ciphertexts are bound to them): an installation holding
+    other practices takes the package if none of its ids or usernames is in use here,
+    as when a practice exported from this installation and deleted comes back."""
     if schema() != manifest["move"]["schema"]:
         raise ImportRefused("this installation's database schema differs from the package's: "
                             "run the same Psynote version on both sides (upgrade the older).")
     for model in tables.carried_models():
-        if model._base_manager.exists():
+        table = dumped[model._meta.db_table]
+        if model._base_manager.exists() and _taken(model, table["rows"], table["columns"],
+                                                   model._meta.pk.attname):
             raise ImportRefused(
-                f"this installation is not empty ({model._meta.db_table} holds rows): import "
-                "into a new one (`psynote init` without --practice-name).")
+                f"this installation is not empty ({model._meta.db_table} holds rows) and the "
+                "package's ids are in use here: import into a new installation (`psynote "
+                "init` without --practice-name), or into the one it was exported from.")
+    users = dumped["accounts_user"]
+    if _taken(tables.model_for("accounts_user"), users["rows"], users["columns"], "username"):
+        raise ImportRefused("a username of the package's practice is in use in this "
+                            "installation: usernames are unique across practices.")
     if signing_keys.key_path(practice_id).exists():
         raise ImportRefused(f"{signing_keys.key_path(practice_id)} exists already: this "
                             "installation had a practice before; use a new data folder.")
@@ -121,7 +141,7 @@ def import_package(path: Path, *, passphrase: str | None, key_file: Path | None)
     if set(dumped) != here:
         raise ImportRefused("the package's tables are not this installation's: "
                             f"{sorted(set(dumped) ^ here)}.")
-    _check_target(manifest, practice_id)
+    _check_target(manifest, practice_id, dumped)
     written: list[Path] = []
     try:
         with transaction.atomic():
