@@ -197,3 +197,67 @@ def test_the_other_practices_admin_pages_show_nothing_of_this_one(records, clien
         assert [p.pattern for p in a_people if p.search(body)] == [], url
     client.force_login(records.cast.pria)
     assert A_WORD in client.get("/disclosures/").content.decode()  # the check can see it
+
+
+def test_the_other_practices_ids_in_queries_and_bodies_reach_nothing(records, client):
+    """Ids of practice A given where a route takes one in its query or body (a search, a
+    front-desk calendar's clinician, a new client's clinician, a group's members, a
+    supervisor, an appointment's clinician): no answer shows A, no write links to A."""
+    from psynote.accounts.models import User
+    from psynote.clients.models import Client
+    from psynote.groups.models import GroupMember
+    from psynote.hours.models import Entry
+    from psynote.supervision.models import Supervision
+    from psynote.tests.test_access_table import TOMORROW
+    from psynote.visits.models import Session
+
+    b = second_practice()
+    a = records.cast
+    markers = _a_markers(records)
+    reads = [(role, "/clients/", {"q": "Avery"}) for role in B_ROLES] + [
+        (role, "/emergency-access/search/", {"q": "Avery"}) for role in ("bea", "ben", "sol")
+    ] + [(role, url, {"clinician": a.alice.pk}) for role in ("fay", "bea")
+         for url in ("/calendar/", "/calendar/day/")]
+    for role, url, params in reads:
+        client.force_login(getattr(b, role))
+        response = client.get(url, params)
+        assert response.status_code < 500, (url, role)
+        body = response.content.decode()
+        assert [m for m in markers if m in body] == [], (url, params, role)
+    client.logout()
+    slot = {"date": TOMORROW, "start_time": "07:00", "end_time": "07:50"}
+    writes = [
+        ("fay", "GET", f"/api/v1/calendar?clinician_id={a.alice.pk}", {}),
+        ("amy", "POST", "/api/v1/clients", {"first_name": "Wall", "last_name": "Probe",
+                                            "date_of_birth": "1990-01-01",
+                                            "primary_clinician_id": a.alice.pk}),
+        ("bea", "POST", "/api/v1/groups", {"name": "Wall group",
+                                           "member_ids": [str(a.client.pk)]}),
+        ("amy", "PUT", f"/api/v1/users/{b.sid.pk}/supervision",
+         {"supervisor_id": a.sam.pk, "mode": "review"}),
+        ("fay", "POST", f"/api/v1/clients/{b.client.pk}/appointments",
+         {**slot, "clinician_id": a.alice.pk}),
+        ("bea", "POST", "/api/v1/search", {"q": "fictional", "client": str(a.client.pk)}),
+    ]
+    for role, method, url, payload in writes:
+        _, secret = issue_token(by=getattr(b, role), name="wall")
+        response = client.generic(method, url, data=json.dumps(payload) if payload else "",
+                                  content_type="application/json",
+                                  headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code < 500, (method, url)
+        if method != "GET" and url != "/api/v1/search":
+            assert 400 <= response.status_code < 500, (method, url, response.status_code)
+        # A refusal may repeat the id the caller gave; never a name or a word of A's.
+        body = response.content.decode()
+        assert [m for m in markers[3:] if m in body] == [], (method, url, body)
+    # Nothing of B points at A.
+    a_users = set(User.objects.filter(practice=a.practice).values_list("pk", flat=True))
+    b_clients = Client.objects.filter(practice=b.practice)
+    assert not b_clients.filter(care_team__user__in=a_users).exists()
+    assert not Session.objects.filter(client__in=b_clients, clinician__in=a_users).exists()
+    assert not GroupMember.objects.filter(group__practice=b.practice,
+                                          client__practice=a.practice).exists()
+    assert not Supervision.objects.filter(supervisee__practice=b.practice,
+                                          supervisor__practice=a.practice).exists()
+    assert not Entry.objects.filter(supervisee__practice=b.practice,
+                                    supervisor__practice=a.practice).exists()
