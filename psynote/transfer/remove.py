@@ -52,6 +52,15 @@ def tombstone_path() -> Path:
     return Path(settings.HOME) / TOMBSTONES
 
 
+def deleted_practice_ids() -> set[int]:
+    """The practices deleted from this installation, by their tombstones."""
+    try:
+        lines = tombstone_path().read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return set()
+    return {int(json.loads(line)["practice_id"]) for line in lines if line.strip()}
+
+
 def check_export(path: Path, practice: Practice) -> str:
     """The package's SHA-256, once it is shown to be a sound move package of `practice`,
     signed with its key, ending on its chain head as it is now."""

@@ -166,3 +166,17 @@ def test_delete_is_refused_without_a_current_export_or_the_name(two, tmp_path,
                      "--no-export-needed"]) == 0
     assert not any(_rows(a.pk).values())
     assert verify_practice(b.practice.pk).breaks == []
+
+
+def test_an_installation_holding_another_practice_takes_only_a_practice_deleted_from_it(
+        two, tmp_path, capsys) -> None:
+    """The package of practice B into this installation, from which B was never deleted:
+    refused in one sentence, nothing written, A and B as they were."""
+    a, b, secret = two
+    out = tmp_path / "b.zip"
+    _export(out, b.practice, secret)
+    before = (_rows(a.pk), _rows(b.practice.pk))
+    capsys.readouterr()
+    assert cli.main(["import-practice", str(out), "--passphrase-file", str(secret)]) == 1
+    assert "this installation is not empty" in capsys.readouterr().err
+    assert (_rows(a.pk), _rows(b.practice.pk)) == before
