@@ -14,6 +14,7 @@ from psynote.cli.backup import DEFAULT_KEEP, cmd_backup, cmd_restore
 from psynote.cli.base import Refused
 from psynote.cli.demo import cmd_demo
 from psynote.cli.exchange import (
+    cmd_delete_practice,
     cmd_export_fhir,
     cmd_export_practice,
     cmd_import_fhir,
@@ -31,6 +32,7 @@ __all__ = [
     "build_parser",
     "cmd_backup",
     "cmd_createuser",
+    "cmd_delete_practice",
     "cmd_demo",
     "cmd_export_fhir",
     "cmd_export_practice",
@@ -118,13 +120,22 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fingerprint", default="",
                        help="the practice key fingerprint the package must be signed with")
 
-    export = add("export-practice", cmd_export_practice, "Write the whole installation "
-                 "(one practice, every record, the audit history) into one signed package, "
+    export = add("export-practice", cmd_export_practice, "Write one practice (every record, "
+                 "the audit history, nothing of another practice) into one signed package, "
                  "sealed under a package passphrase or key file, to move it to another "
                  "Psynote installation (docs/adr/0010-practice-move.md).")
     export.add_argument("out", help="the package file to create, e.g. practice.zip")
+    export.add_argument("--practice", help="practice name or number (needed if several)")
     load = add("import-practice", cmd_import_practice, "Import a package written by "
-               "export-practice into this EMPTY installation (`psynote init` first).")
+               "export-practice into an empty installation (`psynote init` first), or one "
+               "whose other practices use none of its ids (e.g. the one it came from).")
+    gone = add("delete-practice", cmd_delete_practice, "Delete every row of one practice, "
+               "the others untouched, after a verified export of it (operator only).")
+    gone.add_argument("--practice", required=True, help="practice name or number")
+    gone.add_argument("--confirm", required=True, help="the practice's name, typed again")
+    gone.add_argument("--export", help="its package from export-practice, made just before")
+    gone.add_argument("--no-export-needed", action="store_true",
+                      help="delete without an export (the record is lost for good)")
     load.add_argument("package", help="the package export-practice wrote")
     for sub in (export, load):
         sub.add_argument("--passphrase-file", help="read the package passphrase from this "

@@ -1,4 +1,4 @@
-"""`psynote demo`: load the fictional demo practice (`psynote.demo`)."""
+"""`psynote demo`: load the fictional demo practices (`psynote.demo`)."""
 
 import argparse
 import time
@@ -12,10 +12,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from psynote.clients.models import Client
 
     users, clients = User.objects.count(), Client.objects.count()
-    other = Practice.objects.exclude(name=demo.PRACTICE_NAME).order_by("pk").first()
+    names = (demo.PRACTICE_NAME, demo.SECOND_PRACTICE_NAME)
+    other = Practice.objects.exclude(name__in=names).order_by("pk").first()
     if other is None and Practice.objects.filter(name=demo.PRACTICE_NAME).exists():
-        say("The demo practice is loaded already.")
-        say(demo.logins_table())
+        if not Practice.objects.filter(name=demo.SECOND_PRACTICE_NAME).exists():
+            demo.load_second()  # a demo loaded before the second practice came
+        say("The demo practices are loaded already.")
+        _logins()
         return 0
     if other is not None or users or clients:
         # Demo users share a published password: never beside a real practice's users.
@@ -30,11 +33,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise Refused(message, status=1)
     started = time.perf_counter()
     summary = demo.load()
-    say(f"Loaded the fictional demo practice in {time.perf_counter() - started:.1f} s: "
+    second = demo.load_second()
+    say(f"Loaded the fictional demo practices in {time.perf_counter() - started:.1f} s: "
         f"{summary.practice.name}")
     say(f"  {summary.clients} clients, {summary.sessions} sessions, "
         f"{summary.signed_notes} signed notes, {summary.drafts} drafts, "
-        f"{summary.audit_events} audit events.")
+        f"{summary.audit_events} audit events;")
+    say(f"and {second.practice.name}: {second.clients} clients, "
+        f"{second.signed_notes} signed notes. Neither practice sees the other's records.")
     say()
-    say(demo.logins_table())
+    _logins()
     return 0
+
+
+def _logins() -> None:
+    from psynote import demo
+
+    say(demo.logins_table())
+    say()
+    say(demo.second_logins_table())

@@ -1,6 +1,6 @@
-"""`psynote verify-export`, `export-practice`/`import-practice` (moving a practice, all of
-it: psynote.transfer) and `export-fhir`/`import-fhir` (FHIR R4 Bulk NDJSON, for
-interoperability: lossy by nature)."""
+"""`psynote verify-export`, `export-practice`/`import-practice`/`delete-practice` (moving
+a practice, all of it, or removing it: psynote.transfer) and `export-fhir`/`import-fhir`
+(FHIR R4 Bulk NDJSON, for interoperability: lossy by nature)."""
 
 import argparse
 from pathlib import Path
@@ -75,13 +75,15 @@ def _package_key_source(args: argparse.Namespace, *, confirm: bool) -> tuple[str
 def cmd_export_practice(args: argparse.Namespace) -> int:
     from psynote.transfer import pack
 
+    practice = select_practice(args.practice)
     passphrase, key_file = _package_key_source(args, confirm=True)
     try:
-        done = pack.export(out=Path(args.out), passphrase=passphrase, key_file=key_file)
+        done = pack.export(out=Path(args.out), passphrase=passphrase, key_file=key_file,
+                           practice=practice)
     except pack.ExportRefused as refusal:
         raise Refused(f"Nothing exported: {refusal}", status=1) from None
     rows = sum(done.counts.values())
-    say(f"Exported the practice to {done.path} (mode 0600): {rows:,} rows in "
+    say(f"Exported {practice.name} to {done.path} (mode 0600): {rows:,} rows in "
         f"{len(done.counts)} tables; audit chain head #{done.head['seq']} {done.head['hash']}.")
     say(f"  Signed with the practice key {done.fingerprint}; every file is sealed under the "
         "package key" + (f" in {key_file}" if key_file else " made from your passphrase")
@@ -103,4 +105,21 @@ def cmd_import_practice(args: argparse.Namespace) -> int:
         f"{done.head['hash']}.")
     say("  Everyone signs in again with their own password (and second factor); "
         "psychotherapy notes open for their authors as before. Run `psynote verify` now.")
+    return 0
+
+
+def cmd_delete_practice(args: argparse.Namespace) -> int:
+    from psynote.transfer import remove
+
+    practice = select_practice(args.practice)
+    try:
+        done = remove.delete_practice(
+            practice=practice, confirm=args.confirm,
+            export=Path(args.export) if args.export else None,
+            no_export_needed=args.no_export_needed)
+    except remove.DeleteRefused as refusal:
+        raise Refused(f"Nothing deleted: {refusal}", status=1) from None
+    say(f"Deleted {done.name} (practice {done.practice_id}): "
+        f"{sum(done.counts.values()):,} rows in one transaction; the other practices are "
+        f"untouched. Tombstone (no clinical content) appended to {done.tombstone}.")
     return 0

@@ -1,4 +1,5 @@
-"""`psynote export-practice`: the whole record of an installation in one signed package.
+"""`psynote export-practice`: the whole record of one practice in one signed package (every
+row of it, none of another practice's when the installation holds several).
 
 The package is a signed export package (psynote.exchange.package: manifest.json with each
 file's SHA-256, manifest.sig by the practice's Ed25519 key, so `psynote verify-export`
@@ -27,7 +28,7 @@ from psynote.accounts.models import Practice
 from psynote.audit import anchor, log
 from psynote.exchange import package, signing
 from psynote.lib import canonical_json, keyfiles
-from psynote.transfer import keys, tables
+from psynote.transfer import keys, scope, tables
 
 FORMAT = "psynote-practice-move"
 VERSION = 1
@@ -65,13 +66,17 @@ def _check_nothing_left_behind() -> None:
                                 "remove them first.")
 
 
-def export(*, out: Path, passphrase: str | None, key_file: Path | None) -> Exported:
-    practices = list(Practice.objects.order_by("pk"))
-    if len(practices) != 1:
-        raise ExportRefused(
-            "A move carries a whole installation with exactly one practice; this one has "
-            f"{len(practices)}.")
-    practice = practices[0]
+def export(*, out: Path, passphrase: str | None, key_file: Path | None,
+           practice: Practice | None = None) -> Exported:
+    """Write `practice` (the only one, if None) and every row of it, nothing of any other
+    practice in the installation (transfer.scope)."""
+    if practice is None:
+        practices = list(Practice.objects.order_by("pk"))
+        if len(practices) != 1:
+            raise ExportRefused(
+                f"This installation holds {len(practices)} practices: name the one to export "
+                "with --practice (its name or number).")
+        practice = practices[0]
     if out.exists():
         raise ExportRefused(f"{out} exists already: give a new file name.")
     _check_nothing_left_behind()
@@ -95,7 +100,8 @@ def export(*, out: Path, passphrase: str | None, key_file: Path | None) -> Expor
         log.record(practice_id=practice.pk, action="practice.move_export",
                    target_type="practice", target_id=practice.pk,
                    detail={"format": FORMAT, "version": VERSION})
-        dumped = {m._meta.db_table: tables.dump(m) for m in tables.carried_models()}
+        dumped = {m._meta.db_table: tables.dump(m, scope.of_practice(m, practice.pk))
+                  for m in tables.carried_models()}
         taken = keys.take_out(dumped)
         files = {table_path(t): keys.seal_file(package_key, table_path(t),
                                                canonical_json.dumps(d))

@@ -108,11 +108,12 @@ def _from_json(field: models.Field, value: Any) -> Any:
     return field.to_python(value)
 
 
-def dump(model: type[models.Model]) -> dict[str, Any]:
-    """The table as {"columns": [...], "rows": [[...], ...]}, ordered by primary key."""
+def dump(model: type[models.Model], where: models.Q | None = None) -> dict[str, Any]:
+    """The table (its rows matching `where`) as {"columns": [...], "rows": [[...], ...]},
+    ordered by primary key."""
     fields = stored_fields(model)
     names = [f.attname for f in fields]
-    rows = model._base_manager.order_by("pk").values_list(*names)
+    rows = model._base_manager.filter(where or models.Q()).order_by("pk").values_list(*names)
     return {
         "columns": names,
         "rows": [[_to_json(f, v) for f, v in zip(fields, row, strict=True)] for row in rows],

@@ -1,12 +1,14 @@
-"""`psynote import-practice`: a move package into an empty installation (ADR 0010).
+"""`psynote import-practice`: a move package into an empty installation, or back into the
+one the practice was deleted from, beside its other practices (ADR 0010).
 
 Everything is checked before anything is written: the signature and every file's SHA-256
 (exchange.verify, as `psynote verify-export` does), the package key (the sealed files
 open), the table files against the hashes sealed with the secrets, the database schema,
-and that the installation is empty. Then every row goes in, in one transaction, with the
-master-wrapped values wrapped again under this installation's master key; the signing key
-and the audit checkpoints are written once the rows are in. Any failure leaves the
-database as it was and removes the files written.
+and that the installation is empty (or the practice was deleted from it, and none of its
+ids is in use). Then every row goes in, in one transaction, with the master-wrapped values
+wrapped again under this installation's master key; the signing key and the audit
+checkpoints are written once the rows are in. Any failure leaves the database as it was
+and removes the files written.
 """
 
 import base64
@@ -25,7 +27,7 @@ from django.db import DatabaseError, connection, transaction
 from psynote.audit import anchor, log
 from psynote.exchange import verify
 from psynote.lib import crypto, keyfiles, signing_keys
-from psynote.transfer import keys, tables
+from psynote.transfer import keys, remove, tables
 from psynote.transfer.pack import FORMAT, SECRETS, schema, table_path
 
 
@@ -63,15 +65,39 @@ def _open(found: verify.Package, key: bytes, name: str) -> bytes:
         raise ImportRefused("the passphrase or key file does not open this package.") from None
 
 
-def _check_target(manifest: dict[str, Any], practice_id: int) -> None:
+def _taken(model: type, rows: list[list[Any]], columns: list[str], column: str) -> bool:
+    """Whether any of the package's values of `column` is in the table here already."""
+    at = columns.index(column)
+    values = [row[at] for row in rows]
+    lookup = f"{column}__in"
+    return any(model._base_manager.filter(**{lookup: values[n:n + 500]}).exists()
+               for n in range(0, len(values), 500))
+
+
+def _check_target(manifest: dict[str, Any], practice_id: int, dumped: dict[str, Any]) -> None:
+    """An empty installation, or the one the practice was deleted from (its tombstone names
+    it), with none of the package's ids or usernames in use: the rows keep their ids, since
+    ciphertexts are bound to them."""
     if schema() != manifest["move"]["schema"]:
         raise ImportRefused("this installation's database schema differs from the package's: "
                             "run the same Psynote version on both sides (upgrade the older).")
-    for model in tables.carried_models():
-        if model._base_manager.exists():
+    occupied = next((m for m in tables.carried_models() if m._base_manager.exists()), None)
+    if occupied is not None and practice_id not in remove.deleted_practice_ids():
+        raise ImportRefused(
+            f"this installation is not empty ({occupied._meta.db_table} holds rows): import "
+            "into a new one (`psynote init` without --practice-name), or back into the "
+            "installation the practice was deleted from.")
+    for model in tables.carried_models() if occupied is not None else []:
+        table = dumped[model._meta.db_table]
+        if _taken(model, table["rows"], table["columns"], model._meta.pk.attname):
             raise ImportRefused(
-                f"this installation is not empty ({model._meta.db_table} holds rows): import "
-                "into a new one (`psynote init` without --practice-name).")
+                f"the package's ids are in use here ({model._meta.db_table}): import into "
+                "a new installation (`psynote init` without --practice-name).")
+    users = dumped["accounts_user"]
+    if occupied is not None and _taken(tables.model_for("accounts_user"), users["rows"],
+                                       users["columns"], "username"):
+        raise ImportRefused("a username of the package's practice is in use in this "
+                            "installation: usernames are unique across practices.")
     if signing_keys.key_path(practice_id).exists():
         raise ImportRefused(f"{signing_keys.key_path(practice_id)} exists already: this "
                             "installation had a practice before; use a new data folder.")
@@ -121,7 +147,7 @@ def import_package(path: Path, *, passphrase: str | None, key_file: Path | None)
     if set(dumped) != here:
         raise ImportRefused("the package's tables are not this installation's: "
                             f"{sorted(set(dumped) ^ here)}.")
-    _check_target(manifest, practice_id)
+    _check_target(manifest, practice_id, dumped)
     written: list[Path] = []
     try:
         with transaction.atomic():
