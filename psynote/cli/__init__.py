@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--practice-name",
                       help="create the practice with this name, when there is none yet")
 
-    demo = add("demo", cmd_demo, "Load the two fictional demo practices into an empty installation.")
+    demo = add("demo", cmd_demo,
+               "Load the two fictional demo practices into an empty installation.")
     demo.add_argument("--if-empty", action="store_true",
                       help="do nothing (exit 0) when users or clients exist already")
 
