@@ -39,6 +39,7 @@ HOME_BY_ROLE = {
     Role.ADMIN: "user_list",
     Role.FRONT_DESK: "client_list",
     Role.PRIVACY: "audit_log",
+    Role.OPERATOR: "operator_practices",
 }
 # Password accepted, second factor awaited: {"user": pk, "since": epoch, "next": url}.
 PENDING = "mfa_pending"
@@ -138,7 +139,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
         if method:
             request.session.pop(PENDING, None)
             return _signed_in(request, user, pending.get("next") or "/", second_factor=method)
-        log.record_by(None, "login.failed", practice_id=user.practice_id, target_type="user",
+        chain = user.practice_id or log.INSTALLATION_CHAIN  # an operator's: the installation's
+        log.record_by(None, "login.failed", practice_id=chain, target_type="user",
                       target_id=user.username.lower()[:64], detail={"reason": "second factor"})
         error = ("That code is not valid. A code from the app works once, for about a "
                  "minute; a recovery code works once.")

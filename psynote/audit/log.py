@@ -13,6 +13,8 @@ from psynote.audit import anchor, chain
 from psynote.audit.context import current_ip
 from psynote.audit.models import AuditEvent, ChainHead
 
+# The installation's own chain: what operators do, who belong to no practice (ADR 0017).
+INSTALLATION_CHAIN = 0
 _CLIPPED = ("actor_name", "action", "target_type", "target_id", "client_id", "ip")
 
 
@@ -95,7 +97,9 @@ def add_marker(marker: Callable[[Any, str], dict[str, Any]]) -> None:
 def record_by(user: Any, action: str, **fields: Any) -> AuditEvent:
     """Record an event by `user` (None for anonymous) in their practice's chain."""
     actor = user if user is not None and getattr(user, "is_authenticated", False) else None
-    practice_id = fields.pop("practice_id", None) or default_practice_id(actor)
+    practice_id = fields.pop("practice_id", None)
+    if practice_id is None:
+        practice_id = default_practice_id(actor)
     if actor is not None and fields.get("client_id"):
         for marker in _markers:
             if marks := marker(actor, str(fields["client_id"])):
@@ -104,9 +108,12 @@ def record_by(user: Any, action: str, **fields: Any) -> AuditEvent:
 
 
 def default_practice_id(user: Any = None) -> int:
-    """The chain an event belongs to: the user's practice, else the install's first one."""
+    """The chain an event belongs to: the user's practice; for a signed-in user of no
+    practice (the operator) the installation's chain; else the install's first practice."""
     if user is not None and getattr(user, "practice_id", None):
         return user.practice_id
+    if user is not None and getattr(user, "pk", None):
+        return INSTALLATION_CHAIN
     from psynote.accounts.models import Practice
 
     first = Practice.objects.order_by("pk").values_list("pk", flat=True).first()

@@ -43,11 +43,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
             say(f"  BROKEN: {problem}")
         for line in destroyed_records(practice.pk):
             say(f"  {line}")
+    installation_break = _verify_installation_chain()
+    first_break = first_break or installation_break
     if first_break:
         say(f"BROKEN: {first_break}")
         return 1
     say("OK: every audit chain and every signed record is intact.")
     return 0
+
+
+def _verify_installation_chain() -> str:
+    """The installation's own chain (what operators did, ADR 0017), when there is one:
+    its first problem, or ""."""
+    from psynote.audit.log import INSTALLATION_CHAIN
+    from psynote.audit.models import ChainHead
+    from psynote.audit.verify import check_practice
+
+    if not ChainHead.objects.filter(practice_id=INSTALLATION_CHAIN).exists():
+        return ""
+    check = check_practice(INSTALLATION_CHAIN)
+    say(f"Installation (operators' chain): {check.report.events:,} events checked")
+    for line in check.anchor_lines():
+        say(f"  {line}")
+    if check.problems:
+        say(f"  BROKEN: {check.problems[0]}")
+        return check.problems[0]
+    return ""
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
