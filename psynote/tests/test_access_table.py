@@ -13,8 +13,8 @@ diagnosis, an API token, and a (closed) emergency access bob once opened to her 
 is a supervisor, but not alice's, so he is refused like bob;
 `test_supervisor_reads_but_cannot_write_supervisees_records` covers supervision and
 `test_an_emergency_grant_opens_the_charts_reads_and_nothing_else` emergency access.
-otto is the installation's operator (ADR 0017): in no practice, he reaches his own pages,
-his account and signing in and out; everything else, the whole API included, is a 404.
+opal is the installation's operator (ADR 0017): in no practice, she reaches her own pages,
+her account and signing in and out; everything else, the whole API included, is a 404.
 """
 
 import json
@@ -40,11 +40,11 @@ from psynote.records.models import Destruction
 from psynote.visits import calendar_actions
 
 ALLOW, DENY, HIDE, ANY = "allow", "deny", "hide", "any"
-ROLES = ("anonymous", "bob", "sam", "ada", "fred", "pria", "otto", "alice")
+ROLES = ("anonymous", "bob", "sam", "ada", "fred", "pria", "opal", "alice")
 EVERYONE = dict.fromkeys(ROLES, ALLOW)
 SIGNED_IN = {**EVERYONE, "anonymous": DENY}
 # Every signed-in member of a practice: not the operator, who belongs to none.
-MEMBERS = {**SIGNED_IN, "otto": DENY}
+MEMBERS = {**SIGNED_IN, "opal": DENY}
 
 
 def only(*names: str, hide: tuple[str, ...] = ()) -> dict[str, str]:
@@ -115,7 +115,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "risk_alert_resolve": ("POST", only(*CLINICAL)),
     "measures_caseload": ("GET", only(*CLINICAL, hide=("bob", "sam"))),
     # The client's questionnaire: no login, and nothing of the record for anyone.
-    "self_report": ("GET", {**dict.fromkeys(ROLES, HIDE), "otto": DENY}),
+    "self_report": ("GET", {**dict.fromkeys(ROLES, HIDE), "opal": DENY}),
     "authorization_list": ("GET", only("alice", "pria")),
     "authorization_new": ("GET", only(*CLINICAL)),
     "authorization_detail": ("GET", only("alice", "pria")),
@@ -188,7 +188,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "calendar_week": ("GET", only("alice", "fred", hide=("bob", "sam"))),
     "calendar_day": ("GET", only("alice", "fred", hide=("bob", "sam"))),
     "calendar_feed_manage": ("GET", only(*CLINICIANS)),
-    "calendar_feed": ("GET", {**dict.fromkeys(ROLES, HIDE), "otto": DENY}),
+    "calendar_feed": ("GET", {**dict.fromkeys(ROLES, HIDE), "opal": DENY}),
     "appointment_new": ("GET", only("alice", "fred")),
     "session_reschedule": ("GET", only("alice", "fred")),
     "session_cancel": ("GET", only("alice", "fred")),
@@ -214,9 +214,9 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "review_approve": ("POST", only("alice")),
     "review_cosign": ("POST", only("alice")),
     # The installation's operator (ADR 0017): practices, counts and health, nothing else.
-    "operator_practices": ("GET", only("otto")),
-    "operator_practice_new": ("GET", only("otto")),
-    "operator_practice_verify": ("POST", only("otto")),
+    "operator_practices": ("GET", only("opal")),
+    "operator_practice_new": ("GET", only("opal")),
+    "operator_practice_verify": ("POST", only("opal")),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,

@@ -48,7 +48,7 @@ def test_createpractice_makes_a_practice_whose_admin_signs_in_and_whose_chain_ve
     (["--admin-username", ""], "needs a username"),
     (["--admin-username", "alice"], "is taken"),
     (["--admin-username", "ALICE"], "is taken"),
-    (["--admin-username", "otto"], "is taken"),
+    (["--admin-username", "opal"], "is taken"),
     (["--admin-email", ""], "needs an email"),
 ])
 def test_createpractice_refuses_bad_input_clearly_and_writes_nothing(cast, capsys, args,

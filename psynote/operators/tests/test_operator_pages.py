@@ -32,7 +32,7 @@ def _new_practice_form(**changes):
 
 
 def test_the_operator_sees_counts_and_health_only(cast, marked, login):
-    page = login(cast.otto)
+    page = login(cast.opal)
     listing = page.get("/operator/practices/")
     verified = page.post("/operator/practices/verify/")
 
@@ -53,7 +53,7 @@ def test_the_operator_sees_counts_and_health_only(cast, marked, login):
 
 def test_the_operator_gets_404_on_every_record_page_and_the_api(cast, marked, login, client):
     patient, note = marked
-    page = login(cast.otto)
+    page = login(cast.opal)
     for url in (f"/clients/{patient.pk}/", f"/notes/{note.pk}/", "/clients/", "/users/",
                 "/audit/", f"/clients/{patient.pk}/psychotherapy-notes/"):
         response = page.get(url)
@@ -62,7 +62,7 @@ def test_the_operator_gets_404_on_every_record_page_and_the_api(cast, marked, lo
     for url in (f"/api/v1/clients/{patient.pk}", f"/api/v1/notes/{note.pk}", "/api/v1/clients"):
         assert page.get(url).status_code == 404, url
     client.logout()
-    _, secret = issue_token(by=cast.otto, name="operator tries the API")
+    _, secret = issue_token(by=cast.opal, name="operator tries the API")
     for url in (f"/api/v1/clients/{patient.pk}", f"/api/v1/notes/{note.pk}", "/api/v1/clients",
                 "/api/v1/instruments"):
         response = client.get(url, headers={"Authorization": f"Bearer {secret}"})
@@ -72,26 +72,26 @@ def test_the_operator_gets_404_on_every_record_page_and_the_api(cast, marked, lo
 
 
 def test_the_operators_acts_and_refusals_go_to_the_installation_chain(cast, login):
-    page = login(cast.otto)
+    page = login(cast.opal)
     assert page.get(f"/clients/{cast.client.pk}/").status_code == 404
     practice_chain = AuditEvent.objects.filter(practice_id=cast.practice.pk)
-    assert not practice_chain.filter(actor_id=str(cast.otto.pk)).exists()
+    assert not practice_chain.filter(actor_id=str(cast.opal.pk)).exists()
     denied = AuditEvent.objects.get(practice_id=INSTALLATION_CHAIN, action="access.denied")
-    assert denied.actor_id == str(cast.otto.pk)
+    assert denied.actor_id == str(cast.opal.pk)
     assert chain.verify_practice(INSTALLATION_CHAIN).breaks == []
 
 
 def test_the_operators_home_is_the_operator_page_and_two_factors_are_required(cast, login):
     from psynote.accounts import mfa
 
-    assert mfa.required_for(cast.otto)
-    response = login(cast.otto).get("/")
+    assert mfa.required_for(cast.opal)
+    response = login(cast.opal).get("/")
     assert response.status_code == 302
     assert response["Location"] == "/operator/practices/"
 
 
 def test_the_operator_creates_a_practice_and_its_first_admin(cast, login, client):
-    page = login(cast.otto)
+    page = login(cast.opal)
     response = page.post("/operator/practices/new/", _new_practice_form())
 
     assert response.status_code == 200
@@ -119,14 +119,14 @@ def test_the_operator_creates_a_practice_and_its_first_admin(cast, login, client
     ({"name": "Fictional Test Practice"}, "exists already"),
     ({"name": "  fictional test PRACTICE "}, "exists already"),
     ({"admin_username": "alice"}, "is taken"),
-    ({"admin_username": "otto"}, "is taken"),
+    ({"admin_username": "opal"}, "is taken"),
     ({"admin_username": ""}, "This field is required"),
     ({"admin_email": "not an address"}, "valid email"),
 ])
 def test_bad_input_for_a_new_practice_is_a_clear_error_and_writes_nothing(
         cast, login, changes, message):
     before = (Practice.objects.count(), User.objects.count(), AuditEvent.objects.count())
-    response = login(cast.otto).post("/operator/practices/new/", _new_practice_form(**changes))
+    response = login(cast.opal).post("/operator/practices/new/", _new_practice_form(**changes))
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -166,6 +166,6 @@ def test_an_admin_of_another_practice_sees_none_of_this_practices_users(cast, lo
     assert response.status_code == 200
     html = response.content.decode()
     assert "olga" in html
-    for name in ("alice", "bob", "ada", "pria", "otto"):
+    for name in ("alice", "bob", "ada", "pria", "opal"):
         assert f">{name}<" not in html, name
     assert login(other_admin).get(f"/users/{cast.alice.pk}/").status_code == 404
