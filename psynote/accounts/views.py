@@ -50,10 +50,20 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # --- signing in -----------------------------------------------------------------------------
 
 
+def _chain_of(username: str) -> int | None:
+    """The audit chain of a sign-in attempt: that of the account it names, if any (an
+    operator's is the installation's), else None: audit.log decides (ADR 0017)."""
+    found = list(User.objects.filter(username=username).values_list("practice_id", flat=True))
+    if not found:
+        return None
+    return found[0] or log.INSTALLATION_CHAIN
+
+
 def _locked(request: HttpRequest, username: str) -> HttpResponse:
     """The answer while a username or address is locked: counted as an attempt, and the
     same bytes whatever was typed, because nothing typed was checked."""
-    log.record_by(None, "login.refused", target_type="user", target_id=username.lower()[:64],
+    log.record_by(None, "login.refused", practice_id=_chain_of(username), target_type="user",
+                  target_id=username.lower()[:64],
                   detail={"reason": "throttled"})
     context = {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
     return render(request, "accounts/locked.html", context, status=429)
@@ -103,7 +113,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         form = LoginForm(data={"username": username})  # never the password: not echoed
         user = authenticate(request, username=username, password=password)
         if user is None:
-            log.record_by(None, "login.failed", target_type="user", target_id=username.lower()[:64])
+            log.record_by(None, "login.failed", practice_id=_chain_of(username),
+                          target_type="user", target_id=username.lower()[:64])
             form.add_error(None, "That username and password do not match an active account.")
             return render(request, "accounts/login.html", {"form": form}, status=200)
         if mfa.is_enrolled(user):

@@ -109,12 +109,14 @@ def record_by(user: Any, action: str, **fields: Any) -> AuditEvent:
 
 def default_practice_id(user: Any = None) -> int:
     """The chain an event belongs to: the user's practice; for a signed-in user of no
-    practice (the operator) the installation's chain; else the install's first practice."""
+    practice (the operator) the installation's chain; for nobody in particular (a failed
+    login), the practice when there is only one, else the installation's chain, so that no
+    practice reads another's (ADR 0017)."""
     if user is not None and getattr(user, "practice_id", None):
         return user.practice_id
     if user is not None and getattr(user, "pk", None):
         return INSTALLATION_CHAIN
     from psynote.accounts.models import Practice
 
-    first = Practice.objects.order_by("pk").values_list("pk", flat=True).first()
-    return first or 0
+    practices = list(Practice.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    return practices[0] if len(practices) == 1 else INSTALLATION_CHAIN

@@ -169,3 +169,16 @@ def test_an_admin_of_another_practice_sees_none_of_this_practices_users(cast, lo
     for name in ("alice", "bob", "ada", "pria", "opal"):
         assert f">{name}<" not in html, name
     assert login(other_admin).get(f"/users/{cast.alice.pk}/").status_code == 404
+
+
+def test_a_failed_sign_in_is_logged_where_no_other_practice_reads_it(cast, client):
+    other = t.make_practice("Other Fictional Practice")
+    t.make_user(other, "olga", Role.ADMIN)
+    for username in ("olga", "opal", "nobody-at-all"):
+        client.post("/login/", {"username": username, "password": "not-the-password"})
+
+    failed = AuditEvent.objects.filter(action="login.failed")
+    assert failed.get(target_id="olga").practice_id == other.pk
+    assert failed.get(target_id="opal").practice_id == INSTALLATION_CHAIN
+    assert failed.get(target_id="nobody-at-all").practice_id == INSTALLATION_CHAIN
+    assert not failed.filter(practice_id=cast.practice.pk).exists()
