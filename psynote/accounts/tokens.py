@@ -31,7 +31,8 @@ def _refuse(row: ApiToken | None, reason: str) -> TokenRefused:
     log.record_by(
         None,
         "api.auth_failed",
-        practice_id=row.user.practice_id if row is not None else None,
+        # An operator's token: the installation's chain (ADR 0017).
+        practice_id=(row.user.practice_id or log.INSTALLATION_CHAIN) if row is not None else None,
         target_type="api_token",
         target_id=row.pk if row is not None else "",
         detail={"reason": reason},
