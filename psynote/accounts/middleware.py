@@ -108,10 +108,12 @@ class AccountGateMiddleware:
         if not user.is_authenticated:
             return None
         match = request.resolver_match
-        if user.role == Role.OPERATOR and not operator_may_open(match and match.url_name):
+        api = request.path.startswith("/api/")
+        if user.role == Role.OPERATOR and (
+                api or not operator_may_open(match.url_name if match else None)):
             log.record_by(user, "access.denied", target_type="page",
                           target_id=request.path[:64], detail={"need": "practice member"})
-            if request.path.startswith("/api/"):
+            if api:
                 return JsonResponse({"detail": "Not found", "errors": []}, status=404)
             raise Http404("Not found")
         if user.must_change_password:
