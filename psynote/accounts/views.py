@@ -28,7 +28,7 @@ from psynote.accounts.forms import (
     UserForm,
 )
 from psynote.accounts.middleware import MFA_ENROL_REQUIRED
-from psynote.accounts.models import ALWAYS_MFA_ROLES, Practice, Role, User
+from psynote.accounts.models import ALWAYS_MFA_ROLES, PRACTICE_ROLES, Practice, Role, User
 from psynote.audit import log
 from psynote.audit.context import current_ip
 
@@ -310,7 +310,7 @@ def practice_security(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Saved. It applies from each user's next sign-in.")
             return redirect("practice_security")
-    always = [label for value, label in Role.choices if value in ALWAYS_MFA_ROLES]
+    always = [r.label for r in PRACTICE_ROLES if r in ALWAYS_MFA_ROLES]
     return render(request, "accounts/practice_security.html", {"form": form, "always": always})
 
 
