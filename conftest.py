@@ -13,8 +13,10 @@ def cast(db):
     alice: clinician with `client` on her caseload · bob: clinician with `other_client`
     sam: supervisor of sue · sue: supervisee with `supervisee_client`
     ada: practice admin · fred: front desk · pria: privacy officer
+    opal: the installation's operator, in no practice (ADR 0017)
     """
     from psynote import testing as t
+    from psynote.accounts.actions import create_operator
     from psynote.accounts.models import Role
 
     practice = t.make_practice()
@@ -25,9 +27,11 @@ def cast(db):
     ada = t.make_user(practice, "ada", Role.ADMIN)
     fred = t.make_user(practice, "fred", Role.FRONT_DESK)
     pria = t.make_user(practice, "pria", Role.PRIVACY)
+    opal = create_operator(by=None, username="opal", password=t.PASSWORD, first_name="Opal",
+                           last_name="Testperson")
     return SimpleNamespace(
         practice=practice, alice=alice, bob=bob, sam=sam, sue=sue, ada=ada, fred=fred,
-        pria=pria,
+        pria=pria, opal=opal,
         client=t.make_client(alice, first_name="Avery", last_name="Fictional"),
         other_client=t.make_client(bob, first_name="Blake", last_name="Imaginary"),
         supervisee_client=t.make_client(sue, first_name="Casey", last_name="Madeup"),

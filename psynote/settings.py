@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "psynote.groups",
     "psynote.search",
     "psynote.supervision",
+    "psynote.operators",  # the installation's operator: practices, counts (ADR 0017)
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("psynote.visits.participant_urls")),
     path("", include("psynote.search.urls")),
     path("", include("psynote.supervision.urls")),
+    path("", include("psynote.operators.urls")),  # the installation's operator (ADR 0017)
     path("api/v1/", include("psynote.api_urls")),
     # Browsers ask for /favicon.ico whatever the page links to.
     path("favicon.ico", RedirectView.as_view(url=static("psynote/favicon.svg"), permanent=True),

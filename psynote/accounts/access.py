@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest
 
-from psynote.accounts.models import ApiToken, SignedInSession, User
+from psynote.accounts.models import ApiToken, Role, SignedInSession, User
 from psynote.audit import log
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -35,6 +35,26 @@ def has_role(user: Any, *roles: str) -> bool:
     return bool(
         user.is_authenticated and user.is_active and user.practice_id and user.role in roles
     )
+
+
+def is_operator(user: Any) -> bool:
+    """The installation's operator (ADR 0017): signed in, active, in no practice."""
+    return bool(
+        user.is_authenticated and user.is_active and user.role == Role.OPERATOR
+        and user.practice_id is None
+    )
+
+
+def require_operator(view: View) -> View:
+    """View decorator for the operator's pages: logged in, and the operator (else 404)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not is_operator(request.user):
+            raise deny(request.user, "page", request.path, "role:operator")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)  # type: ignore[return-value]
 
 
 def check_role(request: HttpRequest, *roles: str) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from psynote.accounts import mfa, sessions
 from psynote.accounts.models import (
     ALWAYS_MFA_ROLES,
+    PRACTICE_ROLES,
     AccountNotice,
     ApiToken,
     Practice,
@@ -37,8 +38,9 @@ def _apply(user: User, fields: dict[str, Any]) -> list[str]:
         raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(user, name, value)
-    if user.role not in Role.values:
-        raise ValidationError({"role": f"role must be one of {', '.join(Role.values)}"})
+    if user.role not in PRACTICE_ROLES:  # never the operator: see create_operator
+        raise ValidationError({"role": "role must be one of "
+                                       + ", ".join(r.value for r in PRACTICE_ROLES)})
     user.full_clean(exclude=["password", "practice"])
     return sorted(fields)
 
@@ -98,6 +100,24 @@ def create_user(*, by: Any, practice: Practice, username: str, password: str,
 
 
 @transaction.atomic
+def create_operator(*, by: Any, username: str, password: str, first_name: str = "",
+                    last_name: str = "", email: str = "") -> User:
+    """The installation's operator (ADR 0017): in no practice, so no access function ever
+    matches them. Only `psynote createoperator` (the person at the server) makes one; the
+    event goes to the installation's chain, not to any practice's."""
+    user = User(practice=None, username=username, role=Role.OPERATOR, first_name=first_name,
+                last_name=last_name, email=email)
+    user.full_clean(exclude=["password", "practice"])
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    log.record(practice_id=log.INSTALLATION_CHAIN, actor=by, action="operator.create",
+               target_type="user", target_id=user.pk, detail={"username": username})
+    _password_set(user, password, old=None, by_admin=False)
+    return user
+
+
+@transaction.atomic
 def update_user(*, by: Any, user: User, password: str = "", **fields: Any) -> User:
     _refuse_self_lockout(by, user, fields)
     if password and by is not None and by.pk == user.pk:
@@ -130,7 +150,8 @@ def _after_reset(*, by: Any, user: User) -> None:
     revoked = _revoke_tokens(user)
     ended = sessions.end_all(user)
     _notify(user, AccountNotice.Kind.PASSWORD_RESET, by)
-    log.record_by(by, "user.password_reset", practice_id=user.practice_id, target_type="user",
+    chain = user.practice_id or log.INSTALLATION_CHAIN  # an operator's: the installation's
+    log.record_by(by, "user.password_reset", practice_id=chain, target_type="user",
                   target_id=user.pk,
                   detail={"username": user.username, "tokens_revoked": revoked,
                           "sessions_ended": ended})

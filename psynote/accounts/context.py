@@ -13,6 +13,7 @@ def role_flags(request: HttpRequest) -> dict[str, object]:
         "is_admin": role == Role.ADMIN,
         "is_front_desk": role == Role.FRONT_DESK,
         "is_privacy": role == Role.PRIVACY,
+        "is_operator": role == Role.OPERATOR,
         "idle_timeout_seconds": settings.IDLE_TIMEOUT_MINUTES * 60,
         # The page's idle clock starts from what the server recorded, not from page load.
         "idle_seconds_left": seconds_left(request) if user.is_authenticated else None,

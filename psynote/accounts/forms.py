@@ -8,7 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from psynote.accounts.actions import PROFILE_FIELDS
-from psynote.accounts.models import ALWAYS_MFA_ROLES, Practice, Role, User
+from psynote.accounts.models import ALWAYS_MFA_ROLES, PRACTICE_ROLES, Practice, Role, User
 
 RULES_HELP = ("At least 12 characters, not a common password, not all digits, not like "
                   "the user's name.")
@@ -56,6 +56,8 @@ class UserForm(forms.ModelForm):
             self.fields["password1"].required = True
             self.fields["password2"].required = True
         self.fields["credentials"].help_text = "As signed on notes, e.g. “PhD, LP” or “LCSW”."
+        # A practice's users: never the installation's operator (ADR 0017).
+        self.fields["role"].choices = [(r.value, r.label) for r in PRACTICE_ROLES]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -6,11 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from psynote.accounts import sessions
+from psynote.accounts.models import Role
 from psynote.audit import log
 
 # How stale the recorded activity may get: the timeout is kept to within this much, and a
@@ -67,9 +68,27 @@ class IdleLogoutMiddleware:
         return self.get_response(request)
 
 
+# What the installation's operator may open besides the operator's own pages (url names
+# beginning with "operator_"): signing in and out, the idle clock, their own account. All
+# else, every clinical and practice page and the whole API, is a 404 (ADR 0017).
+OPERATOR_ROUTES = {
+    "login", "logout", "login_code", "favicon", "home", "session_status",
+    "session_keep_alive", "signed_in_again", "account", "password_change", "password_choose",
+    "session_end", "sessions_end_others", "mfa_setup", "mfa_recovery_codes", "mfa_disable",
+}
+
+
+def operator_may_open(url_name: str | None) -> bool:
+    return bool(url_name) and (url_name in OPERATOR_ROUTES
+                               or str(url_name).startswith("operator_"))
+
+
 class AccountGateMiddleware:
     """Until a one-time password is changed, or a required second factor set up, the user
-    reaches only that page and logging out (ADR 0007). Session API calls get a 403."""
+    reaches only that page and logging out (ADR 0007). Session API calls get a 403.
+
+    It is also the operator's wall: an operator reaches only OPERATOR_ROUTES and the
+    operator pages, whatever each view's own access function would say (ADR 0017)."""
 
     # The page's idle clock (accounts.idle) keeps working on the one page left open.
     IDLE_CLOCK = {"session_status", "session_keep_alive"}
@@ -88,6 +107,15 @@ class AccountGateMiddleware:
         user = request.user
         if not user.is_authenticated:
             return None
+        match = request.resolver_match
+        api = request.path.startswith("/api/")
+        if user.role == Role.OPERATOR and (
+                api or not operator_may_open(match.url_name if match else None)):
+            log.record_by(user, "access.denied", target_type="page",
+                          target_id=request.path[:64], detail={"need": "practice member"})
+            if api:
+                return JsonResponse({"detail": "Not found", "errors": []}, status=404)
+            raise Http404("Not found")
         if user.must_change_password:
             target, allowed = self.CHANGE_PASSWORD
             why = "choose a new password first (yours was set by someone else)"
@@ -96,7 +124,6 @@ class AccountGateMiddleware:
             why = "set up two-factor sign-in first"
         else:
             return None
-        match = request.resolver_match
         if match is not None and match.url_name in allowed:
             return None
         if request.path.startswith("/api/"):

@@ -56,12 +56,17 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Practice admin"
     FRONT_DESK = "frontdesk", "Front desk"
     PRIVACY = "privacy", "Privacy officer"
+    # Runs the installation: creates practices and their first admin, sees counts and
+    # health only. Belongs to no practice, so no access function ever matches (ADR 0017).
+    OPERATOR = "operator", "Operator"
 
 
 CLINICAL_ROLES = {Role.CLINICIAN, Role.SUPERVISOR}
-# The roles that manage accounts or read the whole audit log sign in with two factors,
-# whatever the practice chose (ADR 0007).
-ALWAYS_MFA_ROLES = {Role.ADMIN, Role.PRIVACY}
+# The roles a member of a practice may have: everything but the installation's operator.
+PRACTICE_ROLES = [role for role in Role if role != Role.OPERATOR]
+# The roles that manage accounts or practices, or read the whole audit log, sign in with
+# two factors, whatever the practice chose (ADR 0007, ADR 0017).
+ALWAYS_MFA_ROLES = {Role.ADMIN, Role.PRIVACY, Role.OPERATOR}
 
 
 class User(AbstractUser):
@@ -83,11 +88,23 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(role__in=[r.value for r in Role]), name="user_role_valid"
             ),
+            # A user belongs to exactly one practice, except the operator, who belongs to
+            # none (ADR 0017).
+            models.CheckConstraint(
+                condition=(models.Q(role=Role.OPERATOR, practice__isnull=True)
+                           | (~models.Q(role=Role.OPERATOR)
+                              & models.Q(practice__isnull=False))),
+                name="user_practice_unless_operator",
+            ),
         ]
 
     @property
     def is_clinical(self) -> bool:
         return self.role in CLINICAL_ROLES
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == Role.OPERATOR
 
     @property
     def signature_name(self) -> str:

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from psynote.accounts import throttle
-from psynote.accounts.models import ApiToken, User
+from psynote.accounts.models import ApiToken, Role, User
 from psynote.audit import log
 from psynote.audit.context import current_ip
 
@@ -31,7 +31,8 @@ def _refuse(row: ApiToken | None, reason: str) -> TokenRefused:
     log.record_by(
         None,
         "api.auth_failed",
-        practice_id=row.user.practice_id if row is not None else None,
+        # An operator's token: the installation's chain (ADR 0017).
+        practice_id=(row.user.practice_id or log.INSTALLATION_CHAIN) if row is not None else None,
         target_type="api_token",
         target_id=row.pk if row is not None else "",
         detail={"reason": reason},
@@ -63,6 +64,12 @@ def authenticate(request: HttpRequest, token: str) -> User:
         raise _refuse(row, "expired token")
     if not row.user.is_active:
         raise _refuse(row, "user deactivated")
+    if row.user.role == Role.OPERATOR:
+        # The operator has no API: every route answers as for a thing that does not exist
+        # (ADR 0017). Recorded in the installation's chain, where the operator's acts go.
+        log.record_by(row.user, "access.denied", target_type="page",
+                      target_id=request.path[:64], detail={"need": "practice member"})
+        raise TokenRefused(404, "Not found")
     if row.read_only and request.method not in SAFE_METHODS:
         raise TokenRefused(403, "this API token is read-only: it may only read (GET)")
     ApiToken.objects.filter(pk=row.pk).filter(

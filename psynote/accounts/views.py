@@ -28,7 +28,7 @@ from psynote.accounts.forms import (
     UserForm,
 )
 from psynote.accounts.middleware import MFA_ENROL_REQUIRED
-from psynote.accounts.models import ALWAYS_MFA_ROLES, Practice, Role, User
+from psynote.accounts.models import ALWAYS_MFA_ROLES, PRACTICE_ROLES, Practice, Role, User
 from psynote.audit import log
 from psynote.audit.context import current_ip
 
@@ -39,6 +39,7 @@ HOME_BY_ROLE = {
     Role.ADMIN: "user_list",
     Role.FRONT_DESK: "client_list",
     Role.PRIVACY: "audit_log",
+    Role.OPERATOR: "operator_practices",
 }
 # Password accepted, second factor awaited: {"user": pk, "since": epoch, "next": url}.
 PENDING = "mfa_pending"
@@ -49,10 +50,20 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # --- signing in -----------------------------------------------------------------------------
 
 
+def _chain_of(username: str) -> int | None:
+    """The audit chain of a sign-in attempt: that of the account it names, if any (an
+    operator's is the installation's), else None: audit.log decides (ADR 0017)."""
+    found = list(User.objects.filter(username=username).values_list("practice_id", flat=True))
+    if not found:
+        return None
+    return found[0] or log.INSTALLATION_CHAIN
+
+
 def _locked(request: HttpRequest, username: str) -> HttpResponse:
     """The answer while a username or address is locked: counted as an attempt, and the
     same bytes whatever was typed, because nothing typed was checked."""
-    log.record_by(None, "login.refused", target_type="user", target_id=username.lower()[:64],
+    log.record_by(None, "login.refused", practice_id=_chain_of(username), target_type="user",
+                  target_id=username.lower()[:64],
                   detail={"reason": "throttled"})
     context = {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
     return render(request, "accounts/locked.html", context, status=429)
@@ -102,7 +113,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         form = LoginForm(data={"username": username})  # never the password: not echoed
         user = authenticate(request, username=username, password=password)
         if user is None:
-            log.record_by(None, "login.failed", target_type="user", target_id=username.lower()[:64])
+            log.record_by(None, "login.failed", practice_id=_chain_of(username),
+                          target_type="user", target_id=username.lower()[:64])
             form.add_error(None, "That username and password do not match an active account.")
             return render(request, "accounts/login.html", {"form": form}, status=200)
         if mfa.is_enrolled(user):
@@ -138,7 +150,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
         if method:
             request.session.pop(PENDING, None)
             return _signed_in(request, user, pending.get("next") or "/", second_factor=method)
-        log.record_by(None, "login.failed", practice_id=user.practice_id, target_type="user",
+        chain = user.practice_id or log.INSTALLATION_CHAIN  # an operator's: the installation's
+        log.record_by(None, "login.failed", practice_id=chain, target_type="user",
                       target_id=user.username.lower()[:64], detail={"reason": "second factor"})
         error = ("That code is not valid. A code from the app works once, for about a "
                  "minute; a recovery code works once.")
@@ -297,7 +310,7 @@ def practice_security(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Saved. It applies from each user's next sign-in.")
             return redirect("practice_security")
-    always = [label for value, label in Role.choices if value in ALWAYS_MFA_ROLES]
+    always = [r.label for r in PRACTICE_ROLES if r in ALWAYS_MFA_ROLES]
     return render(request, "accounts/practice_security.html", {"form": form, "always": always})
 
 

@@ -13,6 +13,8 @@ from psynote.audit import anchor, chain
 from psynote.audit.context import current_ip
 from psynote.audit.models import AuditEvent, ChainHead
 
+# The installation's own chain: what operators do, who belong to no practice (ADR 0017).
+INSTALLATION_CHAIN = 0
 _CLIPPED = ("actor_name", "action", "target_type", "target_id", "client_id", "ip")
 
 
@@ -95,7 +97,9 @@ def add_marker(marker: Callable[[Any, str], dict[str, Any]]) -> None:
 def record_by(user: Any, action: str, **fields: Any) -> AuditEvent:
     """Record an event by `user` (None for anonymous) in their practice's chain."""
     actor = user if user is not None and getattr(user, "is_authenticated", False) else None
-    practice_id = fields.pop("practice_id", None) or default_practice_id(actor)
+    practice_id = fields.pop("practice_id", None)
+    if practice_id is None:
+        practice_id = default_practice_id(actor)
     if actor is not None and fields.get("client_id"):
         for marker in _markers:
             if marks := marker(actor, str(fields["client_id"])):
@@ -104,10 +108,15 @@ def record_by(user: Any, action: str, **fields: Any) -> AuditEvent:
 
 
 def default_practice_id(user: Any = None) -> int:
-    """The chain an event belongs to: the user's practice, else the install's first one."""
+    """The chain an event belongs to: the user's practice; for a signed-in user of no
+    practice (the operator) the installation's chain; for nobody in particular (a failed
+    login), the practice when there is only one, else the installation's chain, so that no
+    practice reads another's (ADR 0017)."""
     if user is not None and getattr(user, "practice_id", None):
         return user.practice_id
+    if user is not None and getattr(user, "pk", None):
+        return INSTALLATION_CHAIN
     from psynote.accounts.models import Practice
 
-    first = Practice.objects.order_by("pk").values_list("pk", flat=True).first()
-    return first or 0
+    practices = list(Practice.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    return practices[0] if len(practices) == 1 else INSTALLATION_CHAIN

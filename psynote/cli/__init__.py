@@ -24,13 +24,15 @@ from psynote.cli.exchange import (
 from psynote.cli.installation import DEFAULT_BIND, cmd_init, cmd_manage, cmd_serve
 from psynote.cli.records import cmd_retention, cmd_verify
 from psynote.cli.search import cmd_reindex
-from psynote.cli.users import cmd_createuser
+from psynote.cli.users import cmd_createoperator, cmd_createpractice, cmd_createuser
 
 __all__ = [
     "DEFAULT_BIND",
     "Refused",
     "build_parser",
     "cmd_backup",
+    "cmd_createoperator",
+    "cmd_createpractice",
     "cmd_createuser",
     "cmd_delete_practice",
     "cmd_demo",
@@ -64,7 +66,7 @@ def connection_problem(database: dict, error: Exception) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from psynote.accounts.models import Role
+    from psynote.accounts.models import PRACTICE_ROLES
 
     parser = argparse.ArgumentParser(
         prog="psynote", description="Psynote: self-hosted therapy notes.",
@@ -89,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     user = add("createuser", cmd_createuser, "Add a user. The password is asked for on a "
                "terminal, else read from --password-file or PSYNOTE_NEW_PASSWORD.")
     user.add_argument("--username", required=True)
-    user.add_argument("--role", required=True, choices=Role.values)
+    user.add_argument("--role", required=True, choices=[r.value for r in PRACTICE_ROLES])
     user.add_argument("--practice", help="practice name or number (needed if several)")
     user.add_argument("--first-name", default="")
     user.add_argument("--last-name", default="")
@@ -101,6 +103,25 @@ def build_parser() -> argparse.ArgumentParser:
                       "set other modes on the user's supervision page)")
     user.add_argument("--password", help="visible to other local users: prefer the prompt")
     user.add_argument("--password-file", help="read the password from this file")
+
+    # The installation's operator and its practices (ADR 0017).
+    operator = add("createoperator", cmd_createoperator, "Add an operator: belongs to no "
+                   "practice, creates practices and sees their counts, never a record. The "
+                   "password is asked for as by createuser.")
+    operator.add_argument("--username", required=True)
+    operator.add_argument("--email", default="")
+    operator.add_argument("--first-name", default="")
+    operator.add_argument("--last-name", default="")
+    operator.add_argument("--password", help="visible to other local users: prefer the prompt")
+    operator.add_argument("--password-file", help="read the password from this file")
+    practice = add("createpractice", cmd_createpractice, "Add a practice (its own audit "
+                   "chain, signing key, settings) and its first admin, whose one-time "
+                   "password is printed once.")
+    practice.add_argument("--name", required=True, help="the practice's name (unique)")
+    practice.add_argument("--admin-username", required=True)
+    practice.add_argument("--admin-email", required=True)
+    practice.add_argument("--admin-first-name", default="")
+    practice.add_argument("--admin-last-name", default="")
 
     add("verify", cmd_verify, "Recompute every audit chain and signed record; exit 1 naming "
         "the first broken link.")

@@ -42,12 +42,12 @@ def check_master_key_opens_data() -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from django.conf import settings
+    from django.core.exceptions import ValidationError
     from django.core.management import call_command
-    from django.db import transaction
 
     from psynote.accounts.models import Practice
-    from psynote.audit import log
     from psynote.lib import crypto, database_record
+    from psynote.operators.actions import create_practice
 
     home = Path(settings.HOME)
     home.mkdir(parents=True, exist_ok=True)
@@ -83,15 +83,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         say("No practice yet: `psynote init --practice-name NAME` creates it, or "
             "`psynote demo` loads the fictional demo practice.")
     elif not Practice.objects.exists():
-        with transaction.atomic():
-            practice = Practice.objects.create(name=args.practice_name)
-            log.record(practice_id=practice.pk, action="practice.create",
-                       target_type="practice", target_id=practice.pk,
-                       detail={"name": practice.name})
-        say(f"Practice created: {practice.name}")
+        # The first practice only: more come from `psynote createpractice` (ADR 0017).
+        try:
+            made = create_practice(by=None, name=args.practice_name, with_admin=False)
+        except ValidationError as error:
+            raise Refused("No practice created: " + "; ".join(error.messages)) from None
+        say(f"Practice created: {made.practice.name}")
     else:
         names = ", ".join(Practice.objects.order_by("pk").values_list("name", flat=True))
         say(f"Practice: {names}")
+        if args.practice_name and not Practice.objects.filter(name=args.practice_name).exists():
+            say("  (--practice-name only names the first practice: add another with "
+                "`psynote createpractice`.)")
 
     _ensure_export_keys()
     call_command("collectstatic", interactive=False, verbosity=0)

@@ -51,6 +51,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             say(f"  BROKEN: {problem}")
         for line in destroyed_records(practice.pk):
             say(f"  {line}")
+    installation_break = _verify_installation_chain()
+    first_break = first_break or installation_break
     if first_break:
         say(f"BROKEN: {first_break}")
         return 1
@@ -69,6 +71,24 @@ def _check_chain(practice_id: int) -> "AuditCheck":
     if check.problems and replica.configured():
         check = check_practice(practice_id)
     return check
+
+
+def _verify_installation_chain() -> str:
+    """The installation's own chain (what operators did, ADR 0017), when there is one:
+    its first problem, or ""."""
+    from psynote.audit.log import INSTALLATION_CHAIN
+    from psynote.audit.models import ChainHead
+
+    if not ChainHead.objects.filter(practice_id=INSTALLATION_CHAIN).exists():
+        return ""
+    check = _check_chain(INSTALLATION_CHAIN)
+    say(f"Installation (operators' chain): {check.report.events:,} events checked")
+    for line in check.anchor_lines():
+        say(f"  {line}")
+    if check.problems:
+        say(f"  BROKEN: {check.problems[0]}")
+        return check.problems[0]
+    return ""
 
 
 def cmd_retention(args: argparse.Namespace) -> int:

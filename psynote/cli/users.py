@@ -1,4 +1,5 @@
-"""`psynote createuser`: add a user from the command line."""
+"""`psynote createuser`, `createoperator` and `createpractice`: accounts and practices
+from the command line (the operator's side: ADR 0017)."""
 
 import argparse
 import getpass
@@ -65,4 +66,60 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     except ValidationError as error:
         raise Refused("Not created: " + "; ".join(error.messages), status=1) from None
     say(f"Created {user.get_role_display().lower()} {user.username} in {practice.name}.")
+    return 0
+
+
+def cmd_createoperator(args: argparse.Namespace) -> int:
+    """An operator of the installation: in no practice, creates practices (ADR 0017)."""
+    from django.core.exceptions import ValidationError
+
+    from psynote.accounts import actions
+    from psynote.accounts.models import Role, User
+
+    existing = User.objects.filter(username=args.username).first()
+    if existing is not None:
+        if existing.role == Role.OPERATOR:
+            say(f"{existing.username} is an operator already; nothing to do "
+                "(password unchanged).")
+            return 0
+        raise Refused(f"The username {args.username!r} is taken (in {existing.practice} as "
+                      f"{existing.get_role_display().lower()}).", status=1)
+    password = _new_password(args)
+    try:
+        user = actions.create_operator(by=None, username=args.username, password=password,
+                                       first_name=args.first_name, last_name=args.last_name,
+                                       email=args.email)
+    except ValidationError as error:
+        raise Refused("Not created: " + "; ".join(error.messages), status=1) from None
+    say(f"Created operator {user.username}. They sign in with two factors (set up at first "
+        "sign-in), create practices and see counts only: no practice's records.")
+    return 0
+
+
+def cmd_createpractice(args: argparse.Namespace) -> int:
+    """A new practice with its first admin, who gets a one-time password printed once."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from psynote.exchange import signing
+    from psynote.operators import actions
+
+    try:
+        made = actions.create_practice(
+            by=None, name=args.name, admin_username=args.admin_username or "",
+            admin_email=args.admin_email or "", admin_first_name=args.admin_first_name,
+            admin_last_name=args.admin_last_name)
+    except ValidationError as error:
+        raise Refused("Not created: " + "; ".join(error.messages), status=1) from None
+    practice, admin = made.practice, made.admin
+    assert admin is not None  # noqa: S101 - create_practice makes one by default
+    with transaction.atomic():
+        key = signing.practice_key(practice)
+    say(f"Created practice {practice.name} (practice {practice.pk}) with its own audit chain.")
+    say(f"Export signing key: {signing.key_path(practice.pk)} "
+        f"(fingerprint {signing.fingerprint(signing.raw_public(key))})")
+    say(f"First admin: {admin.username} <{admin.email}>. One-time password (shown only now; "
+        "hand it over by another channel than that email):")
+    say(f"  {made.password}")
+    say("At first sign-in they choose their own password and set up two-factor sign-in.")
     return 0

@@ -13,6 +13,8 @@ diagnosis, an API token, and a (closed) emergency access bob once opened to her 
 is a supervisor, but not alice's, so he is refused like bob;
 `test_supervisor_reads_but_cannot_write_supervisees_records` covers supervision and
 `test_an_emergency_grant_opens_the_charts_reads_and_nothing_else` emergency access.
+opal is the installation's operator (ADR 0017): in no practice, she reaches her own pages,
+her account and signing in and out; everything else, the whole API included, is a 404.
 """
 
 import json
@@ -38,9 +40,11 @@ from psynote.records.models import Destruction
 from psynote.visits import calendar_actions
 
 ALLOW, DENY, HIDE, ANY = "allow", "deny", "hide", "any"
-ROLES = ("anonymous", "bob", "sam", "ada", "fred", "pria", "alice")
+ROLES = ("anonymous", "bob", "sam", "ada", "fred", "pria", "opal", "alice")
 EVERYONE = dict.fromkeys(ROLES, ALLOW)
 SIGNED_IN = {**EVERYONE, "anonymous": DENY}
+# Every signed-in member of a practice: not the operator, who belongs to none.
+MEMBERS = {**SIGNED_IN, "opal": DENY}
 
 
 def only(*names: str, hide: tuple[str, ...] = ()) -> dict[str, str]:
@@ -66,7 +70,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "user_edit": ("GET", only("ada")),
     "account": ("GET", SIGNED_IN),
     "password_change": ("POST", SIGNED_IN),
-    "token_new": ("POST", SIGNED_IN),
+    "token_new": ("POST", MEMBERS),
     "token_revoke": ("POST", only("alice")),
     # The second sign-in step: without a pending password step it sends everyone on.
     "login_code": ("GET", dict.fromkeys(ROLES, ANY)),
@@ -111,7 +115,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "risk_alert_resolve": ("POST", only(*CLINICAL)),
     "measures_caseload": ("GET", only(*CLINICAL, hide=("bob", "sam"))),
     # The client's questionnaire: no login, and nothing of the record for anyone.
-    "self_report": ("GET", dict.fromkeys(ROLES, HIDE)),
+    "self_report": ("GET", {**dict.fromkeys(ROLES, HIDE), "opal": DENY}),
     "authorization_list": ("GET", only("alice", "pria")),
     "authorization_new": ("GET", only(*CLINICAL)),
     "authorization_detail": ("GET", only("alice", "pria")),
@@ -184,7 +188,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "calendar_week": ("GET", only("alice", "fred", hide=("bob", "sam"))),
     "calendar_day": ("GET", only("alice", "fred", hide=("bob", "sam"))),
     "calendar_feed_manage": ("GET", only(*CLINICIANS)),
-    "calendar_feed": ("GET", dict.fromkeys(ROLES, HIDE)),
+    "calendar_feed": ("GET", {**dict.fromkeys(ROLES, HIDE), "opal": DENY}),
     "appointment_new": ("GET", only("alice", "fred")),
     "session_reschedule": ("GET", only("alice", "fred")),
     "session_cancel": ("GET", only("alice", "fred")),
@@ -202,13 +206,17 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "search": ("GET", only("alice", hide=("bob", "sam"))),
     # Supervision (ADR 0013): a note's review is its author's and their supervisors' (sam
     # supervises sue, not alice); who supervises whom is the admin's to set.
-    "review_queue": ("GET", SIGNED_IN),
+    "review_queue": ("GET", MEMBERS),
     "supervision_user": ("GET", only("ada")),
     "review_ready": ("POST", only("alice")),
     "review_return": ("POST", only("alice")),
     "review_comment": ("POST", only("alice")),
     "review_approve": ("POST", only("alice")),
     "review_cosign": ("POST", only("alice")),
+    # The installation's operator (ADR 0017): practices, counts and health, nothing else.
+    "operator_practices": ("GET", only("opal")),
+    "operator_practice_new": ("GET", only("opal")),
+    "operator_practice_verify": ("POST", only("opal")),
 }
 
 # What an active emergency-access grant adds for bob on alice's client: reading her chart,
@@ -255,8 +263,8 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/clients/{client_id}/psychotherapy-notes": only(*CLINICAL),
     "GET /api/v1/psychotherapy-notes/{note_id}": only(*CLINICAL),
     "PATCH /api/v1/psychotherapy-notes/{note_id}": only(*CLINICAL),
-    "GET /api/v1/instruments": SIGNED_IN,
-    "GET /api/v1/instruments/{key}": SIGNED_IN,
+    "GET /api/v1/instruments": MEMBERS,
+    "GET /api/v1/instruments/{key}": MEMBERS,
     "GET /api/v1/clients/{client_id}/administrations": only(*CLINICAL),
     "POST /api/v1/clients/{client_id}/administrations": only(*CLINICAL),
     "GET /api/v1/administrations/{administration_id}": only(*CLINICAL),
@@ -293,7 +301,7 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/search": only("alice", hide=("bob", "sam")),
     "GET /api/v1/users/{user_id}/supervision": only("ada"),
     "PUT /api/v1/users/{user_id}/supervision": only("ada"),
-    "GET /api/v1/supervision/queue": SIGNED_IN,
+    "GET /api/v1/supervision/queue": MEMBERS,
     "GET /api/v1/notes/{note_id}/review": only(*CLINICAL),
     "POST /api/v1/notes/{note_id}/review/ready": only(*CLINICAL),
     "POST /api/v1/notes/{note_id}/review/return": only(*CLINICAL),

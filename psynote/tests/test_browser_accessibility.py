@@ -135,7 +135,10 @@ logins = {"clinician": user.username, "privacy": login_of(Role.PRIVACY),
 from django.utils import timezone
 from psynote.accounts import mfa
 from psynote.accounts.models import TotpDevice
-for role in ("privacy", "admin"):
+from psynote.accounts.actions import create_operator
+logins["operator"] = create_operator(by=None, username="fictional-operator",
+                                     password=PASSWORD).username
+for role in ("privacy", "admin", "operator"):
     someone = User.objects.get(username=logins[role])
     TotpDevice.objects.create(user=someone, secret_sealed=mfa.seal_secret(someone.pk, TOTP),
                               confirmed_at=timezone.now())
@@ -176,7 +179,7 @@ def pages(chromium: Any, demo: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 page.get_by_label("Username").fill(demo["logins"][role.split(":")[0]])
                 page.get_by_label("Password").fill(demo["password"])
                 page.get_by_role("button", name="Log in").click()
-                if role in ("privacy", "admin"):
+                if role in ("privacy", "admin", "operator"):
                     _second_factor(page)
                 page.get_by_role("banner").get_by_role("button", name="Log out").wait_for()
             opened[role] = page
@@ -310,6 +313,21 @@ def _hours_targets(page: Any, urls: dict) -> None:
     page.get_by_role("button", name="Save").wait_for()
 
 
+def _operator_verified(page: Any, urls: dict) -> None:
+    page.goto("/operator/practices/")
+    page.get_by_role("button", name="Verify every audit chain now").click()
+    page.wait_for_load_state()
+
+
+def _operator_created(page: Any, urls: dict) -> None:
+    page.goto("/operator/practices/new/")
+    page.get_by_label("Practice name").fill("Fictional Accessible Practice")
+    page.get_by_label("First admin's username").fill("fictional-first-admin")
+    page.get_by_label("First admin's email").fill("first-admin@example.invalid")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create the practice").click()
+
+
 # Page state → (who, how to reach it).
 STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "login": ("anonymous", _path("/login/")),
@@ -408,6 +426,11 @@ STATES: dict[str, tuple[str, Callable[[Any, dict], None]]] = {
     "group": ("clinician", _go("group")),
     "group session": ("clinician", _go("group_session")),
     "session participants": ("clinician", _go("participants")),
+    "operator's practices": ("operator", _path("/operator/practices/")),
+    "operator's practices verified": ("operator", _operator_verified),
+    "operator's new practice with errors": (
+        "operator", _errors("/operator/practices/new/", "Create the practice")),
+    "operator's new practice created": ("operator", _operator_created),
     "page not found": ("clinician", _path("/no-such-page/")),
     "note editor, signed out": ("clinician:signs out", _signed_out_notice),
 }

@@ -66,13 +66,15 @@ def test_client_access_table(cast, user, client, need, allowed):
 
 
 def test_nobody_outside_the_practice_sees_its_clients(cast):
-    from psynote.accounts.models import Role
+    from psynote.accounts.models import PRACTICE_ROLES
 
     elsewhere = t.make_practice("Another Fictional Practice")
-    for role in Role:
+    for role in PRACTICE_ROLES:
         stranger = t.make_user(elsewhere, f"stranger-{role}", role)
         for need in Need:
             assert not clients_for(stranger, need).exists(), (role, need)
+    for need in Need:  # the installation's operator is in no practice (ADR 0017)
+        assert not clients_for(cast.opal, need).exists(), ("operator", need)
 
 
 def test_deactivated_and_anonymous_users_see_nothing(cast):
