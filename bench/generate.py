@@ -37,7 +37,7 @@ from psynote.clients.models import CareTeamMember, Client, Diagnosis
 from psynote.measures import library, scoring
 from psynote.measures.models import Administration
 from psynote.notes.models import ProgressNote
-from psynote.notes.templates import INTERVENTION_KEYS, MSE_FIELDS, empty_content
+from psynote.notes.templates import BUILTIN_TEMPLATES, INTERVENTION_KEYS, MSE_FIELDS, empty_content
 from psynote.visits.models import Session
 
 PRACTICE_NAME = "Bench Practice (fictional)"
@@ -408,7 +408,7 @@ class Generator:
         signed_at = ended + timedelta(
             minutes=rng.randrange(10, 600), microseconds=rng.randrange(1_000_000)
         )
-        content = empty_content("soap") | {
+        content = empty_content(BUILTIN_TEMPLATES["soap"]) | {
             "sections": {
                 "subjective": _text(rng, 3, 6),
                 "objective": _text(rng, 2, 4),
