@@ -106,7 +106,9 @@ def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
     it is asked for when the client's plan in force has open objectives and the note
     rates none of them."""
     note = (ProgressNote.objects.select_for_update()
-            .select_related("client__practice", "session").get(pk=note.pk))
+            .select_related("client__practice", "session", "author",
+                            "template_version__template")
+            .get(pk=note.pk))
     if note.is_signed:
         raise ValidationError("this note is already signed")
     if note.author_id != by.pk:
