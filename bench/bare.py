@@ -54,7 +54,7 @@ def time_bare(server: Any, browser: Any, note_ids: list[Any], failures: list[str
     def fetch(note_id: Any) -> None:
         status, _, _ = browser.request("GET", f"{PREFIX}{note_id}/")
         if status != 200:
-            failures.append(f"GET bare view {note_id}: status {status}")
+            failures.append(f"bare view GET {note_id}: status {status}")
 
     for note_id in note_ids[:10]:
         fetch(note_id)
