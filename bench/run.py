@@ -19,8 +19,8 @@ from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from bench import bare, handoff, measure, pages, verify, web
 from bench import day as day_bench
-from bench import handoff, measure, pages, verify, web
 from bench.generate import CLINICIAN_PREFIX, PASSWORD, Scale
 from bench.measure import Latency
 
@@ -193,7 +193,8 @@ def run_http(
         f"{len(sign_ids)} signs ..."
     )
     failures: list[str] = []
-    with web.Server(env, home / "gunicorn.log") as server:
+    # bare.serving: the same server also serves the bare Django view (bench/bare.py).
+    with web.Server(bare.serving(env), home / "gunicorn.log") as server:
         browser = web.Browser(server.port)
         browser.login(clinician.username, PASSWORD)
 
@@ -216,6 +217,7 @@ def run_http(
         cpu.append(server.cpu_seconds())
         sign_samples = measure.timed_each(sign_ids, sign_note)
         cpu.append(server.cpu_seconds())
+        bare_view = bare.time_bare(server, browser, open_ids, failures)
 
     signed = ProgressNote.objects.signed().filter(pk__in=sign_ids + warm_signs).count()
     viewed = AuditEvent.objects.filter(
@@ -239,6 +241,8 @@ def run_http(
         "bare": asdict(bare_open),
         "server_cpu_ms": (cpu[1] - cpu[0]) * 1000 / len(open_ids),
         "failures": sum(1 for f in failures if f.startswith("GET")),
+        "per_second": len(open_samples) / sum(open_samples),
+        "bare_view": bare_view,
     }
     results.sign = {
         "latency": asdict(Latency.of(sign_samples)),
@@ -360,6 +364,7 @@ def report(results: Results, command: str, scale: Scale) -> str:
             f"| {db['backend']} {what}: median {bare['median_ms']:.3f} ms, p95 "
             f"{bare['p95_ms']:.3f} ms | ×{ours['p95_ms'] / bare['p95_ms']:,.0f} (p95) | — |"
         )
+    lines.extend(bare.report_lines(results.open))
     lines.extend(day_bench.report_lines(results.day, db["backend"]))
     lines.extend(verify.report_lines(results.verify))
     v = results.verify

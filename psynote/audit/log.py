@@ -5,7 +5,7 @@ from datetime import UTC
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -45,8 +45,10 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the practice's chain, in the caller's transaction."""
-    with transaction.atomic():
-        head, _ = ChainHead.objects.select_for_update().get_or_create(practice_id=practice_id)
+    # No savepoint of its own: an event that fails to append fails the caller's whole
+    # transaction, never just itself.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(practice_id)
         values: dict[str, Any] = {
             "practice_id": practice_id,
             "seq": head.seq + 1,
@@ -70,9 +72,33 @@ def record(
         event = AuditEvent.objects.create(
             practice_id=practice_id, seq=values["seq"], payload=payload.decode(), hash=digest
         )
-        ChainHead.objects.filter(practice_id=practice_id).update(seq=values["seq"], hash=digest)
+        with connection.cursor() as cursor:
+            cursor.execute(_HEAD_UPDATE, [values["seq"], digest, practice_id])
         anchor.after_commit(anchor.Head(practice_id, values["seq"], digest, head.keyed_from))
         return event
+
+
+# Every request that reads or writes a record appends an event, so the chain head is read
+# and moved with two plain statements: the ORM would build the same SQL each time.
+_HEAD_TABLE = ChainHead._meta.db_table
+_HEAD_SELECT = (f"SELECT seq, hash, keyed_from, key_wrapped FROM {_HEAD_TABLE} "  # noqa: S608
+                "WHERE practice_id = %s")
+_HEAD_UPDATE = f"UPDATE {_HEAD_TABLE} SET seq = %s, hash = %s WHERE practice_id = %s"  # noqa: S608
+
+
+def _locked_head(practice_id: int) -> ChainHead:
+    """The practice's chain head, locked until the transaction ends (SQLite's writers take
+    the database lock at BEGIN IMMEDIATE; PostgreSQL locks the row), made if missing."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_SELECT + lock, [practice_id])
+        row = cursor.fetchone()
+    if row is None:
+        head, _ = ChainHead.objects.select_for_update().get_or_create(practice_id=practice_id)
+        return head
+    seq, digest, keyed_from, key_wrapped = row
+    return ChainHead(practice_id=practice_id, seq=seq, hash=bytes(digest or b""),
+                     keyed_from=keyed_from, key_wrapped=bytes(key_wrapped or b""))
 
 
 def client_ip(request: HttpRequest) -> str:

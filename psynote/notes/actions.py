@@ -135,8 +135,13 @@ def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
     """Sign the author's draft. `no_objective_reason`, when given, replaces the draft's:
     it is asked for when the client's plan in force has open objectives and the note
     rates none of them."""
-    note = (ProgressNote.objects.select_for_update()
-            .select_related("client__practice", "session").get(pk=note.pk))
+    # Locks the rows it always locked; the author and the template version (a nullable
+    # join PostgreSQL cannot lock) come along unlocked, saving three queries.
+    note = (ProgressNote.objects
+            .select_for_update(of=("self", "client", "client__practice", "session"))
+            .select_related("client__practice", "session", "author",
+                            "template_version__template")
+            .get(pk=note.pk))
     if note.is_signed:
         raise ValidationError("this note is already signed")
     if note.author_id != by.pk:

@@ -34,7 +34,7 @@ from psynote.clients.access import Need, can, get_client_for
 from psynote.clients.models import Diagnosis
 from psynote.measures.outcomes import open_alerts as open_risk_alerts
 from psynote.notes import actions, carry
-from psynote.notes.access import get_note_for, notes_for
+from psynote.notes.access import get_note_for, get_note_page_for, notes_for
 from psynote.notes.changes import changes_from_form, shown_content
 from psynote.notes.content import OBJECTIVE_RATINGS, completeness_problems, risk_is_flagged
 from psynote.notes.models import Addendum, ProgressNote
@@ -209,8 +209,9 @@ def _objectives_context(note: ProgressNote, content: dict[str, Any]) -> dict[str
 def _detail_context(user: Any, note: ProgressNote) -> dict[str, Any]:
     content = empty_content(note.template_def) | note.content()
     risk = content["risk"]
-    chart = {d.code: d.description for d in note.client.diagnoses.all()}
     codes = content.get("diagnosis_codes") or []
+    # Each diagnosis on the chart is sealed: opened only when the note names codes.
+    chart = {d.code: d.description for d in note.client.diagnoses.all()} if codes else {}
     signed = note.is_signed
     carried = carry.carried_keys(content)
     return {
@@ -250,12 +251,20 @@ def _detail_context(user: Any, note: ProgressNote) -> dict[str, Any]:
         ],
         "no_objective_reason": content.get("no_objective_reason", ""),
         "facts": _session_facts(note, content),
-        "addenda": list(note.addenda.select_related("author")),
+        # Addenda go under signed notes only: a draft has none to fetch.
+        "addenda": list(note.addenda.select_related("author")) if signed else [],
         "addendum_kinds": Addendum.Kind.choices,
         "is_author": note.author_id == user.pk,
         "can_edit": not signed and note.author_id == user.pk,
-        "can_add_addendum": signed and can(user, note.client, Need.WRITE_CLINICAL),
+        "can_add_addendum": signed and _writes_record(user, note),
     }
+
+
+def _writes_record(user: Any, note: ProgressNote) -> bool:
+    """Whether the user writes the client's record (the care team): answered by the note's
+    own query when it came from `get_note_page_for`, else asked here."""
+    known = getattr(note, "user_writes_record", None)
+    return bool(known) if known is not None else can(user, note.client, Need.WRITE_CLINICAL)
 
 
 def _render_detail(
@@ -346,7 +355,7 @@ def note_autosave(request: HttpRequest, note_id: Any) -> JsonResponse:
 @login_required
 @require_http_methods(["GET"])
 def note_detail(request: HttpRequest, note_id: Any) -> HttpResponse:
-    note = get_note_for(request.user, note_id)
+    note = get_note_page_for(request.user, note_id)
     return _render_detail(request, note)
 
 

@@ -6,9 +6,18 @@ from psynote.supervision.access import is_supervisor_of, mode_for
 from psynote.supervision.models import Cosignature, NoteReview, ReviewState
 
 
+def _one(note: Any, name: str) -> Any:
+    """The note's review or co-signature, or None: no query when the note was fetched with
+    it (`select_related`, as the note's page does)."""
+    try:
+        return getattr(note, name)
+    except (NoteReview.DoesNotExist, Cosignature.DoesNotExist):
+        return None
+
+
 def panel_context(user: Any, note: Any) -> dict[str, Any]:
-    review = NoteReview.objects.filter(note=note).first()
-    cosignature = Cosignature.objects.filter(note=note).first()
+    review = _one(note, "supervision_review")
+    cosignature = _one(note, "cosignature")
     is_author = note.author_id == user.pk
     supervises = not is_author and is_supervisor_of(user, note.author)
     author_supervised = is_author and mode_for(user) is not None
