@@ -2,7 +2,9 @@
 exception a model raises when asked to change one, and the database triggers that refuse
 such changes on SQLite and PostgreSQL alike (used from migrations)."""
 
-from django.db import migrations
+from collections.abc import Collection
+
+from django.db import connection, migrations
 
 
 class SignedRecordChange(Exception):
@@ -65,3 +67,44 @@ def refuse_changes(table: str, message: str, *, when: str | None = None,
             schema_editor.execute(sql)
 
     return migrations.RunPython(forward, backward)
+
+
+def suspend_refusals(tables: Collection[str] | None = None) -> list[str]:
+    """Switch off the refuse-change triggers (on `tables`, or on every table) inside the
+    current transaction; returns the statements that `resume_refusals` runs to put them back.
+    For deleting a whole practice (psynote.transfer.remove) and for tamper tests: both
+    engines roll this DDL back with the transaction."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = "
+                "t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal "
+                "AND p.proname = 'psynote_refuse_change' ORDER BY 1, 2")
+            found = [(table, name) for table, name in cursor.fetchall()
+                     if tables is None or table in tables]
+            # ALTER TABLE refuses to run while deferred foreign-key checks are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table, name in found:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            return [f"ALTER TABLE {table} ENABLE TRIGGER {name}" for table, name in found]
+        cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
+                       "AND name LIKE '%\\_refuse\\_%' ESCAPE '\\' ORDER BY name")
+        found_sql = [(name, sql) for name, table, sql in cursor.fetchall()
+                     if tables is None or table in tables]
+        for name, _ in found_sql:
+            cursor.execute(f"DROP TRIGGER {name}")
+        return [sql for _, sql in found_sql]
+
+
+def resume_refusals(statements: list[str]) -> None:
+    """Put back what `suspend_refusals` switched off. On PostgreSQL the pending foreign-key
+    checks run first (ALTER TABLE refuses to run while they are pending, and a row left
+    pointing at a deleted one fails here), then Django's deferred checks resume."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for sql in statements:
+            cursor.execute(sql)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")

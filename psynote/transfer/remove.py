@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from psynote.accounts.models import Practice
 from psynote.audit import anchor
 from psynote.exchange import package, signing, verify
-from psynote.lib import signing_keys
+from psynote.lib import immutable, signing_keys
 from psynote.transfer import scope, tables
 from psynote.transfer.pack import FORMAT
 
@@ -89,43 +89,6 @@ def check_export(path: Path, practice: Practice) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _triggers_off(names: set[str]) -> list[str]:
-    """Switch off the refuse-change triggers on `names`; the statements putting them back."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = "
-                "t.tgrelid WHERE NOT t.tgisinternal AND t.tgname LIKE '%%\\_refuse\\_%%' "
-                "ORDER BY 1, 2")
-            found = [(table, name) for table, name in cursor.fetchall() if table in names]
-            # ALTER TABLE refuses to run while deferred foreign-key checks are pending.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for table, name in found:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            return [f"ALTER TABLE {table} ENABLE TRIGGER {name}" for table, name in found]
-        cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
-                       "AND name LIKE '%\\_refuse\\_%' ESCAPE '\\' ORDER BY name")
-        found_sql = [(name, sql) for name, table, sql in cursor.fetchall() if table in names]
-        for name, _ in found_sql:
-            cursor.execute(f"DROP TRIGGER {name}")
-        return [sql for _, sql in found_sql]
-
-
-def _triggers_on(statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The foreign keys are checked here, before the triggers come back: a row of
-            # another practice pointing at a deleted one fails the whole deletion.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for sql in statements:
-            cursor.execute(sql)
-        if connection.vendor == "postgresql":
-            # Back to Django's deferred checks for whatever else the transaction holds
-            # (an enclosing transaction, as in tests, or an import after the deletion).
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 def _delete_rows(practice_id: int) -> dict[str, int]:
     """Every row of the practice, by primary key: the ids are all read before any row
     goes, since a child reaches its practice through parents deleted with it."""
@@ -183,10 +146,10 @@ def delete_practice(*, practice: Practice, confirm: str, export: Path | None,
     with transaction.atomic():
         Practice.objects.select_for_update().filter(pk=practice_id).first()
         head = package.chain_head(practice_id)
-        statements = _triggers_off({m._meta.db_table for m in tables.carried_models()})
+        statements = immutable.suspend_refusals({m._meta.db_table for m in tables.carried_models()})
         _end_sign_ins(practice_id)
         counts = _delete_rows(practice_id)
-        _triggers_on(statements)
+        immutable.resume_refusals(statements)
         # Inside the transaction: a tombstone that cannot be written deletes nothing.
         path = _tombstone({
             "event": "practice.deleted", "practice_id": practice_id, "practice_name": name,
