@@ -85,32 +85,15 @@ def run_day(meta: dict[str, Any], env: dict[str, str], home: Path, requests: int
     connection.close()
     log(f"Timing {count} GETs each of {clinician.username}'s day and the week of {first} ...")
     failures: list[str] = []
-    with web.Server(env, home / "gunicorn.log") as server:
-        browser = web.Browser(server.port)
-        browser.login(clinician.username, PASSWORD)
-
-        def get(url: str) -> Any:
-            def fetch(_: object) -> None:
-                status, _headers, _body = browser.request("GET", url)
-                if status != 200:
-                    failures.append(f"GET {url}: status {status}")
-
-            return fetch
-
-        for url in (day_url, week_url):
-            for _ in range(WARM_UP):
-                get(url)(None)
-        cpu = [server.cpu_seconds()]
-        day_samples = measure.timed_each(range(count), get(day_url))
-        cpu.append(server.cpu_seconds())
-        week_samples = measure.timed_each(range(count), get(week_url))
-        cpu.append(server.cpu_seconds())
+    (day_samples, day_cpu), (week_samples, week_cpu) = web.time_gets(
+        env, home / "gunicorn.log", clinician.username, PASSWORD, [day_url, week_url], count,
+        failures, warm_up=WARM_UP)
     notes.extend(failures[:10])
     log("Timing the bare queries for the same rows ...")
     bare_d = bare_day(clinician.pk, timezone.localdate(), count)
     bare_w = bare_week(clinician.pk, first, count)
-    for key, samples, bare, spent in (("dashboard", day_samples, bare_d, cpu[1] - cpu[0]),
-                                      ("calendar_week", week_samples, bare_w, cpu[2] - cpu[1])):
+    for key, samples, bare, spent in (("dashboard", day_samples, bare_d, day_cpu),
+                                      ("calendar_week", week_samples, bare_w, week_cpu)):
         results[key] = {
             "latency": asdict(Latency.of(samples)), "bare": asdict(bare[0]), "rows": bare[1],
             "server_cpu_ms": spent * 1000 / count,

@@ -48,28 +48,13 @@ def run_measures(
         " clients) ..."
     )
     failures: list[str] = []
-    with web.Server(env, home / "gunicorn.log") as server:
-        browser = web.Browser(server.port)
-        browser.login(clinician.username, PASSWORD)
+    def check(url: str, body: bytes) -> str:
+        too_few = url == client_url and body.count(b"<svg") < 2
+        return "fewer than two trend charts" if too_few else ""
 
-        def get(url: str) -> Any:
-            def fetch(_: object) -> None:
-                status, _headers, body = browser.request("GET", url)
-                if status != 200:
-                    failures.append(f"GET {url}: status {status}")
-                elif url == client_url and body.count(b"<svg") < 2:
-                    failures.append(f"GET {url}: fewer than two trend charts")
-
-            return fetch
-
-        for url in (client_url, caseload_url):
-            for _ in range(WARM_UP):
-                get(url)(None)
-        cpu = [server.cpu_seconds()]
-        client_samples = measure.timed_each(range(count), get(client_url))
-        cpu.append(server.cpu_seconds())
-        caseload_samples = measure.timed_each(range(count), get(caseload_url))
-        cpu.append(server.cpu_seconds())
+    (client_samples, client_cpu), (caseload_samples, caseload_cpu) = web.time_gets(
+        env, home / "gunicorn.log", clinician.username, PASSWORD, [client_url, caseload_url],
+        count, failures, warm_up=WARM_UP, check=check)
     results.notes.extend(failures[:10])
 
     log("Timing the bare queries for the same rows ...")
@@ -79,7 +64,7 @@ def run_measures(
         "latency": asdict(Latency.of(client_samples)),
         "bare": asdict(bare_client[0]),
         "rows": bare_client[1],
-        "server_cpu_ms": (cpu[1] - cpu[0]) * 1000 / count,
+        "server_cpu_ms": client_cpu * 1000 / count,
         "failures": sum(1 for f in failures if client_url in f),
     }
     results.measures_caseload = {
@@ -87,7 +72,7 @@ def run_measures(
         "bare": asdict(bare_caseload[0]),
         "rows": bare_caseload[1],
         "clients": facts["large_caseload_clients"],
-        "server_cpu_ms": (cpu[2] - cpu[1]) * 1000 / count,
+        "server_cpu_ms": caseload_cpu * 1000 / count,
         "failures": sum(1 for f in failures if caseload_url in f),
     }
 

@@ -322,7 +322,7 @@ def report(results: Results, command: str, scale: Scale) -> str:
         if not figures:
             lines.append(f"| {label} | not measured | | | p95 ≤ {target:.0f} ms |")
             continue
-        ours, bare = figures["latency"], figures["bare"]
+        ours, primitive = figures["latency"], figures["bare"]
         if key == "open":
             what = f"{db['backend']} select of the same row"
         else:
@@ -330,8 +330,8 @@ def report(results: Results, command: str, scale: Scale) -> str:
         lines.append(
             f"| {label}, n={ours['n']} | median {ours['median_ms']:.1f} ms, p95 "
             f"{ours['p95_ms']:.1f} ms (server CPU {figures['server_cpu_ms']:.1f} ms/request) "
-            f"| {what}: median {bare['median_ms']:.3f} ms, p95 "
-            f"{bare['p95_ms']:.3f} ms | ×{ours['p95_ms'] / bare['p95_ms']:,.0f} (p95) | "
+            f"| {what}: median {primitive['median_ms']:.3f} ms, p95 "
+            f"{primitive['p95_ms']:.3f} ms | ×{ours['p95_ms'] / primitive['p95_ms']:,.0f} (p95) | "
             f"p95 ≤ {target:.0f} ms: {_verdict(ours['p95_ms'] <= target)} |"
         )
         if "bare_postgresql" in figures:
@@ -354,15 +354,16 @@ def report(results: Results, command: str, scale: Scale) -> str:
         if not figures:
             lines.append(f"| {label} | not measured | | | — |")
             continue
-        ours, bare = figures["latency"], figures["bare"]
+        ours, primitive = figures["latency"], figures["bare"]
         size = (
             f"{figures['clients']} clients, " if "clients" in figures else ""
         ) + f"{figures['rows']:,} rows"
         lines.append(
             f"| {label}, {size}, n={ours['n']} | median {ours['median_ms']:.1f} ms, p95 "
             f"{ours['p95_ms']:.1f} ms (server CPU {figures['server_cpu_ms']:.1f} ms/request) "
-            f"| {db['backend']} {what}: median {bare['median_ms']:.3f} ms, p95 "
-            f"{bare['p95_ms']:.3f} ms | ×{ours['p95_ms'] / bare['p95_ms']:,.0f} (p95) | — |"
+            f"| {db['backend']} {what}: median {primitive['median_ms']:.3f} ms, p95 "
+            f"{primitive['p95_ms']:.3f} ms | ×{ours['p95_ms'] / primitive['p95_ms']:,.0f} (p95) "
+            "| — |"
         )
     lines.extend(bare.report_lines(results.open))
     lines.extend(day_bench.report_lines(results.day, db["backend"]))

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
 from types import TracebackType
@@ -180,6 +181,39 @@ class Browser:
         self, path: str, form: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
         return self.request("POST", path, {"csrfmiddlewaretoken": self.csrf_token, **(form or {})})
+
+
+def time_gets(env: dict[str, str], log_path: Path, username: str, password: str,
+              urls: list[str], count: int, failures: list[str], *, warm_up: int = 10,
+              check: Callable[[str, bytes], str] | None = None,
+              ) -> list[tuple[list[float], float]]:
+    """On a fresh server, signed in as `username`: each URL warmed up, then `count` timed
+    GETs of it in turn. Per URL, the latencies and the server's CPU seconds; a non-200,
+    or a body `check` finds fault with (its reason), goes into `failures`."""
+    with Server(env, log_path) as server:
+        browser = Browser(server.port)
+        browser.login(username, password)
+
+        def get(url: str) -> None:
+            status, _headers, body = browser.request("GET", url)
+            if status != 200:
+                failures.append(f"GET {url}: status {status}")
+            elif check and (fault := check(url, body)):
+                failures.append(f"GET {url}: {fault}")
+
+        for url in urls:
+            for _ in range(warm_up):
+                get(url)
+        timed = []
+        for url in urls:
+            cpu = server.cpu_seconds()
+            samples = []
+            for _ in range(count):
+                t0 = time.perf_counter()
+                get(url)
+                samples.append(time.perf_counter() - t0)
+            timed.append((samples, server.cpu_seconds() - cpu))
+    return timed
 
 
 def server_env(base: dict[str, str]) -> dict[str, str]:
