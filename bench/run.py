@@ -344,27 +344,9 @@ def report(results: Results, command: str, scale: Scale) -> str:
     lines.extend(
         pages.report_lines(results.measures_client, results.measures_caseload, db["backend"])
     )
-    for label, figures, what in (
-        (
-            "hand-off summary (GET /clients/<id>/handoff/)",
-            results.handoff,
-            "selects of the client's signed notes and administrations",
-        ),
-    ):
-        if not figures:
-            lines.append(f"| {label} | not measured | | | — |")
-            continue
-        ours, primitive = figures["latency"], figures["bare"]
-        size = (
-            f"{figures['clients']} clients, " if "clients" in figures else ""
-        ) + f"{figures['rows']:,} rows"
-        lines.append(
-            f"| {label}, {size}, n={ours['n']} | median {ours['median_ms']:.1f} ms, p95 "
-            f"{ours['p95_ms']:.1f} ms (server CPU {figures['server_cpu_ms']:.1f} ms/request) "
-            f"| {db['backend']} {what}: median {primitive['median_ms']:.3f} ms, p95 "
-            f"{primitive['p95_ms']:.3f} ms | ×{ours['p95_ms'] / primitive['p95_ms']:,.0f} (p95) "
-            "| — |"
-        )
+    lines.append(pages.page_row("hand-off summary (GET /clients/<id>/handoff/)",
+                                results.handoff, db["backend"],
+                                "selects of the client's signed notes and administrations"))
     lines.extend(bare.report_lines(results.open))
     lines.extend(day_bench.report_lines(results.day, db["backend"]))
     lines.extend(verify.report_lines(results.verify))
