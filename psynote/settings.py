@@ -88,6 +88,8 @@ MIDDLEWARE = [
     # Below WhiteNoise: static files stay cacheable, every page and API answer is no-store.
     "psynote.accounts.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Who the user supervises and which grants they hold, read once per request.
+    "psynote.lib.request_memo.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "psynote.lib.null_bytes.RejectNullBytesMiddleware",
     # A disk full or read-only folder: a 503 saying nothing was saved, not a 500 (ADR 0012).

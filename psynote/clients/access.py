@@ -22,8 +22,15 @@ from django.http import Http404
 
 from psynote.accounts.models import CLINICAL_ROLES, Role, User
 from psynote.audit import log
-from psynote.clients.models import SHREDDED_KEY, Client, Diagnosis, EmergencyAccess
-from psynote.supervision.access import supervisees_of
+from psynote.clients.models import (
+    SHREDDED_KEY,
+    CareTeamMember,
+    Client,
+    Diagnosis,
+    EmergencyAccess,
+)
+from psynote.lib.request_memo import remembered
+from psynote.supervision.access import supervisee_ids
 
 
 class Need(StrEnum):
@@ -70,10 +77,9 @@ def clients_for(user: Any, need: Need = Need.DEMOGRAPHICS, *,
         return Client.objects.none()
     visible = Q(care_team__user=user) if need in _CARE_TEAM else Q(pk__in=[])
     if user.role == Role.SUPERVISOR and need in _SUPERVISION:
-        visible |= Q(care_team__user__in=supervisees_of(user).values("pk"))
+        visible |= Q(care_team__user__in=supervisee_ids(user))
     if emergency and need in _EMERGENCY:
-        granted = EmergencyAccess.objects.active().filter(user=user).values("client_id")
-        visible |= Q(pk__in=granted)
+        visible |= Q(pk__in=list(granted_clients(user)))
     clients = in_practice.filter(visible).distinct()
     if need in (Need.CLINICAL, Need.WRITE_CLINICAL):
         # A record destroyed under retention has no key left: nothing clinical to open.
@@ -82,7 +88,42 @@ def clients_for(user: Any, need: Need = Need.DEMOGRAPHICS, *,
 
 
 def can(user: Any, client: Client, need: Need, *, emergency: bool = True) -> bool:
-    return clients_for(user, need, emergency=emergency).filter(pk=client.pk).exists()
+    """Whether `client` is among `clients_for(user, need, emergency=emergency)`, decided for
+    a client already loaded, with at most one small query per request: pages ask it for
+    every note they open, and compiling the `clients_for` query cost more than running it.
+    `test_can_agrees_with_clients_for` holds the two to the same answer."""
+    if not user.is_authenticated or not user.is_active or user.practice_id is None:
+        return False
+    if client.practice_id != user.practice_id:
+        return False
+    if user.role in _PRACTICE_WIDE.get(need, set()):
+        return True
+    if user.role not in (Role.CLINICIAN, Role.SUPERVISOR):
+        return False
+    if need in (Need.CLINICAL, Need.WRITE_CLINICAL) and client.wrapped_key == SHREDDED_KEY:
+        return False
+    if emergency and need in _EMERGENCY and client.pk in granted_clients(user):
+        return True
+    team = {user.pk} if need in _CARE_TEAM else set()
+    if user.role == Role.SUPERVISOR and need in _SUPERVISION:
+        team |= supervisee_ids(user)
+    return bool(team & care_team_ids(client))
+
+
+def care_team_ids(client: Client) -> frozenset[int]:
+    """The users on the client's care team, read once per request (a note page asks
+    whether the user reads the record and whether they write it)."""
+    return remembered(("care_team", client.pk), lambda: frozenset(
+        CareTeamMember.objects.filter(client_id=client.pk).values_list("user_id", flat=True)))
+
+
+def granted_clients(user: Any) -> dict[Any, int]:
+    """The clients of the user's open emergency grants, each with its grant's id; read once
+    per request (the access checks, every audit event and the banner ask it)."""
+    if not may_break_glass(user):
+        return {}
+    return remembered(("granted_clients", user.pk), lambda: dict(
+        EmergencyAccess.objects.active().filter(user=user).values_list("client_id", "pk")))
 
 
 def deny(user: Any, target_type: str, target_id: object, need: str) -> Http404:

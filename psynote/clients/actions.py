@@ -10,6 +10,7 @@ from psynote.accounts.models import CLINICAL_ROLES
 from psynote.audit import log
 from psynote.clients import icd10
 from psynote.clients.models import CareTeamMember, Client, Diagnosis
+from psynote.lib.request_memo import forget
 
 DEMOGRAPHIC_FIELDS = ("first_name", "last_name", "preferred_name", "pronouns", "date_of_birth",
                       "sex_assigned_at_birth", "gender_identity", "phone", "email", "address",
@@ -59,6 +60,7 @@ def _add_member(client: Client, user: Any, role: str) -> CareTeamMember:
             role=CareTeamMember.Role.MEMBER)
     member, _ = CareTeamMember.objects.update_or_create(client=client, user=user,
                                                         defaults={"role": role})
+    forget()
     return member
 
 
@@ -76,6 +78,7 @@ def add_care_team_member(*, by: Any, client: Client, user: Any,
 @transaction.atomic
 def remove_care_team_member(*, by: Any, client: Client, user: Any) -> None:
     deleted, _ = CareTeamMember.objects.filter(client=client, user=user).delete()
+    forget()
     if not deleted:
         raise ValidationError("that user is not on this care team")
     log.record_by(by, "care_team.remove", target_type="client", target_id=client.pk,

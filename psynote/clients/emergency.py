@@ -18,11 +18,13 @@ from django.utils import timezone
 from psynote.audit import log
 from psynote.audit.models import AuditEvent
 from psynote.clients.access import (
+    granted_clients,
     may_break_glass,
     reads_without_emergency,
     reviews_emergency_access,
 )
 from psynote.clients.models import Client, EmergencyAccess
+from psynote.lib.request_memo import forget
 
 REASON_MAX = 500
 COMMENT_MAX = 2000
@@ -62,6 +64,7 @@ def break_glass(*, by: Any, client: Client, reason: str) -> EmergencyAccess:
                             ends_at=now + timedelta(hours=hours))
     grant.set_reason(reason)
     grant.save()
+    forget()
     log.record_by(by, "emergency_access.grant", target_type="emergency_access",
                   target_id=grant.pk, client_id=client.pk, detail={"hours": hours})
     return grant
@@ -75,6 +78,7 @@ def end_emergency_access(*, by: Any, grant: EmergencyAccess) -> EmergencyAccess:
         raise ValidationError("This emergency access has already ended.")
     grant.ended_at = timezone.now()
     grant.save(update_fields=["ended_at"])
+    forget()
     log.record_by(by, "emergency_access.end", target_type="emergency_access",
                   target_id=grant.pk, client_id=grant.client_id)
     return grant
@@ -106,6 +110,7 @@ def review_emergency_access(*, by: Any, grant: EmergencyAccess, review: str,
     grant.set_review_comment(comment)
     grant.save(update_fields=["ended_at", "reviewed_at", "reviewed_by", "review",
                               "review_comment_ct"])
+    forget()
     log.record_by(by, "emergency_access.review", target_type="emergency_access",
                   target_id=grant.pk, client_id=grant.client_id,
                   detail={"review": review, "ended": ended})
@@ -118,13 +123,8 @@ def review_emergency_access(*, by: Any, grant: EmergencyAccess, review: str,
 def audit_marker(actor: Any, client_id: str) -> dict[str, str]:
     """Detail added to every event `actor` writes about `client_id` while holding an active
     grant on it: the grant's id, so each read under it is known to be an emergency one."""
-    if not may_break_glass(actor):
-        return {}
-    try:
-        grant = (EmergencyAccess.objects.active().filter(user=actor, client_id=client_id)
-                 .values_list("pk", flat=True).first())
-    except (ValidationError, ValueError):  # an event about something that is no client
-        return {}
+    grant = next((pk for client, pk in granted_clients(actor).items()
+                  if str(client) == client_id or client.hex == client_id), None)
     return {"emergency_access": str(grant)} if grant else {}
 
 

@@ -3,11 +3,10 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 
-from psynote.clients.access import Need, clients_for, deny
+from psynote.clients.access import Need, can, clients_for, deny
 from psynote.notes.models import ProgressNote, PsychotherapyNote
-from psynote.supervision.record import in_record
+from psynote.supervision.record import held_from, in_record
 
 
 def notes_for(user: Any, need: Need = Need.CLINICAL):  # type: ignore[no-untyped-def]
@@ -20,29 +19,34 @@ def get_note_for(user: Any, note_id: object, *, write: bool = False) -> Progress
     """A progress note the user may read; with write=True, only the author's own draft on
     a chart they still write (not one they only read, e.g. under emergency access)."""
     need = Need.WRITE_CLINICAL if write else Need.CLINICAL
-    note = _fetch(user, note_id, need, notes_for(user, need))
+    note = _fetch(user, note_id, need, ProgressNote.objects.all())
     if write and note.author_id != user.pk:
         raise deny(user, "progress_note", note_id, "write")
     return note
 
 
 def get_note_page_for(user: Any, note_id: object) -> ProgressNote:
-    """`get_note_for` (to read), with what the note's page shows beside the note in the
-    same query: its supervision review and co-signature, and `user_writes_record` (the
-    user may write this client's record, so add an addendum). Opening a note is the most
-    frequent request: one query here instead of four."""
-    writes = clients_for(user, Need.WRITE_CLINICAL).filter(pk=OuterRef("client_id"))
-    notes = notes_for(user, Need.CLINICAL).select_related(
-        "supervision_review", "cosignature").annotate(user_writes_record=Exists(writes))
-    return _fetch(user, note_id, Need.CLINICAL, notes)
+    """`get_note_for` (to read), with what the note's page shows beside the note: its
+    co-signature and `user_writes_record` (the user may write this client's record, so add
+    an addendum). Opening a note is the most frequent request."""
+    note = _fetch(user, note_id, Need.CLINICAL,
+                  ProgressNote.objects.select_related("cosignature"))
+    note.user_writes_record = can(user, note.client, Need.WRITE_CLINICAL)
+    return note
 
 
 def _fetch(user: Any, note_id: object, need: Need, notes: Any) -> ProgressNote:
+    """The note by its id, then the rule of `notes_for` decided for it alone: the same
+    answer without compiling the care-team query into the note's (the compiling cost more
+    than the rest of the page's queries together)."""
     try:
-        return notes.select_related(
-            "client", "session", "author", "template_version__template").get(pk=note_id)
+        note = notes.select_related("client", "session", "author", "supervision_review",
+                                    "template_version__template").get(pk=note_id)
     except (ProgressNote.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise deny(user, "progress_note", note_id, need) from None
+        note = None
+    if note is None or not can(user, note.client, need) or held_from(note, user):
+        raise deny(user, "progress_note", note_id, need)
+    return note
 
 
 def psychotherapy_notes_for(user: Any):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from psynote.accounts.models import Role, User
 from psynote.audit import log
+from psynote.lib.request_memo import remembered
 from psynote.supervision.models import STRICTNESS, Mode, Supervision
 
 
@@ -20,6 +21,15 @@ def supervisees_of(user: Any) -> QuerySet[User]:
                                practice_id=user.practice_id)
 
 
+def supervisee_ids(user: Any) -> frozenset[int]:
+    """`supervisees_of` as ids, read once per request: the access checks of a page ask it
+    several times."""
+    if not getattr(user, "is_authenticated", False) or user.role != Role.SUPERVISOR:
+        return frozenset()
+    return remembered(("supervisee_ids", user.pk), lambda: frozenset(
+        supervisees_of(user).values_list("pk", flat=True)))
+
+
 def supervisors_of(user: Any) -> QuerySet[User]:
     return User.objects.filter(supervisions_given__supervisee=user,
                                role=Role.SUPERVISOR, practice_id=user.practice_id)
@@ -28,14 +38,15 @@ def supervisors_of(user: Any) -> QuerySet[User]:
 def is_supervisor_of(supervisor: Any, supervisee: Any) -> bool:
     if supervisor is None or supervisee is None:
         return False
-    return supervisees_of(supervisor).filter(pk=getattr(supervisee, "pk", supervisee)).exists()
+    return getattr(supervisee, "pk", supervisee) in supervisee_ids(supervisor)
 
 
 def mode_for(supervisee: Any) -> str | None:
     """The strictest mode any of the supervisee's supervisors set, or None if unsupervised."""
-    modes = set(Supervision.objects.filter(
-        supervisee=supervisee, supervisor__role=Role.SUPERVISOR,
-        supervisor__practice_id=supervisee.practice_id).values_list("mode", flat=True))
+    modes = remembered(("supervision_modes", supervisee.pk), lambda: set(
+        Supervision.objects.filter(
+            supervisee=supervisee, supervisor__role=Role.SUPERVISOR,
+            supervisor__practice_id=supervisee.practice_id).values_list("mode", flat=True)))
     for mode in reversed(STRICTNESS):
         if mode in modes:
             return Mode(mode)

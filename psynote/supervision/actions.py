@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from psynote.accounts.models import Role, User
 from psynote.audit import log
+from psynote.lib.request_memo import forget
 from psynote.notes.models import ProgressNote
 from psynote.supervision.access import is_supervisor_of, mode_for
 from psynote.supervision.models import (
@@ -46,6 +47,7 @@ def set_supervision(*, by: Any, supervisor: User, supervisee: User,
             return row
         row.mode, row.updated_at = mode, timezone.now()
         row.save(update_fields=["mode", "updated_at"])
+    forget()
     log.record_by(by, "supervision.set" if created else "supervision.mode",
                   practice_id=supervisee.practice_id, target_type="user",
                   target_id=supervisee.pk,
@@ -58,6 +60,7 @@ def end_supervision(*, by: Any, supervision: Supervision) -> None:
     supervisee_id, supervisor_id = supervision.supervisee_id, supervision.supervisor_id
     practice_id = supervision.supervisee.practice_id
     supervision.delete()
+    forget()
     log.record_by(by, "supervision.end", practice_id=practice_id, target_type="user",
                   target_id=supervisee_id, detail={"supervisor": supervisor_id})
 

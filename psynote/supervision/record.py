@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from psynote.supervision.access import supervisees_of
+from psynote.supervision.access import supervisee_ids
 
 
 def in_record(notes: QuerySet, viewer: Any = None) -> QuerySet:
@@ -19,8 +19,16 @@ def in_record(notes: QuerySet, viewer: Any = None) -> QuerySet:
     without, for disclosures and exports, none does."""
     held = Q(supervision_review__held=True)
     if viewer is not None and getattr(viewer, "is_authenticated", False):
-        held &= ~(Q(author=viewer) | Q(author__in=supervisees_of(viewer).values("pk")))
+        held &= ~(Q(author=viewer) | Q(author__in=supervisee_ids(viewer)))
     return notes.exclude(held)
+
+
+def held_from(note: Any, viewer: Any) -> bool:
+    """Whether `in_record(..., viewer)` leaves this one note out: it is held, and the viewer
+    neither wrote it nor supervises its author."""
+    return is_held(note) and not (
+        getattr(viewer, "is_authenticated", False)
+        and (note.author_id == viewer.pk or note.author_id in supervisee_ids(viewer)))
 
 
 def is_held(note: Any) -> bool:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from psynote.clients.access import (
     emergency_accesses_for,
     emergency_alerts_for,
+    granted_clients,
     may_break_glass,
     reviews_emergency_access,
 )
@@ -35,6 +36,8 @@ def emergency_notices(context: template.Context) -> dict[str, Any]:
     user = _user(context)
     grants, waiting = [], 0
     if user is not None and may_break_glass(user):
+        if not granted_clients(user):  # the usual page: no grant, no query
+            return {"grants": [], "waiting": 0, "more": False}
         now = timezone.now()
         grants = [(grant, time_left(grant, now)) for grant in
                   EmergencyAccess.objects.active(now).filter(user=user).select_related("client")]
