@@ -34,8 +34,10 @@ from psynote.notes.models import ProgressNote
 from psynote.plans.queries import active_objectives
 from psynote.visits import actions as visit_actions
 
-SIGN_P95_MS = 20.0
-OPEN_P95_MS = 15.0
+# Issue 9's targets (docs/benchmarks.md): the earlier 15 and 20 ms were this project's
+# first goals, tightened once the note page stopped compiling its access query.
+SIGN_P95_MS = 10.0
+OPEN_P95_MS = 10.0
 WARM_UP = 10
 
 
