@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
@@ -29,13 +29,13 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench import generate_measures
+from bench.fiction import CODES, FIRST, IPS, LAST, event, text
 from psynote.accounts.models import Practice, Role, User
 from psynote.audit import chain
 from psynote.audit.models import AuditEvent, ChainHead
 from psynote.clients import icd10
 from psynote.clients.models import CareTeamMember, Client, Diagnosis
-from psynote.measures import library, scoring
-from psynote.measures.models import Administration
 from psynote.notes.models import ProgressNote
 from psynote.notes.templates import (
     BUILTIN_TEMPLATES,
@@ -51,70 +51,11 @@ CLINICIAN_PREFIX = "bench-clinician-"
 ADMIN_USERNAME = "bench-admin"
 
 FULL = {"clinicians": 50, "clients": 5_000, "notes": 100_000, "events": 1_000_000}
-# Standard measures: PHQ-9 and GAD-7 taken together at the start of sessions, so 20
-# administrations are 10 of each; one client has a long history (two years, weekly) and
-# the last clinician carries a large caseload, the two pages the benchmark times.
-ADMINISTRATIONS_PER_CLIENT = 20
-LONG_HISTORY_ADMINISTRATIONS = 200
+# With measures, the last clinician carries a large caseload (the outcomes page's timing).
 LARGE_CASELOAD = 150
-MEASURE_BATCH = 5_000
 NOTE_BATCH = 5_000
 EVENT_BATCH = 10_000
 HISTORY_DAYS = 730
-# Documentation addresses (RFC 5737): plainly not anybody's real address.
-IPS = [f"192.0.2.{n}" for n in range(10, 60)]
-CODES = ["F41.1", "F32.1", "F33.1", "F43.10", "F40.10", "F42.2", "F43.23", "F34.1"]
-FIRST = [
-    "Avery",
-    "Blake",
-    "Casey",
-    "Devon",
-    "Emery",
-    "Finley",
-    "Harper",
-    "Jordan",
-    "Kai",
-    "Logan",
-    "Morgan",
-    "Noor",
-    "Oakley",
-    "Parker",
-    "Quinn",
-    "Reese",
-    "Rowan",
-    "Sage",
-    "Skyler",
-    "Tatum",
-]
-LAST = [
-    "Fictional",
-    "Imaginary",
-    "Madeup",
-    "Invented",
-    "Pretend",
-    "Notreal",
-    "Sample",
-    "Example",
-    "Testcase",
-    "Placeholder",
-]
-SENTENCES = [
-    "Client reports a fictional week with fewer invented worries than last time.",
-    "Sleep described as improved on most nights; appetite unchanged.",
-    "Discussed a made-up conflict at work and practised a calmer response.",
-    "Reviewed the thought record; client identified two unhelpful predictions.",
-    "Homework completed on four of seven days, which the client noted with some pride.",
-    "Mood self-rated 6/10, up from 4/10 at the previous session.",
-    "Client was on time, casually dressed, engaged throughout the session.",
-    "Affect congruent with content, brighter when discussing weekend plans.",
-    "No suicidal or homicidal ideation reported; protective factors unchanged.",
-    "Progressing toward the objective of three activities a week.",
-    "Avoidance remains the main maintaining factor; exposure hierarchy revised.",
-    "Continue weekly sessions; next session will review the behavioural experiment.",
-    "Client will keep the activity log and bring it next week.",
-    "Explored the link between the invented deadline and the rise in tension.",
-    "Practised paced breathing for ten minutes; client reported feeling steadier.",
-]
 
 
 @dataclass
@@ -140,38 +81,6 @@ class _Anchor:
     order: int
     values: dict[str, Any] = field(compare=False)
     note: tuple[str, str, int] | None = field(compare=False, default=None)
-
-
-def _at_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _event(
-    at: datetime,
-    actor: User | None,
-    action: str,
-    target_type: str,
-    target_id: object,
-    client_id: object = "",
-    detail: dict[str, Any] | None = None,
-    ip: str = "",
-) -> dict[str, Any]:
-    """The columns `audit.log.record` writes, except seq (assigned in chain order)."""
-    return {
-        "at": _at_text(at),
-        "actor_id": str(actor.pk) if actor is not None else "",
-        "actor_name": actor.signature_name if actor is not None else "",
-        "action": action,
-        "target_type": target_type,
-        "target_id": str(target_id or ""),
-        "client_id": str(client_id or ""),
-        "ip": ip,
-        "detail": detail or {},
-    }
-
-
-def _text(rng: random.Random, low: int, high: int) -> str:
-    return " ".join(rng.choice(SENTENCES) for _ in range(rng.randint(low, high)))
 
 
 class Generator:
@@ -257,7 +166,7 @@ class Generator:
         for user in [self.admin, *self.clinicians]:
             self._anchor(
                 self.start,
-                _event(
+                event(
                     self.start,
                     None if user is self.admin else self.admin,
                     "user.create",
@@ -325,11 +234,11 @@ class Generator:
             ip = self.rng.choice(IPS)
             self._anchor(
                 created,
-                _event(created, clinician, "client.create", "client", client.pk, client.pk, ip=ip),
+                event(created, clinician, "client.create", "client", client.pk, client.pk, ip=ip),
             )
             self._anchor(
                 created + timedelta(minutes=5),
-                _event(
+                event(
                     created + timedelta(minutes=5),
                     clinician,
                     "diagnosis.add",
@@ -415,10 +324,10 @@ class Generator:
         )
         content = empty_content(BUILTIN_TEMPLATES["soap"]) | {
             "sections": {
-                "subjective": _text(rng, 3, 6),
-                "objective": _text(rng, 2, 4),
-                "assessment": _text(rng, 2, 4),
-                "plan": _text(rng, 1, 3),
+                "subjective": text(rng, 3, 6),
+                "objective": text(rng, 2, 4),
+                "assessment": text(rng, 2, 4),
+                "plan": text(rng, 1, 3),
             },
             "interventions": sorted(rng.sample(sorted(INTERVENTION_KEYS), 2)),
             "diagnosis_codes": [self.diagnosis_code[str(client.pk)]],
@@ -460,7 +369,7 @@ class Generator:
         note.content_hash = note.compute_hash()
         self._anchor(
             signed_at,
-            _event(
+            event(
                 signed_at,
                 clinician,
                 "note.sign",
@@ -477,154 +386,10 @@ class Generator:
     # --- standard measures ---------------------------------------------------------------
 
     def measures(self) -> None:
-        """PHQ-9 and GAD-7 in pairs at the client's first sessions; the first client of the
-        large caseload has LONG_HISTORY_ADMINISTRATIONS, weekly up to last week."""
-        instruments = [library.get("phq9"), library.get("gad7")]
-        pairs = ADMINISTRATIONS_PER_CLIENT // len(instruments)
-        long_pairs = LONG_HISTORY_ADMINISTRATIONS // len(instruments)
-        self.long_history_client = self.clients_list[0]
-        batch: list[Administration] = []
-        total = 0
-        for client in self.clients_list:
-            clinician = self.clinician_of[str(client.pk)]
-            if client is self.long_history_client:
-                last = timezone.localdate() - timedelta(days=7)
-                days = [last - timedelta(days=7 * (long_pairs - 1 - k)) for k in range(long_pairs)]
-            else:
-                first = self.first_session[str(client.pk)]
-                days = [first + timedelta(days=7 * k) for k in range(pairs)]
-            for instrument in instruments:
-                for day, target in zip(days, self._trajectory(instrument, len(days)), strict=True):
-                    batch.append(self._administration(client, clinician, instrument, day, target))
-            if len(batch) >= MEASURE_BATCH:
-                total += self._flush_measures(batch)
-                batch = []
-        total += self._flush_measures(batch)
-        self.measures_meta = {
-            "administrations": total,
-            "long_history_client": str(self.long_history_client.pk),
-            "long_history_administrations": long_pairs * len(instruments),
-            "large_caseload_clinician": self.clinicians[-1].username,
-            "large_caseload_clients": sum(
-                1 for c in self.clinician_of.values() if c.pk == self.clinicians[-1].pk
-            ),
-        }
-
-    def _trajectory(self, instrument: library.Instrument, count: int) -> list[int]:
-        """Totals over a course of treatment: a start somewhere between mild and severe,
-        drifting down towards half of it, with week-to-week noise."""
-        rng = self.rng
-        top = sum(max(item.values) for item in instrument.scored_items if item.number != 9)
-        start = rng.randint(round(top * 0.3), round(top * 0.8))
-        floor = start // 2
-        totals, current = [], float(start)
-        for _ in range(count):
-            totals.append(max(0, min(top, round(current + rng.uniform(-2, 2)))))
-            current += (floor - current) * 0.15
-        return totals
-
-    def _administration(
-        self,
-        client: Client,
-        clinician: User,
-        instrument: library.Instrument,
-        day: date,
-        target: int,
-    ) -> Administration:
-        """Answers that add up to `target`, scored by the real scorer. PHQ-9 item 9 stays 0:
-        a positive answer opens a risk alert, which would block signing the drafts the
-        benchmark signs."""
-        rng = self.rng
-        answers = {item.number: 0 for item in instrument.scored_items}
-        open_items = [n for n in answers if not (instrument.key == "phq9" and n == 9)]
-        for _ in range(target):
-            n = rng.choice(open_items)
-            answers[n] += 1
-            if answers[n] == 3:
-                open_items.remove(n)
-        result = scoring.score(instrument, answers)
-        at = timezone.make_aware(
-            datetime.combine(day, clock(rng.randrange(8, 18), rng.randrange(0, 60)))
-        )
-        administration = Administration(
-            id=uuid.uuid4(),
-            client=client,
-            instrument=instrument.key,
-            administered_at=at,
-            source=rng.choice(
-                (Administration.Source.IN_SESSION, Administration.Source.SELF_REPORT)
-            ),
-            created_by=clinician,
-            created_at=at,
-        )
-        administration.apply(result)
-        administration.seal_facts()  # bulk_create skips save(), which would seal them
-        self._anchor(
-            at,
-            _event(
-                at,
-                clinician,
-                "measure.administer",
-                "administration",
-                administration.pk,
-                client.pk,
-                {"source": administration.source},
-                rng.choice(IPS),
-            ),
-        )
-        return administration
-
-    @staticmethod
-    @transaction.atomic
-    def _flush_measures(batch: list[Administration]) -> int:
-        Administration.objects.bulk_create(batch, batch_size=1000)
-        return len(batch)
+        self.measures_meta = generate_measures.administer(self)
 
     def plans(self) -> None:
-        """One signed plan per client: a problem on the chart diagnosis, a goal, a
-        measurable objective and an intervention, through the real actions."""
-        from psynote.plans import actions as plan_actions
-
-        before = ChainHead.objects.get(practice_id=self.practice.pk).seq
-        today = timezone.localdate()
-        diagnoses = dict(
-            Diagnosis.objects.filter(client__practice=self.practice).values_list("client_id", "pk")
-        )
-        for client in self.clients_list:
-            clinician = self.clinician_of[str(client.pk)]
-            version = plan_actions.start_version(by=clinician, client=client)
-            structure = {
-                "client_agreement_date": today.isoformat(),
-                "client_agreement_method": "signed_screen",
-                "problems": [
-                    {
-                        "diagnosis_id": diagnoses[client.pk],
-                        "text": "Low mood and worry keep the client from work (fictional).",
-                        "goals": [
-                            {
-                                "text": "Return to a daily routine.",
-                                "objectives": [
-                                    {
-                                        "text": "Up by 8:00 on five mornings a week.",
-                                        "baseline": "Up by 8:00 on one morning a week.",
-                                        "target": "Five mornings a week; PHQ-9 below 10.",
-                                        "target_date": (today + timedelta(days=90)).isoformat(),
-                                        "status": "in_progress",
-                                    }
-                                ],
-                            }
-                        ],
-                        "interventions": [
-                            {"modality": "Individual CBT", "frequency": "weekly, 50 minutes"}
-                        ],
-                    }
-                ],
-            }
-            version = plan_actions.save_structure(
-                by=clinician, version=version, structure=structure
-            )
-            plan_actions.sign_version(by=clinician, version=version)
-        self.plan_events = ChainHead.objects.get(practice_id=self.practice.pk).seq - before
+        self.plan_events = generate_measures.plans(self)
 
     def _events(self) -> Iterator[dict[str, Any]]:
         """The anchors in time order, with `note.view`/`client.view` filler between them
@@ -652,7 +417,7 @@ class Generator:
                 if rng.random() < 0.7:
                     note_id, client_id, who = rng.choice(seen_notes)
                     clinician = self.clinicians[who]
-                    yield _event(
+                    yield event(
                         at,
                         clinician,
                         "note.view",
@@ -664,7 +429,7 @@ class Generator:
                 else:
                     client_id = rng.choice(seen_clients)
                     clinician = self.clinician_of[client_id]
-                    yield _event(
+                    yield event(
                         at,
                         clinician,
                         "client.view",

@@ -17,7 +17,8 @@ from typing import Any
 
 from django.db import transaction
 
-from bench.generate import CLINICIAN_PREFIX, SENTENCES
+from bench.fiction import SENTENCES
+from bench.generate import CLINICIAN_PREFIX
 from bench.measure import Latency, timed_each
 from psynote.accounts.models import Role, User
 from psynote.clients.models import CareTeamMember, Client
@@ -38,27 +39,37 @@ ROUNDS = 200
 def _clinician_with_150(log: Any) -> User:
     user = User.objects.filter(username__startswith=CLINICIAN_PREFIX).order_by("username").first()
     have = set(CareTeamMember.objects.filter(user=user).values_list("client_id", flat=True))
-    more = (Client.objects.filter(practice_id=user.practice_id).exclude(pk__in=have)
-            .order_by("pk")[: max(0, CASELOAD - len(have))])
+    more = (
+        Client.objects.filter(practice_id=user.practice_id)
+        .exclude(pk__in=have)
+        .order_by("pk")[: max(0, CASELOAD - len(have))]
+    )
     CareTeamMember.objects.bulk_create(
-        [CareTeamMember(client=client, user=user) for client in more])
-    log(f"  {user.username} is on {CareTeamMember.objects.filter(user=user).count()} "
-        "care teams")
+        [CareTeamMember(client=client, user=user) for client in more]
+    )
+    log(f"  {user.username} is on {CareTeamMember.objects.filter(user=user).count()} care teams")
     return user
 
 
 def _supervisor(log: Any) -> User:
-    clinicians = list(User.objects.filter(username__startswith=CLINICIAN_PREFIX)
-                      .order_by("username")[1:4])
+    clinicians = list(
+        User.objects.filter(username__startswith=CLINICIAN_PREFIX).order_by("username")[1:4]
+    )
     user = User.objects.filter(username=SUPERVISOR).first()
     if user is None:
-        user = User.objects.create(username=SUPERVISOR, role=Role.SUPERVISOR,
-                                   practice_id=clinicians[0].practice_id,
-                                   first_name="Bench", last_name="Supervisor")
+        user = User.objects.create(
+            username=SUPERVISOR,
+            role=Role.SUPERVISOR,
+            practice_id=clinicians[0].practice_id,
+            first_name="Bench",
+            last_name="Supervisor",
+        )
     for clinician in clinicians:
         Supervision.objects.get_or_create(supervisor=user, supervisee=clinician)
-    log(f"  {SUPERVISOR} supervises {len(clinicians)} clinicians: "
-        f"{searchable_clients(user).count()} clients")
+    log(
+        f"  {SUPERVISOR} supervises {len(clinicians)} clinicians: "
+        f"{searchable_clients(user).count()} clients"
+    )
     return user
 
 
@@ -66,15 +77,23 @@ def _fts(log: Any) -> tuple[sqlite3.Connection, float]:
     """Every note's text, decrypted, in an in-memory FTS5 table (what a plaintext index
     would hold)."""
     db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE fts USING fts5(note_id UNINDEXED, client_id UNINDEXED, "
-               "day UNINDEXED, body)")
+    db.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(note_id UNINDEXED, client_id UNINDEXED, "
+        "day UNINDEXED, body)"
+    )
     started = time.perf_counter()
     rows = []
     notes = ProgressNote.objects.select_related("client", "session").order_by("pk")
     with crypto.keys_cached():
         for note in notes.iterator(chunk_size=2000):
-            rows.append((str(note.pk), str(note.client_id), note.session.date.isoformat(),
-                         "\n".join(index.note_texts(note, []))))
+            rows.append(
+                (
+                    str(note.pk),
+                    str(note.client_id),
+                    note.session.date.isoformat(),
+                    "\n".join(index.note_texts(note, [])),
+                )
+            )
             if len(rows) >= 5000:
                 db.executemany("INSERT INTO fts VALUES (?, ?, ?, ?)", rows)
                 rows = []
@@ -87,8 +106,9 @@ def _fts(log: Any) -> tuple[sqlite3.Connection, float]:
 
 def _queries(seed: int) -> list[str]:
     rng = random.Random(seed)
-    vocabulary = sorted({t for sentence in SENTENCES for t in terms.terms(sentence)
-                         if t.isalpha() and len(t) > 3})
+    vocabulary = sorted(
+        {t for sentence in SENTENCES for t in terms.terms(sentence) if t.isalpha() and len(t) > 3}
+    )
     single = [rng.choice(vocabulary) for _ in range(8)]
     pairs = [" ".join(rng.sample(vocabulary, 2)) for _ in range(8)]
     return [*single, *pairs, "zanzibar", "sleep zanzibar"]
@@ -97,11 +117,15 @@ def _queries(seed: int) -> list[str]:
 def _fts_query(db: sqlite3.Connection, clients: list[Any], query: str) -> None:
     match = " AND ".join(f'"{t}"' for t in terms.query_terms(query))
     marks = ",".join("?" * len(clients))
-    db.execute(f"SELECT count(*) FROM fts WHERE fts MATCH ? AND client_id IN ({marks})",  # noqa: S608
-               [match, *clients]).fetchone()
-    db.execute(f"SELECT note_id, snippet(fts, 3, '[', ']', '…', 24) FROM fts "  # noqa: S608
-               f"WHERE fts MATCH ? AND client_id IN ({marks}) ORDER BY day DESC LIMIT 20",
-               [match, *clients]).fetchall()
+    db.execute(
+        f"SELECT count(*) FROM fts WHERE fts MATCH ? AND client_id IN ({marks})",  # noqa: S608
+        [match, *clients],
+    ).fetchone()
+    db.execute(
+        f"SELECT note_id, snippet(fts, 3, '[', ']', '…', 24) FROM fts "  # noqa: S608
+        f"WHERE fts MATCH ? AND client_id IN ({marks}) ORDER BY day DESC LIMIT 20",
+        [match, *clients],
+    ).fetchall()
 
 
 def _ours(user: User, query: str) -> None:
@@ -116,13 +140,20 @@ def run(seed: int, log: Any = print) -> dict[str, Any]:
         started = time.perf_counter()
         with crypto.keys_cached():
             notes, entries = index.rebuild(log=log)
-        figures["index"] = {"notes": notes, "entries": entries,
-                            "seconds": time.perf_counter() - started}
-        log(f"  index built: {notes:,} notes, {entries:,} entries in "
-            f"{figures['index']['seconds']:.1f} s")
+        figures["index"] = {
+            "notes": notes,
+            "entries": entries,
+            "seconds": time.perf_counter() - started,
+        }
+        log(
+            f"  index built: {notes:,} notes, {entries:,} entries in "
+            f"{figures['index']['seconds']:.1f} s"
+        )
     with transaction.atomic():
-        users = {"clinician, 150 clients": _clinician_with_150(log),
-                 "supervisor of 3 clinicians": _supervisor(log)}
+        users = {
+            "clinician, 150 clients": _clinician_with_150(log),
+            "supervisor of 3 clinicians": _supervisor(log),
+        }
     db, fts_seconds = _fts(log)
     figures["fts_build_seconds"] = fts_seconds
     queries = _queries(seed)
@@ -136,15 +167,22 @@ def run(seed: int, log: Any = print) -> dict[str, Any]:
         ours = Latency.of(timed_each(plan, lambda q, u=user: _ours(u, q)))
         bare = Latency.of(timed_each(plan, lambda q, c=clients: _fts_query(db, c, q)))
         candidates = [search_notes(user, Filters(query=q)).candidates for q in queries]
-        figures[label] = {"clients": len(clients), "ours": ours.__dict__,
-                          "fts5": bare.__dict__, "median_candidates": sorted(candidates)[
-                              len(candidates) // 2], "max_candidates": max(candidates)}
+        figures[label] = {
+            "clients": len(clients),
+            "ours": ours.__dict__,
+            "fts5": bare.__dict__,
+            "median_candidates": sorted(candidates)[len(candidates) // 2],
+            "max_candidates": max(candidates),
+        }
     return figures
 
 
 def report(figures: dict[str, Any]) -> str:
-    lines = ["| search (newest 20 with snippets) | Psynote blind index | plaintext SQLite FTS5 "
-             "(same notes, same run) | ratio (p95) | target |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        "| search (newest 20 with snippets) | Psynote blind index | plaintext SQLite FTS5 "
+        "(same notes, same run) | ratio (p95) | target |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for label, f in figures.items():
         if not isinstance(f, dict) or "ours" not in f:
             continue
@@ -156,10 +194,13 @@ def report(figures: dict[str, Any]) -> str:
             f"{f['median_candidates']:,}, max {f['max_candidates']:,}), n={ours['n']} | median "
             f"{ours['median_ms']:.1f} ms, p95 {ours['p95_ms']:.1f} ms | median "
             f"{bare['median_ms']:.1f} ms, p95 {bare['p95_ms']:.1f} ms | ×{ratio:.1f} | "
-            f"p95 ≤ {P95_MS:.0f} ms and ≤ ×{RATIO:.0f}: {'PASS' if ok else 'MISS'} |")
+            f"p95 ≤ {P95_MS:.0f} ms and ≤ ×{RATIO:.0f}: {'PASS' if ok else 'MISS'} |"
+        )
     if "index" in figures:
         i = figures["index"]
-        lines.append(f"\nIndex build (`psynote reindex`): {i['notes']:,} notes, "
-                     f"{i['entries']:,} entries, {i['seconds']:.0f} s; FTS5 build of the same "
-                     f"notes: {figures['fts_build_seconds']:.0f} s.")
+        lines.append(
+            f"\nIndex build (`psynote reindex`): {i['notes']:,} notes, "
+            f"{i['entries']:,} entries, {i['seconds']:.0f} s; FTS5 build of the same "
+            f"notes: {figures['fts_build_seconds']:.0f} s."
+        )
     return "\n".join(lines)
