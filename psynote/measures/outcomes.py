@@ -28,6 +28,7 @@ from psynote.clients.models import Client
 from psynote.measures import change, charts, library, tables
 from psynote.measures.instrument import Instrument
 from psynote.measures.models import Administration, MeasureSchedule, RiskAlert
+from psynote.measures.score_rows import ScoreRow, read
 from psynote.visits.models import Session
 
 ClientIds = Iterable[Any] | QuerySet[Client]
@@ -39,7 +40,7 @@ def _ids(clients: ClientIds) -> Any:
     return [getattr(client, "pk", client) for client in clients]
 
 
-def reported(administration: Administration) -> int:
+def reported(administration: Administration | ScoreRow) -> int:
     """The number clinicians read: the percentage when the instrument has one (WHO-5)."""
     percentage = (administration.flags or {}).get("percentage")
     return percentage if percentage is not None else administration.total
@@ -264,7 +265,7 @@ class ChangeSummary:
 
 
 def change_from_baseline(
-    instrument: Instrument, first: Administration, last: Administration
+    instrument: Instrument, first: Administration | ScoreRow, last: Administration | ScoreRow
 ) -> ChangeSummary:
     """The Jacobson–Truax RCI when the instrument carries a cited SD and r; otherwise its
     stated fixed threshold (NHS Talking Therapies points, WHO-5's 10 percentage points);
@@ -302,14 +303,14 @@ def change_from_baseline(
 @dataclass
 class InstrumentHistory:
     instrument: Instrument
-    administrations: list[Administration] = field(default_factory=list)  # oldest first
+    administrations: list[ScoreRow] = field(default_factory=list)  # oldest first
 
     @property
-    def newest_first(self) -> list[Administration]:
+    def newest_first(self) -> list[ScoreRow]:
         return self.administrations[::-1]
 
     @property
-    def latest(self) -> Administration | None:
+    def latest(self) -> ScoreRow | None:
         return self.administrations[-1] if self.administrations else None
 
     @property
@@ -325,7 +326,7 @@ class InstrumentHistory:
         return tables.administration_rows(self.newest_first)
 
     def chart(self) -> SafeString:
-        points = [(a.administered_at, reported(a)) for a in self.administrations]
+        points = [(a.administered_at, a.reported) for a in self.administrations]
         # trend_chart escapes every text it draws and emits no script or style.
         return mark_safe(  # noqa: S308
             charts.trend_chart(self.instrument, points, chart_id=f"trend-{self.instrument.key}")
@@ -333,10 +334,11 @@ class InstrumentHistory:
 
 
 def histories(client: Client) -> list[InstrumentHistory]:
-    """Every instrument this client has scores on, in library order; one query."""
+    """Every instrument this client has scores on, in library order; one query, each row
+    read once for the table, the chart and the change from baseline (`score_rows`)."""
     by_key: dict[str, InstrumentHistory] = {}
     instruments = library.load_all()
-    for administration in client.administrations.chronological():
+    for administration in read(client):
         instrument = instruments.get(administration.instrument)
         if instrument is None:
             continue

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from psynote.measures.models import Administration
+from psynote.measures.score_rows import ScoreRow
 
 
 def _text(value: Any) -> str:
@@ -28,8 +29,15 @@ def _yes_no(value: Any) -> str:
     return "yes" if value else "no"
 
 
+_NO_FLAGS = "\n          \n          "
+
+
 def _flags(flags: dict[str, Any]) -> str:
     """The Flags cell of one administration: critical answers, screens, provisional PTSD."""
+    if not (
+        flags.get("critical_items") or flags.get("screens") or flags.get("provisional_diagnosis")
+    ):
+        return _NO_FLAGS  # most scores: nothing to flag, and a long history has hundreds
     parts = [
         f'<span class="badge danger">Item {_text(hit.get("item", ""))}: '
         f'{_text(hit.get("answer", ""))}</span> '
@@ -57,9 +65,10 @@ def _flags(flags: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def administration_rows(administrations: Iterable[Administration]) -> SafeString:
+def administration_rows(administrations: Iterable[Administration | ScoreRow]) -> SafeString:
     """The rows of one instrument's table on the client's measures page, as given."""
-    sources = dict(Administration.Source.choices)
+    sources = {value: _text(label) for value, label in Administration.Source.choices}
+    zone = timezone.get_current_timezone()  # once: `localtime` looks it up per call
     rows = []
     for a in administrations:
         flags = a.flags or {}
@@ -67,8 +76,8 @@ def administration_rows(administrations: Iterable[Administration]) -> SafeString
         score = _text(percentage if percentage is not None else a.total)
         if flags.get("prorated"):
             score += ' <span class="muted small">(prorated)</span>'
-        when = timezone.localtime(a.administered_at).strftime("%Y-%m-%d %H:%M")
-        source = _text(sources.get(a.source, a.source))
+        when = a.administered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        source = sources.get(a.source) or _text(a.source)
         rows.append(
             "\n      <tr>\n"
             f'        <td class="nowrap">{when}</td>\n'
