@@ -59,7 +59,9 @@ class Due(NamedTuple):
         return self.due_date <= timezone.localdate()
 
 
-def due_measures(clients: ClientIds) -> dict[Any, list[Due]]:
+def due_measures(
+    clients: ClientIds = (), *, schedules: list[MeasureSchedule] | None = None
+) -> dict[Any, list[Due]]:
     """Each client's active schedules with the date the next administration is due.
 
     Every N days: N days after the latest administration, or from the day the schedule
@@ -67,17 +69,24 @@ def due_measures(clients: ClientIds) -> dict[Any, list[Due]]:
     attended) after the latest administration — one on the session's own day counts for
     it — or after the schedule was set; nothing is due while no session is booked.
     Overdue means the due date has passed. Two queries.
+
+    `schedules`, instead of `clients`: active schedules already read, each with `last_at`
+    set (the latest administration's time or None), as the client's measures page has
+    them for its own table and from its scores; then only sessions are read.
     """
-    latest = (
-        Administration.objects.filter(client=OuterRef("client"), instrument=OuterRef("instrument"))
-        .order_by("-administered_at")
-        .values("administered_at")[:1]
-    )
-    schedules = list(
-        MeasureSchedule.objects.filter(active=True, client__in=_ids(clients))
-        .annotate(last_at=Subquery(latest))
-        .order_by("client_id", "instrument")
-    )
+    if schedules is None:
+        latest = (
+            Administration.objects.filter(
+                client=OuterRef("client"), instrument=OuterRef("instrument")
+            )
+            .order_by("-administered_at")
+            .values("administered_at")[:1]
+        )
+        schedules = list(
+            MeasureSchedule.objects.filter(active=True, client__in=_ids(clients))
+            .annotate(last_at=Subquery(latest))
+            .order_by("client_id", "instrument")
+        )
     today = timezone.localdate()
 
     def after(schedule: MeasureSchedule) -> date:

@@ -80,14 +80,17 @@ def _client_page(
     )
     open_alerts = [a for a in alerts if a.is_open]
     resolved = [a for a in alerts if not a.is_open][:RECENT_RESOLVED]
-    due = {d.instrument.key: d for d in outcomes.due_measures([client]).get(client.pk, [])}
+    # The schedules are read once, for their table and for what is due; the latest time
+    # per instrument comes from the scores already read, not from a subquery per schedule.
+    active = list(MeasureSchedule.objects.filter(client=client, active=True))
+    latest = {h.instrument.key: h.administrations[-1].administered_at for h in found}
+    for schedule in active:
+        schedule.last_at = latest.get(schedule.instrument)  # type: ignore[attr-defined]
+    due = {d.instrument.key: d for d in outcomes.due_measures(schedules=active).get(client.pk, [])}
+    instruments = library.load_all()
     schedules = [
-        {
-            "schedule": s,
-            "instrument": library.load_all().get(s.instrument),
-            "due": due.get(s.instrument),
-        }
-        for s in MeasureSchedule.objects.filter(client=client, active=True)
+        {"schedule": s, "instrument": instruments.get(s.instrument), "due": due.get(s.instrument)}
+        for s in active
     ]
     context = {
         "client": client,
