@@ -30,7 +30,7 @@ from psynote.lib import smtp_url
 from psynote.lib.forms import add_errors
 from psynote.lib.replica import replica_reads
 from psynote.measures import access, actions, library, outcomes, tables
-from psynote.measures.forms import LinkForm, ResolveForm, ScheduleForm
+from psynote.measures.forms import LinkForm, ResolveForm, ScheduleForm, fields_html
 from psynote.measures.models import MeasureSchedule
 
 RECENT_RESOLVED = 10
@@ -105,6 +105,8 @@ def _client_page(
         "email_configured": smtp_url.configured(),
         "schedule_form": ScheduleForm(initial={"rhythm": "interval", "every_n_days": 14}),
     } | extra
+    context["link_fields"] = fields_html(context["link_form"])
+    context["schedule_fields"] = fields_html(context["schedule_form"])
     log.record_by(
         user, "measures.view", target_type="client", target_id=client.pk, client_id=client.pk
     )
