@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from psynote.clients.models import Client
-from psynote.measures import change, charts, library, tables
+from psynote.measures import change, charts, library, score_rows, tables
 from psynote.measures.instrument import Instrument
 from psynote.measures.models import Administration, MeasureSchedule, RiskAlert
 from psynote.measures.score_rows import ScoreRow, read
@@ -138,8 +138,8 @@ class Latest:
     """A client's latest score on one instrument, against the one before it."""
 
     instrument: Instrument
-    latest: Administration
-    previous: Administration | None
+    latest: ScoreRow
+    previous: ScoreRow | None
 
     # Worked out once each: a caseload row asks for them several times over.
     @cached_property
@@ -212,32 +212,44 @@ def _latest_two_ids(clients: ClientIds) -> RawSQL:
     return RawSQL(sql, (*params, *params))  # noqa: S611 - our names; values as parameters
 
 
+def _clients(clients: ClientIds) -> list[Client]:
+    """The clients themselves, for their keys: those given, and the rest read by id."""
+    if isinstance(clients, QuerySet):
+        return list(clients)
+    given = list(clients)
+    people = [client for client in given if isinstance(client, Client)]
+    ids = [client for client in given if not isinstance(client, Client)]
+    return people + list(Client.objects.filter(pk__in=ids)) if ids else people
+
+
 def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
-    """client id → instrument key → Latest, in one query. Each row opens its sealed score
-    with its client's key: the Client objects given, or ones loaded with the rows."""
-    if not isinstance(clients, QuerySet):
-        clients = list(clients)
-    known = {} if isinstance(clients, QuerySet) else {
-        client.pk: client for client in clients if isinstance(client, Client)
-    }
+    """client id → instrument key → Latest, in one query (two when given a QuerySet or
+    ids: the clients are read first, for their keys). Rows are read as values and each is opened
+    with its client's key (`score_rows`): a caseload has hundreds of them."""
+    people = _clients(clients)
     try:
-        latest = _latest_two_ids(clients)
+        latest = _latest_two_ids(people)
     except EmptyResultSet:  # no clients: nothing to read
         return {}
-    rows = Administration.objects.filter(pk__in=latest).order_by()
-    if not known:
-        rows = rows.select_related("client")
-    pairs: dict[tuple[Any, str], list[Administration]] = defaultdict(list)
-    for row in rows:
-        if row.client_id in known:
-            row.client = known[row.client_id]
-        pairs[(row.client_id, row.instrument)].append(row)
+    keys = {client.pk: score_rows.key_of(client) for client in people}
+    rows = (
+        Administration.objects.filter(pk__in=latest)
+        .order_by()
+        .values_list("client_id", "created_at", *score_rows.COLUMNS)
+    )
+    pairs: dict[tuple[Any, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for client_id, created_at, *values in rows:
+        row = score_rows.opened(keys[client_id], tuple(values))
+        pairs[(client_id, row.instrument)].append(
+            (row.administered_at, created_at, str(row.pk), row)
+        )
     result: dict[Any, dict[str, Latest]] = defaultdict(dict)
     instruments = library.load_all()
     for (client_id, key), found in sorted(pairs.items(), key=lambda pair: pair[0][1]):
         if key in instruments:
-            found.sort(key=lambda a: (a.administered_at, a.created_at, str(a.pk)), reverse=True)
-            result[client_id][key] = Latest(instruments[key], found[0], (found[1:] or [None])[0])
+            found.sort(key=lambda entry: entry[:3], reverse=True)
+            previous = found[1][3] if len(found) > 1 else None
+            result[client_id][key] = Latest(instruments[key], found[0][3], previous)
     return dict(result)
 
 

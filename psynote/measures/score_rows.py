@@ -58,24 +58,30 @@ def _facts(key: bytes | None, pk: Any, sealed_facts: bytes) -> dict[str, Any]:
     }
 
 
+def key_of(client: Client) -> bytes | None:
+    """The client's data key, or None when the record was destroyed (rows read empty)."""
+    try:
+        return client.data_key()
+    except crypto.KeyShredded:
+        return None
+
+
+# What a row is read from, in this order: `opened` takes one such tuple.
+COLUMNS = ("pk", "instrument", "administered_at", "source", "facts_ct")
+
+
+def opened(key: bytes | None, values: tuple[Any, ...]) -> ScoreRow:
+    """One row of COLUMNS, its sealed facts opened with its client's `key`."""
+    pk, instrument, when, source, sealed_facts = values
+    facts = _facts(key, pk, sealed_facts)
+    return ScoreRow(
+        pk, instrument, when, source, facts["total"], facts["band"], facts["flags"] or {}
+    )
+
+
 def read(client: Client) -> list[ScoreRow]:
     """Every administration of `client`, oldest first (the order of `chronological()`),
     in one query."""
-    try:
-        key: bytes | None = client.data_key()
-    except crypto.KeyShredded:
-        key = None
-    rows = (
-        Administration.objects.filter(client=client)
-        .chronological()
-        .values_list("pk", "instrument", "administered_at", "source", "facts_ct")
-    )
-    result = []
-    for pk, instrument, when, source, sealed_facts in rows:
-        facts = _facts(key, pk, sealed_facts)
-        result.append(
-            ScoreRow(
-                pk, instrument, when, source, facts["total"], facts["band"], facts["flags"] or {}
-            )
-        )
-    return result
+    key = key_of(client)
+    rows = Administration.objects.filter(client=client).chronological().values_list(*COLUMNS)
+    return [opened(key, values) for values in rows]

@@ -8,6 +8,7 @@ them byte for byte), escaping every value it puts in the page.
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import tzinfo
 from html import escape
 from typing import Any
 
@@ -95,7 +96,7 @@ def administration_rows(administrations: Iterable[Administration | ScoreRow]) ->
 NONE = '<span class="muted">—</span>'
 
 
-def _cell(cell: Any) -> str:
+def _cell(cell: Any, zone: tzinfo) -> str:
     if not cell:
         return NONE
     html = f"<strong>{_text(cell.score)}</strong>"
@@ -109,7 +110,7 @@ def _cell(cell: Any) -> str:
             f"{_text(cell.arrow)} {said}</span>"
             f'<span class="visually-hidden">{words}</span></span>'
         )
-    day = timezone.localtime(cell.latest.administered_at).strftime("%Y-%m-%d")
+    day = cell.latest.administered_at.astimezone(zone).strftime("%Y-%m-%d")
     return html + f'\n        <br><span class="muted small">{_text(cell.band)} · {day}</span>'
 
 
@@ -119,6 +120,7 @@ def outcome_rows(rows: Sequence[tuple[Any, list[Any]]]) -> SafeString:
     marker = "00000000-0000-0000-0000-000000000000"
     link = reverse("measures_client", args=[marker])
     head, tail = link.split(marker)
+    zone = timezone.get_current_timezone()  # once: `localtime` looks it up per call
     out = []
     for row, cells in rows:
         client = row.client
@@ -129,7 +131,7 @@ def outcome_rows(rows: Sequence[tuple[Any, list[Any]]]) -> SafeString:
             f'      <td><a href="{href}">{_text(client.last_name)}, {_text(name)}</a></td>\n      '
         ]
         parts.extend(
-            f'\n      <td class="score-cell">{_cell(cell)}</td>\n      ' for cell in cells
+            f'\n      <td class="score-cell">{_cell(cell, zone)}</td>\n      ' for cell in cells
         )
         due = [
             f'<span class="badge {"danger" if d.overdue else "warn"}">'
