@@ -224,7 +224,7 @@ def _clients(clients: ClientIds) -> list[Client]:
 
 def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
     """client id → instrument key → Latest, in one query (two when given a QuerySet or
-    ids: the clients are read first, for their keys). Rows are read as values and each is opened
+    ids: the clients are read first, for their keys). Rows are read as values, each opened
     with its client's key (`score_rows`): a caseload has hundreds of them."""
     people = _clients(clients)
     try:
@@ -241,7 +241,7 @@ def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
     for client_id, created_at, *values in rows:
         row = score_rows.opened(keys[client_id], tuple(values))
         pairs[(client_id, row.instrument)].append(
-            (row.administered_at, created_at, str(row.pk), row)
+            (row.administered_at, created_at, row.pk, row)  # UUIDs order as their text does
         )
     result: dict[Any, dict[str, Latest]] = defaultdict(dict)
     instruments = library.load_all()
