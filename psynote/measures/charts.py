@@ -17,7 +17,6 @@ import hashlib
 import math
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
-from functools import lru_cache
 from operator import itemgetter
 from xml.sax.saxutils import escape, quoteattr
 
@@ -96,12 +95,24 @@ def _box(width: int, height: int) -> tuple[int, int, int, int]:
     return left, width - right, top, height - bottom
 
 
-@lru_cache(maxsize=64)
+# (instrument key, width, height) → the instrument drawn and its frame. Keyed by the key
+# and checked by identity: hashing a whole instrument costs about what drawing a frame does.
+_FRAMES: dict[tuple[str, int, int], tuple[Instrument, str]] = {}
+
+
 def _frame(instrument: Instrument, width: int, height: int) -> str:
     """What the chart draws whatever the scores: the bands, the axes and the cut-offs.
 
     It depends on the instrument and the size only, so it is drawn once per process: the
     measures page draws a chart per instrument on every view."""
+    key = (instrument.key, width, height)
+    found = _FRAMES.get(key)
+    if found is None or found[0] is not instrument:
+        found = _FRAMES[key] = (instrument, _draw_frame(instrument, width, height))
+    return found[1]
+
+
+def _draw_frame(instrument: Instrument, width: int, height: int) -> str:
     low, high = instrument.reported_range
     x0, x1, y0, y1 = _box(width, height)
 
