@@ -3,6 +3,7 @@ give what the model instances gave: the same rows, table, charts, change from ba
 due dates for a realistic record; the blank forms laid out once are the template's own
 bytes; and both measures pages cost a fixed number of queries, however large the record."""
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -101,6 +102,13 @@ def test_a_chart_frame_drawn_once_still_follows_the_size_and_the_instrument(reco
     assert 'viewBox="0 0 400 200"' in small and "Moderately severe" in small
     gad7 = charts.trend_chart(library.get("gad7"), points[:3], width=400, height=200)
     assert "Moderately severe" not in gad7
+
+
+def test_a_chart_frame_is_redrawn_for_another_instrument_of_the_same_key():
+    phq9 = library.get("phq9")
+    changed = dataclasses.replace(phq9, bands=phq9.bands[:2])
+    assert charts.trend_chart(changed, []).count("<rect") == 2
+    assert charts.trend_chart(phq9, []).count("<rect") == 5
 
 
 def test_due_measures_from_schedules_read_once_are_the_ones_read_per_client(record):
