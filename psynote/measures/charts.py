@@ -16,7 +16,8 @@ on the palest and the darkest band (WCAG 2.1 SC 1.4.3), and dates are the practi
 import hashlib
 import math
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from operator import itemgetter
 from xml.sax.saxutils import escape, quoteattr
 
 from django.utils import timezone
@@ -46,10 +47,10 @@ def _num(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _local(moment: date | datetime) -> date | datetime:
+def _local(moment: date | datetime, zone: tzinfo) -> date | datetime:
     """An aware datetime in the practice's time zone, so that its day is the practice's."""
-    if isinstance(moment, datetime) and timezone.is_aware(moment):
-        return timezone.localtime(moment)
+    if isinstance(moment, datetime) and moment.utcoffset() is not None:
+        return moment.astimezone(zone)
     return moment
 
 
@@ -88,53 +89,40 @@ def _ticks(low: int, high: int, instrument: Instrument) -> list[int]:
     return list(range(low, high + 1, step)) + ([high] if span % step else [])
 
 
-def trend_chart(
-    instrument: Instrument,
-    points: Sequence[Point],
-    *,
-    width: int = 640,
-    height: int = 300,
-    chart_id: str | None = None,
-) -> str:
-    """An SVG chart of `points` (when administered, reported score) for `instrument`.
-
-    Scores are on the instrument's reported scale: the total, or for WHO-5 the percentage.
-    `chart_id` keeps element ids unique when several charts share a page.
-    """
-    series = sorted(((_local(when), value) for when, value in points), key=lambda p: _when(p[0]))
-    if chart_id is None:
-        digest = hashlib.sha256(repr((instrument.key, series)).encode()).hexdigest()[:10]
-        chart_id = f"chart-{instrument.key}-{digest}"
-    low, high = instrument.reported_range
+def _box(width: int, height: int) -> tuple[int, int, int, int]:
+    """The plot area inside the margins: x0, x1, y0, y1."""
     left, right, top, bottom = 56, 20, 16, 48
-    x0, x1, y0, y1 = left, width - right, top, height - bottom
+    return left, width - right, top, height - bottom
+
+
+# (instrument key, width, height) → the instrument drawn and its frame. Keyed by the key
+# and checked by identity: hashing a whole instrument costs about what drawing a frame does.
+_FRAMES: dict[tuple[str, int, int], tuple[Instrument, str]] = {}
+
+
+def _frame(instrument: Instrument, width: int, height: int) -> str:
+    """What the chart draws whatever the scores: the bands, the axes and the cut-offs.
+
+    It depends on the instrument and the size only, so it is drawn once per process: the
+    measures page draws a chart per instrument on every view."""
+    key = (instrument.key, width, height)
+    found = _FRAMES.get(key)
+    if found is None or found[0] is not instrument:
+        found = _FRAMES[key] = (instrument, _draw_frame(instrument, width, height))
+    return found[1]
+
+
+def _draw_frame(instrument: Instrument, width: int, height: int) -> str:
+    low, high = instrument.reported_range
+    x0, x1, y0, y1 = _box(width, height)
 
     def y(value: float) -> float:
         return y1 - (value - low) / (high - low) * (y1 - y0)
 
     def rule(value: float, **style: object) -> str:
-        """A horizontal line across the plot at `value` (cut-offs, baseline, thresholds)."""
         return _el("line", x1=x0, y1=_num(y(value)), x2=x1, y2=_num(y(value)), **style)
 
-    if series:
-        first, last = _when(series[0][0]), _when(series[-1][0])
-        pad = 18
-
-        def x(moment: date | datetime) -> float:
-            if last == first:
-                return (x0 + x1) / 2
-            return x0 + pad + (_when(moment) - first) / (last - first) * (x1 - x0 - 2 * pad)
-
-    threshold = change.change_threshold(instrument)
-    title = (
-        f"{instrument.short_name}: {'percentage' if instrument.has_percentage else 'total'} "
-        f"score over time"
-    )
-    parts: list[str] = [
-        _el("title", escape(title), id=f"{chart_id}-title"),
-        _el("desc", escape(_describe(instrument, series, threshold)), id=f"{chart_id}-desc"),
-    ]
-
+    parts: list[str] = []
     # Severity bands, with their names at the right edge (moved apart where bands are
     # too narrow to hold them one under the other).
     fills = BAND_FILLS[::-1] if instrument.higher_is_better else BAND_FILLS
@@ -240,6 +228,62 @@ def trend_chart(
                 fill=MUTED,
             )
         )
+    return "".join(parts)
+
+
+def trend_chart(
+    instrument: Instrument,
+    points: Sequence[Point],
+    *,
+    width: int = 640,
+    height: int = 300,
+    chart_id: str | None = None,
+) -> str:
+    """An SVG chart of `points` (when administered, reported score) for `instrument`.
+
+    Scores are on the instrument's reported scale: the total, or for WHO-5 the percentage.
+    `chart_id` keeps element ids unique when several charts share a page.
+    """
+    # Each point's local time, position in time and day worked out once: a long history
+    # has hundreds of points, each drawn, labelled and described.
+    zone = timezone.get_current_timezone()
+    local = [(_local(when, zone), value) for when, value in points]
+    timed = sorted(((_when(moment), moment, value) for moment, value in local), key=itemgetter(0))
+    series = [(moment, value) for _, moment, value in timed]
+    if chart_id is None:
+        digest = hashlib.sha256(repr((instrument.key, series)).encode()).hexdigest()[:10]
+        chart_id = f"chart-{instrument.key}-{digest}"
+    low, high = instrument.reported_range
+    x0, x1, y0, y1 = _box(width, height)
+
+    def y(value: float) -> float:
+        return y1 - (value - low) / (high - low) * (y1 - y0)
+
+    def rule(value: float, **style: object) -> str:
+        """A horizontal line across the plot at `value` (cut-offs, baseline, thresholds)."""
+        return _el("line", x1=x0, y1=_num(y(value)), x2=x1, y2=_num(y(value)), **style)
+
+    if series:
+        first, last = timed[0][0], timed[-1][0]
+        pad = 18
+
+        def x(when: float) -> float:
+            if last == first:
+                return (x0 + x1) / 2
+            return x0 + pad + (when - first) / (last - first) * (x1 - x0 - 2 * pad)
+
+    threshold = change.change_threshold(instrument)
+    title = (
+        f"{instrument.short_name}: {'percentage' if instrument.has_percentage else 'total'} "
+        f"score over time"
+    )
+    parts: list[str] = [
+        _el("title", escape(title), id=f"{chart_id}-title"),
+        _el("desc", escape(_describe(instrument, series, threshold)), id=f"{chart_id}-desc"),
+        _frame(instrument, width, height),
+    ]
+    bands = instrument.bands
+    m = instrument.scoring.multiplier
 
     if not series:
         parts.append(
@@ -289,17 +333,18 @@ def trend_chart(
 
     # Dates along the bottom: at most six, always the first and the last, none printed
     # over another.
-    shown = spaced_dates([(x(moment), _day(moment)) for moment, _ in series], DATE_FONT)
+    at = [x(when) for when, _, _ in timed]
+    days = [_day(moment) for moment, _ in series]
+    shown = spaced_dates(list(zip(at, days, strict=True)), DATE_FONT)
     for index in shown:
-        moment = series[index][0]
         parts.append(
-            _el("line", x1=_num(x(moment)), y1=y1, x2=_num(x(moment)), y2=y1 + 4, stroke=INK)
+            _el("line", x1=_num(at[index]), y1=y1, x2=_num(at[index]), y2=y1 + 4, stroke=INK)
         )
         parts.append(
             _el(
                 "text",
-                escape(_day(moment)),
-                x=_num(x(moment)),
+                escape(days[index]),
+                x=_num(at[index]),
                 y=y1 + 17,
                 text_anchor="middle",
                 font_size=DATE_FONT,
@@ -308,7 +353,7 @@ def trend_chart(
         )
 
     # Each point's position and label once: a long history has hundreds of points.
-    xs = [_num(x(moment)) for moment, _ in series]
+    xs = [_num(px) for px in at]
     ys = [_num(y(value)) for _, value in series]
     coords = " ".join(f"{px},{py}" for px, py in zip(xs, ys, strict=True))
     if len(series) > 1:
@@ -325,12 +370,14 @@ def trend_chart(
     # What _el("circle", _el("title", ...), cx=..., cy=..., r=4, ...) writes, with the
     # attributes that are the same for every point quoted once.
     style = _attrs(r=4, fill=LINE, stroke="#ffffff", stroke_width=1.5)
-    for (moment, value), px, py in zip(series, xs, ys, strict=True):
-        band = instrument.band_for(math.floor(value / m)) if bands else None
-        words = f"{_day(moment)}: {_num(value)}" + (f" ({band.label})" if band else "")
-        parts.append(
-            f'<circle cx="{px}" cy="{py}"{style}><title>{escape(words)}</title></circle>'
-        )
+    labels: dict[int | float, str] = {}  # a score's words once: scores repeat
+    for (_, value), day, px, py in zip(series, days, xs, ys, strict=True):
+        label = labels.get(value)
+        if label is None:
+            band = instrument.band_for(math.floor(value / m)) if bands else None
+            label = labels[value] = _num(value) + (f" ({band.label})" if band else "")
+        title = escape(f"{day}: {label}")
+        parts.append(f'<circle cx="{px}" cy="{py}"{style}><title>{title}</title></circle>')
     return _svg(parts, width, height, chart_id)
 
 

@@ -25,9 +25,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from psynote.clients.models import Client
-from psynote.measures import change, charts, library, tables
+from psynote.measures import change, charts, library, score_rows, tables
 from psynote.measures.instrument import Instrument
 from psynote.measures.models import Administration, MeasureSchedule, RiskAlert
+from psynote.measures.score_rows import ScoreRow, read
 from psynote.visits.models import Session
 
 ClientIds = Iterable[Any] | QuerySet[Client]
@@ -39,7 +40,7 @@ def _ids(clients: ClientIds) -> Any:
     return [getattr(client, "pk", client) for client in clients]
 
 
-def reported(administration: Administration) -> int:
+def reported(administration: Administration | ScoreRow) -> int:
     """The number clinicians read: the percentage when the instrument has one (WHO-5)."""
     percentage = (administration.flags or {}).get("percentage")
     return percentage if percentage is not None else administration.total
@@ -58,7 +59,9 @@ class Due(NamedTuple):
         return self.due_date <= timezone.localdate()
 
 
-def due_measures(clients: ClientIds) -> dict[Any, list[Due]]:
+def due_measures(
+    clients: ClientIds = (), *, schedules: list[MeasureSchedule] | None = None
+) -> dict[Any, list[Due]]:
     """Each client's active schedules with the date the next administration is due.
 
     Every N days: N days after the latest administration, or from the day the schedule
@@ -66,17 +69,24 @@ def due_measures(clients: ClientIds) -> dict[Any, list[Due]]:
     attended) after the latest administration — one on the session's own day counts for
     it — or after the schedule was set; nothing is due while no session is booked.
     Overdue means the due date has passed. Two queries.
+
+    `schedules`, instead of `clients`: active schedules already read, each with `last_at`
+    set (the latest administration's time or None), as the client's measures page has
+    them for its own table and from its scores; then only sessions are read.
     """
-    latest = (
-        Administration.objects.filter(client=OuterRef("client"), instrument=OuterRef("instrument"))
-        .order_by("-administered_at")
-        .values("administered_at")[:1]
-    )
-    schedules = list(
-        MeasureSchedule.objects.filter(active=True, client__in=_ids(clients))
-        .annotate(last_at=Subquery(latest))
-        .order_by("client_id", "instrument")
-    )
+    if schedules is None:
+        latest = (
+            Administration.objects.filter(
+                client=OuterRef("client"), instrument=OuterRef("instrument")
+            )
+            .order_by("-administered_at")
+            .values("administered_at")[:1]
+        )
+        schedules = list(
+            MeasureSchedule.objects.filter(active=True, client__in=_ids(clients))
+            .annotate(last_at=Subquery(latest))
+            .order_by("client_id", "instrument")
+        )
     today = timezone.localdate()
 
     def after(schedule: MeasureSchedule) -> date:
@@ -128,8 +138,8 @@ class Latest:
     """A client's latest score on one instrument, against the one before it."""
 
     instrument: Instrument
-    latest: Administration
-    previous: Administration | None
+    latest: ScoreRow
+    previous: ScoreRow | None
 
     # Worked out once each: a caseload row asks for them several times over.
     @cached_property
@@ -202,32 +212,44 @@ def _latest_two_ids(clients: ClientIds) -> RawSQL:
     return RawSQL(sql, (*params, *params))  # noqa: S611 - our names; values as parameters
 
 
+def _clients(clients: ClientIds) -> list[Client]:
+    """The clients themselves, for their keys: those given, and the rest read by id."""
+    if isinstance(clients, QuerySet):
+        return list(clients)
+    given = list(clients)
+    people = [client for client in given if isinstance(client, Client)]
+    ids = [client for client in given if not isinstance(client, Client)]
+    return people + list(Client.objects.filter(pk__in=ids)) if ids else people
+
+
 def latest_scores(clients: ClientIds) -> dict[Any, dict[str, Latest]]:
-    """client id → instrument key → Latest, in one query. Each row opens its sealed score
-    with its client's key: the Client objects given, or ones loaded with the rows."""
-    if not isinstance(clients, QuerySet):
-        clients = list(clients)
-    known = {} if isinstance(clients, QuerySet) else {
-        client.pk: client for client in clients if isinstance(client, Client)
-    }
+    """client id → instrument key → Latest, in one query (two when given a QuerySet or
+    ids: the clients are read first, for their keys). Rows are read as values, each opened
+    with its client's key (`score_rows`): a caseload has hundreds of them."""
+    people = _clients(clients)
     try:
-        latest = _latest_two_ids(clients)
+        latest = _latest_two_ids(people)
     except EmptyResultSet:  # no clients: nothing to read
         return {}
-    rows = Administration.objects.filter(pk__in=latest).order_by()
-    if not known:
-        rows = rows.select_related("client")
-    pairs: dict[tuple[Any, str], list[Administration]] = defaultdict(list)
-    for row in rows:
-        if row.client_id in known:
-            row.client = known[row.client_id]
-        pairs[(row.client_id, row.instrument)].append(row)
+    keys = {client.pk: score_rows.key_of(client) for client in people}
+    rows = (
+        Administration.objects.filter(pk__in=latest)
+        .order_by()
+        .values_list("client_id", "created_at", *score_rows.COLUMNS)
+    )
+    pairs: dict[tuple[Any, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for client_id, created_at, *values in rows:
+        row = score_rows.opened(keys[client_id], tuple(values))
+        pairs[(client_id, row.instrument)].append(
+            (row.administered_at, created_at, row.pk, row)  # UUIDs order as their text does
+        )
     result: dict[Any, dict[str, Latest]] = defaultdict(dict)
     instruments = library.load_all()
     for (client_id, key), found in sorted(pairs.items(), key=lambda pair: pair[0][1]):
         if key in instruments:
-            found.sort(key=lambda a: (a.administered_at, a.created_at, str(a.pk)), reverse=True)
-            result[client_id][key] = Latest(instruments[key], found[0], (found[1:] or [None])[0])
+            found.sort(key=lambda entry: entry[:3], reverse=True)
+            previous = found[1][3] if len(found) > 1 else None
+            result[client_id][key] = Latest(instruments[key], found[0][3], previous)
     return dict(result)
 
 
@@ -264,7 +286,7 @@ class ChangeSummary:
 
 
 def change_from_baseline(
-    instrument: Instrument, first: Administration, last: Administration
+    instrument: Instrument, first: Administration | ScoreRow, last: Administration | ScoreRow
 ) -> ChangeSummary:
     """The Jacobson–Truax RCI when the instrument carries a cited SD and r; otherwise its
     stated fixed threshold (NHS Talking Therapies points, WHO-5's 10 percentage points);
@@ -302,14 +324,14 @@ def change_from_baseline(
 @dataclass
 class InstrumentHistory:
     instrument: Instrument
-    administrations: list[Administration] = field(default_factory=list)  # oldest first
+    administrations: list[ScoreRow] = field(default_factory=list)  # oldest first
 
     @property
-    def newest_first(self) -> list[Administration]:
+    def newest_first(self) -> list[ScoreRow]:
         return self.administrations[::-1]
 
     @property
-    def latest(self) -> Administration | None:
+    def latest(self) -> ScoreRow | None:
         return self.administrations[-1] if self.administrations else None
 
     @property
@@ -325,7 +347,7 @@ class InstrumentHistory:
         return tables.administration_rows(self.newest_first)
 
     def chart(self) -> SafeString:
-        points = [(a.administered_at, reported(a)) for a in self.administrations]
+        points = [(a.administered_at, a.reported) for a in self.administrations]
         # trend_chart escapes every text it draws and emits no script or style.
         return mark_safe(  # noqa: S308
             charts.trend_chart(self.instrument, points, chart_id=f"trend-{self.instrument.key}")
@@ -333,10 +355,11 @@ class InstrumentHistory:
 
 
 def histories(client: Client) -> list[InstrumentHistory]:
-    """Every instrument this client has scores on, in library order; one query."""
+    """Every instrument this client has scores on, in library order; one query, each row
+    read once for the table, the chart and the change from baseline (`score_rows`)."""
     by_key: dict[str, InstrumentHistory] = {}
     instruments = library.load_all()
-    for administration in client.administrations.chronological():
+    for administration in read(client):
         instrument = instruments.get(administration.instrument)
         if instrument is None:
             continue

@@ -8,6 +8,7 @@ them byte for byte), escaping every value it puts in the page.
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import tzinfo
 from html import escape
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from psynote.measures.models import Administration
+from psynote.measures.score_rows import ScoreRow
 
 
 def _text(value: Any) -> str:
@@ -28,8 +30,15 @@ def _yes_no(value: Any) -> str:
     return "yes" if value else "no"
 
 
+_NO_FLAGS = "\n          \n          "
+
+
 def _flags(flags: dict[str, Any]) -> str:
     """The Flags cell of one administration: critical answers, screens, provisional PTSD."""
+    if not (
+        flags.get("critical_items") or flags.get("screens") or flags.get("provisional_diagnosis")
+    ):
+        return _NO_FLAGS  # most scores: nothing to flag, and a long history has hundreds
     parts = [
         f'<span class="badge danger">Item {_text(hit.get("item", ""))}: '
         f'{_text(hit.get("answer", ""))}</span> '
@@ -57,9 +66,10 @@ def _flags(flags: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def administration_rows(administrations: Iterable[Administration]) -> SafeString:
+def administration_rows(administrations: Iterable[Administration | ScoreRow]) -> SafeString:
     """The rows of one instrument's table on the client's measures page, as given."""
-    sources = dict(Administration.Source.choices)
+    sources = {value: _text(label) for value, label in Administration.Source.choices}
+    zone = timezone.get_current_timezone()  # once: `localtime` looks it up per call
     rows = []
     for a in administrations:
         flags = a.flags or {}
@@ -67,8 +77,8 @@ def administration_rows(administrations: Iterable[Administration]) -> SafeString
         score = _text(percentage if percentage is not None else a.total)
         if flags.get("prorated"):
             score += ' <span class="muted small">(prorated)</span>'
-        when = timezone.localtime(a.administered_at).strftime("%Y-%m-%d %H:%M")
-        source = _text(sources.get(a.source, a.source))
+        when = a.administered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        source = sources.get(a.source) or _text(a.source)
         rows.append(
             "\n      <tr>\n"
             f'        <td class="nowrap">{when}</td>\n'
@@ -86,7 +96,7 @@ def administration_rows(administrations: Iterable[Administration]) -> SafeString
 NONE = '<span class="muted">—</span>'
 
 
-def _cell(cell: Any) -> str:
+def _cell(cell: Any, zone: tzinfo) -> str:
     if not cell:
         return NONE
     html = f"<strong>{_text(cell.score)}</strong>"
@@ -100,7 +110,7 @@ def _cell(cell: Any) -> str:
             f"{_text(cell.arrow)} {said}</span>"
             f'<span class="visually-hidden">{words}</span></span>'
         )
-    day = timezone.localtime(cell.latest.administered_at).strftime("%Y-%m-%d")
+    day = cell.latest.administered_at.astimezone(zone).strftime("%Y-%m-%d")
     return html + f'\n        <br><span class="muted small">{_text(cell.band)} · {day}</span>'
 
 
@@ -110,6 +120,7 @@ def outcome_rows(rows: Sequence[tuple[Any, list[Any]]]) -> SafeString:
     marker = "00000000-0000-0000-0000-000000000000"
     link = reverse("measures_client", args=[marker])
     head, tail = link.split(marker)
+    zone = timezone.get_current_timezone()  # once: `localtime` looks it up per call
     out = []
     for row, cells in rows:
         client = row.client
@@ -120,7 +131,7 @@ def outcome_rows(rows: Sequence[tuple[Any, list[Any]]]) -> SafeString:
             f'      <td><a href="{href}">{_text(client.last_name)}, {_text(name)}</a></td>\n      '
         ]
         parts.extend(
-            f'\n      <td class="score-cell">{_cell(cell)}</td>\n      ' for cell in cells
+            f'\n      <td class="score-cell">{_cell(cell, zone)}</td>\n      ' for cell in cells
         )
         due = [
             f'<span class="badge {"danger" if d.overdue else "warn"}">'

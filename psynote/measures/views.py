@@ -30,7 +30,7 @@ from psynote.lib import smtp_url
 from psynote.lib.forms import add_errors
 from psynote.lib.replica import replica_reads
 from psynote.measures import access, actions, library, outcomes, tables
-from psynote.measures.forms import LinkForm, ResolveForm, ScheduleForm
+from psynote.measures.forms import LinkForm, ResolveForm, ScheduleForm, fields_html
 from psynote.measures.models import MeasureSchedule
 
 RECENT_RESOLVED = 10
@@ -80,14 +80,17 @@ def _client_page(
     )
     open_alerts = [a for a in alerts if a.is_open]
     resolved = [a for a in alerts if not a.is_open][:RECENT_RESOLVED]
-    due = {d.instrument.key: d for d in outcomes.due_measures([client]).get(client.pk, [])}
+    # The schedules are read once, for their table and for what is due; the latest time
+    # per instrument comes from the scores already read, not from a subquery per schedule.
+    active = list(MeasureSchedule.objects.filter(client=client, active=True))
+    latest = {h.instrument.key: h.administrations[-1].administered_at for h in found}
+    for schedule in active:
+        schedule.last_at = latest.get(schedule.instrument)  # type: ignore[attr-defined]
+    due = {d.instrument.key: d for d in outcomes.due_measures(schedules=active).get(client.pk, [])}
+    instruments = library.load_all()
     schedules = [
-        {
-            "schedule": s,
-            "instrument": library.load_all().get(s.instrument),
-            "due": due.get(s.instrument),
-        }
-        for s in MeasureSchedule.objects.filter(client=client, active=True)
+        {"schedule": s, "instrument": instruments.get(s.instrument), "due": due.get(s.instrument)}
+        for s in active
     ]
     context = {
         "client": client,
@@ -102,6 +105,8 @@ def _client_page(
         "email_configured": smtp_url.configured(),
         "schedule_form": ScheduleForm(initial={"rhythm": "interval", "every_n_days": 14}),
     } | extra
+    context["link_fields"] = fields_html(context["link_form"])
+    context["schedule_fields"] = fields_html(context["schedule_form"])
     log.record_by(
         user, "measures.view", target_type="client", target_id=client.pk, client_id=client.pk
     )
