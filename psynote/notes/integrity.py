@@ -60,23 +60,30 @@ def _check(kind: str, record, chained: dict[str, str]) -> Problem | None:  # typ
     return None
 
 
-# A plan version's structure is four lists of items (`PlanVersion.structure`).
-_PLAN_ITEMS = {"problems": plans.Problem, "goals": plans.Goal, "objectives": plans.Objective,
-               "interventions": plans.PlanIntervention}
+# A plan version's structure is four lists of items (`PlanVersion.structure`), and of
+# each item it reads these values only.
+_PLAN_ITEMS = {
+    "problems": (plans.Problem, ("pk", "key", "diagnosis_id", "diagnosis_code")),
+    "goals": (plans.Goal, ("pk", "key", "problem_id")),
+    "objectives": (plans.Objective, ("key", "target_date", "status", "goal_id")),
+    "interventions": (plans.PlanIntervention, ("key", "responsible_user_id", "problem_id")),
+}
 
 
 def _plan_versions(practice_id: int, batch: int = 2000) -> Iterator[PlanVersion]:
     """The practice's signed plan versions with their items, four queries per `batch`
     versions rather than four per version. The items go where `prefetch_related` puts
     them, grouped here instead of through a queryset per version and list, which cost
-    more than the queries."""
+    more than the queries; and as rows of the values the structure reads, converted as
+    the model converts them, rather than model instances, which cost more again."""
     versions = (PlanVersion.objects.signed().filter(plan__client__practice_id=practice_id)
                 .select_related("plan").iterator(chunk_size=batch))
     while chunk := list(itertools.islice(versions, batch)):
         ids = [version.pk for version in chunk]
-        for name, model in _PLAN_ITEMS.items():
+        for name, (model, fields) in _PLAN_ITEMS.items():
             grouped: dict[Any, list[Any]] = defaultdict(list)
-            for item in model.objects.filter(version_id__in=ids):  # in `position` order
+            for item in (model.objects.filter(version_id__in=ids)  # in `position` order
+                         .values_list("version_id", *fields, named=True)):
                 grouped[item.version_id].append(item)
             for version in chunk:
                 version.__dict__.setdefault("_prefetched_objects_cache", {})[name] = (

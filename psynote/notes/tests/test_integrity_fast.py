@@ -9,6 +9,7 @@ from datetime import time
 from psynote import testing as t
 from psynote.notes import integrity, signed_notes
 from psynote.notes.models import ProgressNote
+from psynote.plans.models import PlanVersion
 
 
 def _signed(cast, clinician, client, hour: int, **changes) -> ProgressNote:
@@ -50,3 +51,16 @@ def test_checking_signed_notes_costs_the_same_queries_for_many(cast, django_asse
         _signed(cast, cast.bob, cast.other_client, hour)
     with django_assert_max_num_queries(few):
         assert list(integrity.signed_records_problems(cast.practice.pk)) == []
+
+
+def test_plan_items_read_as_rows_hash_as_the_models_do(cast):
+    # `_plan_versions` hands the structure rows of values instead of item instances.
+    t.make_plan(cast.client, cast.alice, objectives=3)
+    t.make_plan(cast.other_client, cast.bob, objectives=2)
+    versions = list(integrity._plan_versions(cast.practice.pk))
+    assert len(versions) == 2
+    for version in versions:
+        model = PlanVersion.objects.get(pk=version.pk)
+        assert len(version.structure()["problems"][0]["goals"][0]["objectives"]) >= 2
+        assert version.structure() == model.structure()
+        assert version.compute_hash() == model.content_hash
