@@ -29,11 +29,11 @@ SIGNINGS = ("note.sign", "addendum.sign", "plan.sign", "note.cosign")
 CONFIRMED_DESTRUCTION = "destruction.confirm"
 
 
-def _chained(practice_id: int) -> dict[str, dict[str, str]]:
+def _chained(practice_id: int, actions: tuple[str, ...] = (*SIGNINGS, CONFIRMED_DESTRUCTION),
+             ) -> dict[str, dict[str, str]]:
     """Per action of `SIGNINGS`, the content hash the chain recorded for each record, and
     under `CONFIRMED_DESTRUCTION` the destructions it confirmed: one read of the log."""
-    chained: dict[str, dict[str, str]] = {action: {} for action in
-                                          (*SIGNINGS, CONFIRMED_DESTRUCTION)}
+    chained: dict[str, dict[str, str]] = {action: {} for action in actions}
     # `practice_id + 0` keeps SQLite off the (practice, seq) index, which would have it
     # read every event of the practice, for the index on the action.
     rows = (AuditEvent.objects.alias(practice=F("practice_id") + 0)
@@ -105,7 +105,8 @@ def destroyed_records(practice_id: int) -> list[str]:
     tombstone is not a destruction, and is not listed (its records show as broken)."""
     from psynote.records.models import Destruction  # the records app sits above notes
 
-    destroyed, _ = _destroyed_clients(practice_id, _chained(practice_id)[CONFIRMED_DESTRUCTION])
+    confirmed = _chained(practice_id, (CONFIRMED_DESTRUCTION,))[CONFIRMED_DESTRUCTION]
+    destroyed, _ = _destroyed_clients(practice_id, confirmed)
     done = (Destruction.objects.filter(client__practice_id=practice_id, status="done",
                                        client_id__in=destroyed)
             .order_by("confirmed_at"))
