@@ -1,6 +1,7 @@
-"""The fast check of signed progress notes for `psynote verify`: their rows read in batches
-as plain tuples, already in the text their signature payload holds, and each note's
-payload hashed around its stored content without parsing it.
+"""The fast check of signed progress notes for `psynote verify`: their rows read as plain
+tuples (no model instances), the ids and signing time already written by the database as
+their signature payload holds them, and each note's payload hashed around its stored
+content without parsing it.
 
 A row that does not hold up here is not a verdict: `integrity` checks it again on the
 model, the slow way, so a problem is always found and named as `ProgressNote` defines it.
