@@ -7,29 +7,44 @@ equals the stored content hash, and that hash equals the one the audit chain rec
 when it was signed.
 """
 
-import hashlib
 import itertools
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+from django.db.models import F
+
 from psynote.audit.models import AuditEvent
-from psynote.clients.models import Client
-from psynote.lib import canonical_json, crypto
+from psynote.lib import canonical_json
 from psynote.lib.crypto import DecryptionError
 from psynote.lib.integrity import Problem
+from psynote.notes import signed_notes
 from psynote.notes.models import Addendum, ProgressNote
 from psynote.plans import models as plans
 from psynote.plans.models import PlanVersion
 from psynote.supervision.integrity import cosignature_problems
 
+# The audit events that vouch for a signed record: the hash each recorded, by record.
+SIGNINGS = ("note.sign", "addendum.sign", "plan.sign", "note.cosign")
+CONFIRMED_DESTRUCTION = "destruction.confirm"
 
-def _chained_hashes(practice_id: int, action: str) -> dict[str, str]:
-    rows = AuditEvent.objects.filter(practice_id=practice_id, action=action).values_list(
-        "target_id", "detail")
-    return {target: canonical_json.loads(detail).get("content_hash", "") for target, detail in rows}
+
+def _chained(practice_id: int, actions: tuple[str, ...] = (*SIGNINGS, CONFIRMED_DESTRUCTION),
+             ) -> dict[str, dict[str, str]]:
+    """Per action of `SIGNINGS`, the content hash the chain recorded for each record, and
+    under `CONFIRMED_DESTRUCTION` the destructions it confirmed: one read of the log."""
+    chained: dict[str, dict[str, str]] = {action: {} for action in actions}
+    # `practice_id + 0` keeps SQLite off the (practice, seq) index, which would have it
+    # read every event of the practice, for the index on the action.
+    rows = (AuditEvent.objects.alias(practice=F("practice_id") + 0)
+            .filter(practice=practice_id, action__in=list(chained)).order_by("seq")
+            .values_list("action", "target_id", "detail"))
+    for action, target, detail in rows:
+        if action == CONFIRMED_DESTRUCTION:
+            chained[action][target] = ""
+        else:  # in the order of the chain: a record's latest signing counts
+            chained[action][target] = canonical_json.loads(detail).get("content_hash", "")
+    return chained
 
 
 def _check(kind: str, record, chained: dict[str, str]) -> Problem | None:  # type: ignore[no-untyped-def]
@@ -45,93 +60,30 @@ def _check(kind: str, record, chained: dict[str, str]) -> Problem | None:  # typ
     return None
 
 
-# What a progress note's signature payload (`ProgressNote.signature_payload`) is made of,
-# in the order `_note_holds` reads them.
-_NOTE_COLUMNS = ("pk", "client_id", "session_id", "author_id", "template", "content_ct",
-                 "cpt_code", "late_entry", "signed_by_id", "signer_name", "signed_at",
-                 "content_hash")
-
-
-class _ClientKeys:
-    """Each client's data key, unwrapped once for the whole check instead of once per
-    signed row (the clients are read in one query, the first time one is needed)."""
-
-    def __init__(self, practice_id: int) -> None:
-        self.practice_id = practice_id
-        self.clients: dict[Any, Client] | None = None
-
-    def client(self, client_id: Any) -> Client | None:
-        """The practice's client, one instance per client: it keeps its unwrapped key."""
-        if self.clients is None:
-            self.clients = {c.pk: c for c in Client.objects.filter(practice_id=self.practice_id)
-                            .only("id", "wrapped_key")}
-        return self.clients.get(client_id)
-
-    def __getitem__(self, client_id: Any) -> bytes:
-        client = self.client(client_id)
-        if client is None:
-            raise DecryptionError("the row's client is not in this practice")
-        return client.data_key()
-
-
-_string = encode_basestring  # json.dumps(ensure_ascii=False) of one str
-
-
-def _json(value: int | None) -> str:
-    return "null" if value is None else str(int(value))
-
-
-def _iso(moment: Any) -> str:
-    # As the note model writes `signed_at` into its signature payload.
-    return moment.astimezone(UTC).isoformat() if moment else ""
-
-
-def _note_holds(row: tuple[Any, ...], record_id: str, keys: _ClientKeys,
-                chained: dict[str, str]) -> bool:
-    """True when a signed note's stored bytes hash to its content hash and that hash is the
-    one the chain recorded. The fast path of `_check`: the note's sealed content already is
-    canonical JSON (`ProgressNote.set_content`), so its plaintext is hashed as it stands,
-    placed in the payload between the keys that sort before "content" and those after,
-    rather than parsed and serialised again. Anything else returns False."""
-    (_, client_id, session_id, author_id, template, sealed, cpt, late_entry, signed_by_id,
-     signer_name, signed_at, content_hash) = row
-    if chained.get(record_id) != content_hash:
-        return False
-    try:
-        plain = crypto.open_sealed(keys[client_id], sealed,
-                                   crypto.aad_for("notes_progressnote", record_id, "content"))
-    except (DecryptionError, crypto.KeyShredded):
-        return False
-    # Every key in sorted order, each value as `canonical_json.dumps` writes it (strings
-    # through the same encoder, ints as digits): checked against `compute_hash` in the tests.
-    payload = "".join((
-        '{"author":', _json(author_id), ',"client":"', str(client_id), '","content":',
-    )).encode() + plain + "".join((
-        ',"cpt":', _string(cpt), ',"id":"', record_id, '","kind":"progress_note","late_entry":',
-        "true" if late_entry else "false", ',"session":"', str(session_id),
-        '","signed_at":"', _iso(signed_at), '","signed_by":', _json(signed_by_id),
-        ',"signer_name":', _string(signer_name), ',"template":', _string(template), "}",
-    )).encode()
-    return hashlib.sha256(payload).hexdigest() == content_hash
-
-
-# A plan version's structure is four lists of items (`PlanVersion.structure`).
-_PLAN_ITEMS = {"problems": plans.Problem, "goals": plans.Goal, "objectives": plans.Objective,
-               "interventions": plans.PlanIntervention}
+# A plan version's structure is four lists of items (`PlanVersion.structure`), and of
+# each item it reads these values only.
+_PLAN_ITEMS = {
+    "problems": (plans.Problem, ("pk", "key", "diagnosis_id", "diagnosis_code")),
+    "goals": (plans.Goal, ("pk", "key", "problem_id")),
+    "objectives": (plans.Objective, ("key", "target_date", "status", "goal_id")),
+    "interventions": (plans.PlanIntervention, ("key", "responsible_user_id", "problem_id")),
+}
 
 
 def _plan_versions(practice_id: int, batch: int = 2000) -> Iterator[PlanVersion]:
     """The practice's signed plan versions with their items, four queries per `batch`
     versions rather than four per version. The items go where `prefetch_related` puts
     them, grouped here instead of through a queryset per version and list, which cost
-    more than the queries."""
+    more than the queries; and as rows of the values the structure reads, converted as
+    the model converts them, rather than model instances, which cost more again."""
     versions = (PlanVersion.objects.signed().filter(plan__client__practice_id=practice_id)
                 .select_related("plan").iterator(chunk_size=batch))
     while chunk := list(itertools.islice(versions, batch)):
         ids = [version.pk for version in chunk]
-        for name, model in _PLAN_ITEMS.items():
+        for name, (model, fields) in _PLAN_ITEMS.items():
             grouped: dict[Any, list[Any]] = defaultdict(list)
-            for item in model.objects.filter(version_id__in=ids):  # in `position` order
+            for item in (model.objects.filter(version_id__in=ids)  # in `position` order
+                         .values_list("version_id", *fields, named=True)):
                 grouped[item.version_id].append(item)
             for version in chunk:
                 version.__dict__.setdefault("_prefetched_objects_cache", {})[name] = (
@@ -153,7 +105,8 @@ def destroyed_records(practice_id: int) -> list[str]:
     tombstone is not a destruction, and is not listed (its records show as broken)."""
     from psynote.records.models import Destruction  # the records app sits above notes
 
-    destroyed, _ = _destroyed_clients(practice_id)
+    confirmed = _chained(practice_id, (CONFIRMED_DESTRUCTION,))[CONFIRMED_DESTRUCTION]
+    destroyed, _ = _destroyed_clients(practice_id, confirmed)
     done = (Destruction.objects.filter(client__practice_id=practice_id, status="done",
                                        client_id__in=destroyed)
             .order_by("confirmed_at"))
@@ -161,7 +114,8 @@ def destroyed_records(practice_id: int) -> list[str]:
             f"tombstone #{d.pk}" for d in done]
 
 
-def _destroyed_clients(practice_id: int) -> tuple[set[object], list[Problem]]:
+def _destroyed_clients(practice_id: int,
+                       confirmed: dict[str, str]) -> tuple[set[object], list[Problem]]:
     """Clients whose records may be skipped, and tombstones that do not hold up.
 
     A tombstone counts only when the client's key really is shredded and the audit chain
@@ -170,9 +124,6 @@ def _destroyed_clients(practice_id: int) -> tuple[set[object], list[Problem]]:
     from psynote.clients.models import SHREDDED_KEY
     from psynote.records.models import Destruction
 
-    confirmed = set(AuditEvent.objects.filter(practice_id=practice_id,
-                                              action="destruction.confirm")
-                    .values_list("target_id", flat=True))
     destroyed: set[object] = set()
     problems: list[Problem] = []
     for pk, client_id, key in (Destruction.objects
@@ -190,26 +141,25 @@ def _destroyed_clients(practice_id: int) -> tuple[set[object], list[Problem]]:
 
 
 def signed_records_problems(practice_id: int) -> Iterator[Problem]:
-    destroyed, tombstone_problems = _destroyed_clients(practice_id)
+    chained = _chained(practice_id)
+    destroyed, tombstone_problems = _destroyed_clients(practice_id,
+                                                       chained[CONFIRMED_DESTRUCTION])
     yield from tombstone_problems
-    notes = _chained_hashes(practice_id, "note.sign")
+    notes = chained["note.sign"]
     seen: set[str] = set()
-    keys = _ClientKeys(practice_id)
-    for row in (ProgressNote.objects.signed().filter(client__practice_id=practice_id)
-                .values_list(*_NOTE_COLUMNS).iterator(chunk_size=2000)):
-        record_id = str(row[0])
-        seen.add(record_id)
-        if row[1] in destroyed:
-            continue
-        if _note_holds(row, record_id, keys, notes):
+    ciphers = signed_notes.ClientCiphers(practice_id)
+    skipped = {str(client_id) for client_id in destroyed}
+    for row in signed_notes.rows(practice_id):
+        seen.add(row[0])
+        if row[1] in skipped or signed_notes.holds(row, ciphers, notes):
             continue
         # Anything short of a clean match is checked again the slow way, on the model,
         # so a problem is named exactly as it always was.
-        note = ProgressNote.objects.select_related("client").get(pk=row[0])
+        note = ProgressNote.objects.select_related("client").get(pk=row[-1])
         if problem := _check("progress note", note, notes):
             yield problem
     yield from _gone("progress note", notes, seen)
-    addenda = _chained_hashes(practice_id, "addendum.sign")
+    addenda = chained["addendum.sign"]
     seen = set()
     for addendum in (Addendum.objects.filter(note__client__practice_id=practice_id)
                      .select_related("note__client").iterator(chunk_size=2000)):
@@ -219,16 +169,16 @@ def signed_records_problems(practice_id: int) -> Iterator[Problem]:
         if problem := _check("addendum", addendum, addenda):
             yield problem
     yield from _gone("addendum", addenda, seen)
-    plans = _chained_hashes(practice_id, "plan.sign")
+    plans = chained["plan.sign"]
     seen = set()
     for version in _plan_versions(practice_id):
         seen.add(str(version.pk))
         if version.plan.client_id in destroyed:
             continue
-        if (client := keys.client(version.plan.client_id)) is not None:
+        if (client := ciphers.client(version.plan.client_id)) is not None:
             version.plan.client = client
         if problem := _check("treatment plan version", version, plans):
             yield problem
     yield from _gone("treatment plan version", plans, seen)
     # Supervisors' co-signatures (ADR 0013) are signed records too.
-    yield from cosignature_problems(practice_id, destroyed)
+    yield from cosignature_problems(practice_id, destroyed, chained["note.cosign"])

@@ -4,20 +4,16 @@ a co-signature the chain records but the table lost is reported too."""
 
 from collections.abc import Iterator
 
-from psynote.audit.models import AuditEvent
-from psynote.lib import canonical_json
 from psynote.lib.integrity import Problem
 from psynote.supervision.models import Cosignature
 
 KIND = "co-signature"
 
 
-def cosignature_problems(practice_id: int, skip_clients: set[object]) -> Iterator[Problem]:
-    chained = {
-        target: canonical_json.loads(detail).get("content_hash", "")
-        for target, detail in AuditEvent.objects.filter(
-            practice_id=practice_id, action="note.cosign").values_list("target_id", "detail")
-    }
+def cosignature_problems(practice_id: int, skip_clients: set[object],
+                         chained: dict[str, str]) -> Iterator[Problem]:
+    """`chained`: the hash the chain recorded per note (`note.cosign`), read by the caller
+    with the other signings in one pass over the log."""
     seen: set[str] = set()
     for signature in (Cosignature.objects.filter(note__client__practice_id=practice_id)
                       .select_related("note").iterator(chunk_size=2000)):

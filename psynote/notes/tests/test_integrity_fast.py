@@ -1,5 +1,5 @@
 """`psynote verify` checks a signed note by hashing its stored canonical bytes, written into
-its signature payload as they stand (`integrity._note_holds`), instead of parsing and
+its signature payload as they stand (`signed_notes.holds`), instead of parsing and
 serialising the note again. That fast path must agree with `ProgressNote.compute_hash` for
 every note, including text that JSON escapes, and cost a fixed number of queries however
 many notes there are. (What it must catch is in psynote/audit/tests/test_tamper.py.)"""
@@ -7,8 +7,9 @@ many notes there are. (What it must catch is in psynote/audit/tests/test_tamper.
 from datetime import time
 
 from psynote import testing as t
-from psynote.notes import integrity
+from psynote.notes import integrity, signed_notes
 from psynote.notes.models import ProgressNote
+from psynote.plans.models import PlanVersion
 
 
 def _signed(cast, clinician, client, hour: int, **changes) -> ProgressNote:
@@ -24,15 +25,14 @@ def test_the_fast_hash_agrees_with_compute_hash_on_every_note(cast):
     text = 'Said "hi" \\ 😀\n\u2028 <b>&</b>'
     _signed(cast, odd, client, 11,
             sections={"subjective": text, "objective": "x", "assessment": "y", "plan": "z"})
-    chained = integrity._chained_hashes(cast.practice.pk, "note.sign")
-    keys = integrity._ClientKeys(cast.practice.pk)
-    rows = list(ProgressNote.objects.signed().filter(client__practice=cast.practice)
-                .values_list(*integrity._NOTE_COLUMNS))
+    chained = integrity._chained(cast.practice.pk)["note.sign"]
+    ciphers = signed_notes.ClientCiphers(cast.practice.pk)
+    rows = list(signed_notes.rows(cast.practice.pk))
     assert len(rows) == 3
     for row in rows:
         note = ProgressNote.objects.select_related("client").get(pk=row[0])
         assert note.compute_hash() == note.content_hash
-        assert integrity._note_holds(row, str(row[0]), keys, chained)
+        assert signed_notes.holds(row, ciphers, chained)
 
 
 def test_checking_signed_notes_costs_the_same_queries_for_many(cast, django_assert_max_num_queries):
@@ -51,3 +51,16 @@ def test_checking_signed_notes_costs_the_same_queries_for_many(cast, django_asse
         _signed(cast, cast.bob, cast.other_client, hour)
     with django_assert_max_num_queries(few):
         assert list(integrity.signed_records_problems(cast.practice.pk)) == []
+
+
+def test_plan_items_read_as_rows_hash_as_the_models_do(cast):
+    # `_plan_versions` hands the structure rows of values instead of item instances.
+    t.make_plan(cast.client, cast.alice, objectives=3)
+    t.make_plan(cast.other_client, cast.bob, objectives=2)
+    versions = list(integrity._plan_versions(cast.practice.pk))
+    assert len(versions) == 2
+    for version in versions:
+        model = PlanVersion.objects.get(pk=version.pk)
+        assert len(version.structure()["problems"][0]["goals"][0]["objectives"]) >= 2
+        assert version.structure() == model.structure()
+        assert version.compute_hash() == model.content_hash
