@@ -81,7 +81,7 @@ def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
         "can_add_session": writes or (schedule and not user.is_clinical),
     }
     if clinical:
-        sessions = list(
+        sessions = timeline.rows(
             timeline.with_notes(sessions_for(user, Need.CLINICAL).filter(client=client))
         )
         for session in sessions:
@@ -104,7 +104,7 @@ def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
         scope = "clinical"
     elif schedule:
         # Front desk: the schedule only, never note status or content.
-        context["sessions"] = (
+        context["sessions"] = timeline.rows(
             sessions_for(user, Need.SCHEDULE)
             .filter(client=client)
             .select_related("clinician")
