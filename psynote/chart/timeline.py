@@ -32,7 +32,9 @@ def with_notes(sessions: QuerySet[Session]) -> QuerySet[Session]:
         .values("n")
     )
     return (
-        sessions.select_related("clinician")
+        # One clinician (or a few) for all the rows: fetched once and shared, not a user
+        # built per session by a join.
+        sessions.prefetch_related("clinician")
         .annotate(
             note_id=F("progress_note__id"),
             note_signed_at=F("progress_note__signed_at"),
