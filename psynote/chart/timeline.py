@@ -51,7 +51,7 @@ def _labels(field: str) -> dict[str, str]:
     return {key: str(label) for key, label in Session._meta.get_field(field).flatchoices}
 
 
-def _day(day: date) -> str:
+def day_text(day: date) -> str:
     """The template filter `date:"D Y-m-d"`, spelled out."""
     return f"{WEEKDAYS_ABBR[day.weekday()]} {day.year:04d}-{day.month:02d}-{day.day:02d}"
 
@@ -77,7 +77,7 @@ def rows(sessions: QuerySet[Session]) -> list[Session]:
         session.link = session_link(session.pk)
         note_id = getattr(session, "note_id", None)
         session.note_link = note_link(note_id) if note_id is not None else ""
-        session.day_text, session.hours_text = _day(session.date), _hours(session)
+        session.day_text, session.hours_text = day_text(session.date), _hours(session)
         session.service_label = services.get(session.service, session.service)
         session.modality_label = modalities.get(session.modality, session.modality)
         session.attendance_label = attendances.get(session.attendance, session.attendance)
