@@ -17,6 +17,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from psynote.accounts.models import Role
+from psynote.chart.links import link_maker
+from psynote.chart.timeline import day_text
 from psynote.clients.access import Need, clients_for
 from psynote.clients.models import CareTeamMember, Client, Diagnosis
 from psynote.measures.models import RiskAlert
@@ -78,11 +80,18 @@ class Caseload:
 
 
 def _labelled(clients: QuerySet[Client]) -> list[Client]:
+    """The rows with their links and the next session's day: one reverse per kind of link
+    for the whole list, where the table reversed three routes per client."""
     rows = list(clients)
+    chart, measures, plan = (
+        link_maker("client_chart"), link_maker("measures_client"), link_maker("plan_detail"))
     for client in rows:
         client.last_attendance_label = (
             Attendance(client.last_attendance).label if client.last_attendance else ""
         )
+        client.chart_link, client.measures_link, client.plan_link = (
+            chart(client.pk), measures(client.pk), plan(client.pk))
+        client.next_day_text = day_text(client.next_date) if client.next_date else ""
     return rows
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from psynote.accounts.models import Role
 from psynote.clients.access import Need, clients_for
 from psynote.clients.models import Client
 from psynote.measures.models import RiskAlert
@@ -23,6 +24,7 @@ from psynote.notes.models import ProgressNote
 from psynote.plans import queries as plan_queries
 from psynote.records.models import AccessRequest, AmendmentRequest
 from psynote.supervision import queries as supervision_queries
+from psynote.supervision.models import NoteReview, ReviewState
 from psynote.visits.models import Session
 
 Attendance = Session.Attendance
@@ -37,8 +39,22 @@ def notes_awaiting_review(user: Any) -> QuerySet[ProgressNote]:
         "client", "session", "author")
 
 
-def notes_returned_for_revision(user: Any) -> QuerySet[ProgressNote]:
-    return supervision_queries.notes_returned_for_revision(user).select_related("client", "session")
+def notes_returned_for_revision(user: Any) -> list[ProgressNote]:
+    # Asked first of the few reviews in the returned state (their index): usually there
+    # is none, and the listing, access filters and all, is not compiled or run at all.
+    if not NoteReview.objects.filter(state=ReviewState.RETURNED, note__author=user).exists():
+        return []
+    return list(supervision_queries.notes_returned_for_revision(user)
+                .select_related("client", "session"))
+
+
+def _with_clients(rows: Any, clients: dict[Any, Client]) -> list[Any]:
+    """`rows` (of the user's own clients) with their client from `clients`, already read:
+    no join and no client built again per row."""
+    rows = list(rows)
+    for row in rows:
+        row.client = clients[row.client_id]
+    return rows
 
 
 @dataclass
@@ -80,23 +96,25 @@ def dashboard_for(user: Any) -> Dashboard:
                .order_by("last_name", "first_name")}
     mine = Session.objects.filter(clinician=user, client__in=list(clients))
 
-    for session in (mine.filter(date__in=[today, today + timedelta(days=1)])
-                    .exclude(attendance=Attendance.CANCELLED)
-                    .select_related("client").order_by("date", "start_time")):
+    for session in _with_clients(mine.filter(date__in=[today, today + timedelta(days=1)])
+                                 .exclude(attendance=Attendance.CANCELLED)
+                                 .order_by("date", "start_time"), clients):
         (result.sessions_today if session.date == today else result.sessions_tomorrow
          ).append(session)
-    result.needs_note = list(
+    result.needs_note = _with_clients(
         mine.attended().filter(progress_note__isnull=True,
                                date__range=(today - NOTE_LOOKBACK, today))
-        .select_related("client").order_by("-date", "-start_time"))
-    if user.is_clinical:
+        .order_by("-date", "-start_time"), clients)
+    # Only a supervisor has supervisees' notes to review.
+    if user.role == Role.SUPERVISOR:
         result.awaiting_review = list(notes_awaiting_review(user))
-        result.returned = list(notes_returned_for_revision(user))
+    if user.is_clinical:
+        result.returned = notes_returned_for_revision(user)
     # A draft returned for revision is listed there, not twice.
-    result.drafts = list(
+    result.drafts = _with_clients(
         ProgressNote.objects.drafts().filter(author=user, client__in=list(clients))
         .exclude(pk__in=[note.pk for note in result.returned])
-        .select_related("session", "client").order_by("-session__date"))
+        .select_related("session").order_by("-session__date"), clients)
 
     for client_id, status in plan_queries.reviews_due(list(clients), today=today).items():
         if status.overdue:
@@ -105,9 +123,9 @@ def dashboard_for(user: Any) -> Dashboard:
     for client_id, dues in due_measures(list(clients)).items():
         result.measures += [(clients[client_id], due) for due in dues if due.overdue]
     result.measures.sort(key=lambda pair: pair[1].due_date)
-    result.risk_alerts = list(
-        RiskAlert.objects.open().filter(client__in=list(clients)).select_related("client")
-        .order_by("opened_at"))
+    result.risk_alerts = _with_clients(
+        RiskAlert.objects.open().filter(client__in=list(clients)).order_by("opened_at"),
+        clients)
 
     for kind, model in (("access", AccessRequest), ("amendment", AmendmentRequest)):
         for request in (model.objects.filter(client__in=list(clients), status="open")

@@ -1,11 +1,14 @@
 """The chart's timeline of sessions with the state of their progress notes."""
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.dates import WEEKDAYS_ABBR
 
+from psynote.chart.links import link_maker
 from psynote.notes.models import Addendum
 from psynote.visits.models import Session
 
@@ -29,7 +32,9 @@ def with_notes(sessions: QuerySet[Session]) -> QuerySet[Session]:
         .values("n")
     )
     return (
-        sessions.select_related("clinician")
+        # One clinician (or a few) for all the rows: fetched once and shared, not a user
+        # built per session by a join.
+        sessions.prefetch_related("clinician")
         .annotate(
             note_id=F("progress_note__id"),
             note_signed_at=F("progress_note__signed_at"),
@@ -40,6 +45,43 @@ def with_notes(sessions: QuerySet[Session]) -> QuerySet[Session]:
         )
         .order_by("-date", "-start_time")
     )
+
+
+def _labels(field: str) -> dict[str, str]:
+    return {key: str(label) for key, label in Session._meta.get_field(field).flatchoices}
+
+
+def day_text(day: date) -> str:
+    """The template filter `date:"D Y-m-d"`, spelled out."""
+    return f"{WEEKDAYS_ABBR[day.weekday()]} {day.year:04d}-{day.month:02d}-{day.day:02d}"
+
+
+def _hours(session: Session) -> str:
+    if session.start_time is None:
+        return "—"
+    if session.end_time is None:
+        return f"{session.start_time:%H:%M}"
+    later = " next day" if session.crosses_midnight else ""
+    return f"{session.start_time:%H:%M}–{session.end_time:%H:%M}{later}"
+
+
+def rows(sessions: QuerySet[Session]) -> list[Session]:
+    """The sessions with their row of the timeline prepared: links (`note_link` blank
+    without a note), day, hours and choice labels. Rendered per row, the `{% url %}`s,
+    date filters and `get_..._display` calls were most of a long chart's time."""
+    result = list(sessions)
+    session_link, note_link = link_maker("session_detail"), link_maker("note_detail")
+    services, modalities, attendances = (
+        _labels("service"), _labels("modality"), _labels("attendance"))
+    for session in result:
+        session.link = session_link(session.pk)
+        note_id = getattr(session, "note_id", None)
+        session.note_link = note_link(note_id) if note_id is not None else ""
+        session.day_text, session.hours_text = day_text(session.date), _hours(session)
+        session.service_label = services.get(session.service, session.service)
+        session.modality_label = modalities.get(session.modality, session.modality)
+        session.attendance_label = attendances.get(session.attendance, session.attendance)
+    return result
 
 
 # A supervisee's note in review (psynote.supervision): its state says more than "draft".

@@ -17,7 +17,7 @@ from psynote.notes.access import notes_for
 from psynote.notes.template_actions import offered_versions
 from psynote.plans import queries as plan_queries
 from psynote.records.views import destroyed_record
-from psynote.visits.access import get_session_for, sessions_for
+from psynote.visits.access import get_session_for
 from psynote.visits.models import Session
 
 
@@ -80,10 +80,10 @@ def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
         # Clinicians record their own sessions; front desk schedules them.
         "can_add_session": writes or (schedule and not user.is_clinical),
     }
+    # `can` has decided this client (it agrees with `sessions_for`, whose care-team
+    # subquery would only be compiled and run again for the same answer).
     if clinical:
-        sessions = list(
-            timeline.with_notes(sessions_for(user, Need.CLINICAL).filter(client=client))
-        )
+        sessions = timeline.rows(timeline.with_notes(Session.objects.filter(client=client)))
         for session in sessions:
             session.note_status = timeline.note_status(session)
         context |= {
@@ -104,10 +104,9 @@ def client_chart(request: HttpRequest, client_id: object) -> HttpResponse:
         scope = "clinical"
     elif schedule:
         # Front desk: the schedule only, never note status or content.
-        context["sessions"] = (
-            sessions_for(user, Need.SCHEDULE)
-            .filter(client=client)
-            .select_related("clinician")
+        context["sessions"] = timeline.rows(
+            Session.objects.filter(client=client)
+            .prefetch_related("clinician")
             .order_by("-date", "-start_time")
         )
         scope = "schedule"

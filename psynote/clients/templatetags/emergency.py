@@ -6,6 +6,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from django import template
+from django.db.models import F
 from django.utils import timezone
 
 from psynote.clients.access import (
@@ -81,9 +82,14 @@ def care_team_changes(context: template.Context) -> dict[str, Any]:
     mine = {str(pk): name for pk, name in
             ((c.pk, c.display_name) for c in clients_for(user, Need.WRITE_CLINICAL)
              .only("pk", "first_name", "last_name", "preferred_name"))}
-    events = (AuditEvent.objects
-              .filter(practice_id=user.practice_id, action__in=CARE_TEAM_ACTIONS,
-                      client_id__in=list(mine), at__gte=since.strftime("%Y-%m-%dT%H:%M:%S"))
+    # Through the (action, target_id, at) index: these actions name the client as their
+    # target. Left to itself, SQLite walks the practice's whole chain backwards by seq
+    # (the practice_id equality picks that index) to find the few, or no, changes; the
+    # `+ 0` keeps the practice check without offering that index.
+    events = (AuditEvent.objects.alias(practice=F("practice_id") + 0)
+              .filter(practice=user.practice_id, action__in=CARE_TEAM_ACTIONS,
+                      target_id__in=list(mine), client_id__in=list(mine),
+                      at__gte=since.strftime("%Y-%m-%dT%H:%M:%S"))
               .exclude(actor_id=str(user.pk)).order_by("-seq")[:ALERT_LIMIT])
     return {"changes": [(event, mine.get(event.client_id, "")) for event in events],
             "days": ALERT_DAYS}
