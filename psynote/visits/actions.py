@@ -20,7 +20,9 @@ def _apply(session: Session, fields: dict[str, Any]) -> list[str]:
         setattr(session, name, value)
     if problem := stop_time_problem(session.start_time, session.end_time):
         raise ValidationError({"end_time": problem})
-    session.full_clean(exclude=["client", "clinician"])
+    # No uniqueness check: the primary key is the session's only unique field, a fresh
+    # UUID or the row's own (the check was a query to learn so).
+    session.full_clean(exclude=["client", "clinician"], validate_unique=False)
     return sorted(fields)
 
 
