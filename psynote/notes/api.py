@@ -299,8 +299,8 @@ def list_notes(request: HttpRequest, client_id: UUID, params: Query[PageParams])
 
 
 # The write routes below open no transaction of their own: the action each calls is one,
-# with its audit event. Around it, another would turn the action's into a savepoint (two
-# more statements) and roll back the `access.denied` event of a refused access check.
+# with its audit event (the access check before it only reads). Around it, another would
+# turn the action's into a savepoint: two more statements per call.
 @router.post("/sessions/{uuid:session_id}/notes", response={201: NOTE_WRITTEN, **ERRORS})
 def start_note(
     request: HttpRequest, session_id: UUID, payload: NoteStart, params: Query[WriteParams]

@@ -28,6 +28,14 @@ def _apply(session: Session, fields: dict[str, Any]) -> list[str]:
 
 @transaction.atomic
 def create_session(*, by: Any, client: Client, clinician: Any, **fields: Any) -> Session:
+    return add_session(by=by, client=client, clinician=clinician, **fields)
+
+
+def add_session(*, by: Any, client: Client, clinician: Any, **fields: Any) -> Session:
+    """`create_session` in the caller's transaction: for a caller that writes more in
+    the same one (`POST /sessions` with a note), without a savepoint of its own."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("add_session writes in the caller's transaction: open one")
     if not can(clinician, client, Need.WRITE_CLINICAL):
         raise ValidationError("the clinician must be on the client's care team")
     session = Session(client=client, clinician=clinician)
