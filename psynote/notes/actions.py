@@ -71,20 +71,28 @@ def start_note(*, by: Any, session: Session, template: str,
     return note
 
 
-def _merged(note: ProgressNote, current: dict[str, Any],
-            changes: dict[str, Any]) -> dict[str, Any]:
-    """`changes` checked against the note's template, the chart and the plan, applied to
-    `current`; sets the note's risk flag from the result."""
-    objectives = {o.key: o.text for o in active_objectives(note.client)}
+def _merged(note: ProgressNote, current: dict[str, Any], changes: dict[str, Any],
+            objectives: dict[str, str] | None = None) -> dict[str, Any]:
+    """`changes` checked against the note's template, the chart and the plan (`objectives`,
+    when the caller has read them already), applied to `current`; sets the note's risk
+    flag from the result."""
+    if objectives is None:
+        objectives = _open_objectives(note)
     merged = note_content.merge(note.template_def, current, changes, _chart_codes(note),
                                 objectives)
     note.risk_flagged = note_content.risk_is_flagged(merged)
     return merged
 
 
+def _open_objectives(note: ProgressNote) -> dict[str, str]:
+    return {o.key: o.text for o in active_objectives(note.client)}
+
+
 def _save_changes(*, by: Any, note: ProgressNote, changes: dict[str, Any]) -> ProgressNote:
     """The author's changes saved into the locked draft, in the caller's transaction."""
-    note = ProgressNote.objects.select_for_update().select_related("client").get(pk=note.pk)
+    # The session comes along unlocked, as before: the index reads its date.
+    note = (ProgressNote.objects.select_for_update(of=("self", "client"))
+            .select_related("client", "session").get(pk=note.pk))
     if note.is_signed:
         raise ValidationError("this note is signed and locked; add an addendum instead")
     if note.author_id != by.pk:
@@ -106,13 +114,23 @@ def save_draft(*, by: Any, note: ProgressNote, changes: dict[str, Any]) -> Progr
 @transaction.atomic
 def sign_with_content(*, by: Any, note: ProgressNote, changes: dict[str, Any],
                       late_reason: str = "", no_objective_reason: str = "") -> ProgressNote:
-    """Save the final content and sign it, in one transaction. One real action, one event:
-    `note.sign`, whose content hash covers the words signed and whose detail says they
-    were set in the same call (`content_set`); no `note.update` for a draft state that
-    was never committed. Anything refused refuses the whole: nothing saved."""
-    _save_changes(by=by, note=note, changes=changes)
-    return sign_note(by=by, note=note, late_reason=late_reason,
-                     no_objective_reason=no_objective_reason, content_set=True)
+    """Save the final content and sign it, in one transaction and one save of the note.
+    One real action, one event: `note.sign`, whose content hash covers the words signed
+    and whose detail says they were set in the same call (`content_set`); no
+    `note.update` for a draft state that was never committed. Anything refused refuses
+    the whole: nothing saved."""
+    note = _locked_for_signing(note)
+    if note.is_signed:
+        raise ValidationError("this note is signed and locked; add an addendum instead")
+    if note.author_id != by.pk:
+        raise ValidationError("only the author edits a draft")
+    # Read once: the merge checks the ratings against them, the signing asks whether any
+    # is open.
+    objectives = _open_objectives(note)
+    content = _merged(note, note.content(), changes, objectives)
+    return _sign(by=by, note=note, content=content, late_reason=late_reason,
+                 no_objective_reason=no_objective_reason, objectives=objectives,
+                 content_set=True)
 
 
 def late_entry_hours(note: ProgressNote) -> int:
@@ -129,24 +147,36 @@ def objectives_required(note: ProgressNote) -> bool:
     return bool(active_objectives(note.client))
 
 
-@transaction.atomic
-def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
-              no_objective_reason: str = "", content_set: bool = False) -> ProgressNote:
-    """Sign the author's draft. `no_objective_reason`, when given, replaces the draft's:
-    it is asked for when the client's plan in force has open objectives and the note
-    rates none of them."""
+def _locked_for_signing(note: ProgressNote) -> ProgressNote:
     # Locks the rows it always locked; the author and the template version (a nullable
     # join PostgreSQL cannot lock) come along unlocked, saving three queries.
-    note = (ProgressNote.objects
+    return (ProgressNote.objects
             .select_for_update(of=("self", "client", "client__practice", "session"))
             .select_related("client__practice", "session", "author",
                             "template_version__template")
             .get(pk=note.pk))
+
+
+@transaction.atomic
+def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
+              no_objective_reason: str = "") -> ProgressNote:
+    """Sign the author's draft. `no_objective_reason`, when given, replaces the draft's:
+    it is asked for when the client's plan in force has open objectives and the note
+    rates none of them."""
+    note = _locked_for_signing(note)
     if note.is_signed:
         raise ValidationError("this note is already signed")
     if note.author_id != by.pk:
         raise ValidationError("only the author signs a note")
-    content = note.content()
+    return _sign(by=by, note=note, content=note.content(), late_reason=late_reason,
+                 no_objective_reason=no_objective_reason)
+
+
+def _sign(*, by: Any, note: ProgressNote, content: dict[str, Any], late_reason: str,
+          no_objective_reason: str, objectives: dict[str, str] | None = None,
+          content_set: bool = False) -> ProgressNote:
+    """Sign `content` into the locked draft `note`, in the caller's transaction: one save
+    and one event."""
     problems = note_content.completeness_problems(note.template_def, content, note.session)
     now = timezone.now()
     late = is_late(note, now)
@@ -157,7 +187,8 @@ def sign_note(*, by: Any, note: ProgressNote, late_reason: str = "",
     no_objective_reason = (no_objective_reason or content.get("no_objective_reason")
                            or "").strip()
     addressed = bool(content.get("objectives"))
-    if not addressed and not no_objective_reason and objectives_required(note):
+    if not addressed and not no_objective_reason and (
+            bool(objectives) if objectives is not None else objectives_required(note)):
         problems.append("this note addresses none of the objectives of the client's "
                         "treatment plan: rate progress on at least one, or say why this "
                         "session worked on none")

@@ -34,23 +34,35 @@ def note_texts(note: ProgressNote, addenda: list[Addendum] | None = None) -> lis
     return terms.content_texts(note.content()) + [a.body() for a in addenda]
 
 
-def index_note(note: ProgressNote) -> None:
+def index_note(note: ProgressNote, *, created: bool = False) -> None:
+    """Make the note's entries match its text. Every save of a note calls this, so it
+    reads only what it cannot know: a note just created has no entries yet, and a draft
+    no addenda (they go under signed notes only)."""
     if note.client.is_destroyed:
         return
-    wanted = terms.tokens(terms.index_key(note.client.data_key()), note_texts(note))
-    stored = set(IndexEntry.objects.filter(note=note).values_list("token", flat=True))
+    addenda = [] if created or not note.is_signed else None
+    wanted = terms.tokens(terms.index_key(note.client.data_key()), note_texts(note, addenda))
+    day = note.session.date
+    stored: set[int] = set()
+    moved = False
+    if not created:
+        for token, stored_day in IndexEntry.objects.filter(note=note).values_list("token",
+                                                                                  "day"):
+            stored.add(token)
+            moved = moved or stored_day != day
     if stale := stored - wanted:
         IndexEntry.objects.filter(note=note, token__in=stale).delete()
-    day = note.session.date
-    IndexEntry.objects.bulk_create(
-        [IndexEntry(note_id=note.pk, token=t, day=day) for t in wanted - stored],
-        batch_size=_BATCH)
-    IndexEntry.objects.filter(note=note).exclude(day=day).update(day=day)
+    if new := wanted - stored:
+        IndexEntry.objects.bulk_create(
+            [IndexEntry(note_id=note.pk, token=t, day=day) for t in new], batch_size=_BATCH)
+    if moved:
+        IndexEntry.objects.filter(note=note).exclude(day=day).update(day=day)
 
 
-def on_note_saved(sender: Any, instance: ProgressNote, raw: bool = False, **_: Any) -> None:
+def on_note_saved(sender: Any, instance: ProgressNote, raw: bool = False,
+                  created: bool = False, **_: Any) -> None:
     if not raw:
-        index_note(instance)
+        index_note(instance, created=created)
 
 
 def on_addendum_saved(sender: Any, instance: Addendum, raw: bool = False, **_: Any) -> None:

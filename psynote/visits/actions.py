@@ -20,12 +20,22 @@ def _apply(session: Session, fields: dict[str, Any]) -> list[str]:
         setattr(session, name, value)
     if problem := stop_time_problem(session.start_time, session.end_time):
         raise ValidationError({"end_time": problem})
-    session.full_clean(exclude=["client", "clinician"])
+    # No uniqueness check: the primary key is the session's only unique field, a fresh
+    # UUID or the row's own (the check was a query to learn so).
+    session.full_clean(exclude=["client", "clinician"], validate_unique=False)
     return sorted(fields)
 
 
 @transaction.atomic
 def create_session(*, by: Any, client: Client, clinician: Any, **fields: Any) -> Session:
+    return add_session(by=by, client=client, clinician=clinician, **fields)
+
+
+def add_session(*, by: Any, client: Client, clinician: Any, **fields: Any) -> Session:
+    """`create_session` in the caller's transaction: for a caller that writes more in
+    the same one (`POST /sessions` with a note), without a savepoint of its own."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("add_session writes in the caller's transaction: open one")
     if not can(clinician, client, Need.WRITE_CLINICAL):
         raise ValidationError("the clinician must be on the client's care team")
     session = Session(client=client, clinician=clinician)

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -197,15 +198,16 @@ def list_sessions(
 
 
 def record_session(user: Any, client: Any, payload: SessionIn) -> Session:
-    """Check a SessionIn as the page's form does and record it; the session answers as
-    SessionOut without another read (its clinician is the one checked here). Also the
-    first half of `POST /sessions` with a note (notes.session_api)."""
+    """Check a SessionIn as the page's form does and record it, in the caller's
+    transaction; the session answers as SessionOut without another read (its clinician is
+    the one checked here). Also the first half of `POST /sessions` with a note
+    (notes.session_api)."""
     data = payload.model_dump(include=set(SessionIn.model_fields) - {"clinician_id"})
     if data["attendance"] is None:
         data["attendance"] = default_attendance(user)
     fields = _checked(data)
     clinician = _clinician(user, client, payload.clinician_id)
-    session = actions.create_session(by=user, client=client, clinician=clinician, **fields)
+    session = actions.add_session(by=user, client=client, clinician=clinician, **fields)
     session.clinician = clinician
     return session
 
@@ -216,7 +218,9 @@ def create_session(
 ) -> tuple[int, Session]:
     user = request.user
     client = get_client_for(user, client_id, recording_need(user))
-    return 201, record_session(user, client, payload)
+    # The write and its event in one transaction; the access check before it only reads.
+    with transaction.atomic():
+        return 201, record_session(user, client, payload)
 
 
 @router.get("/sessions/{uuid:session_id}", response={200: SessionOut, **ERRORS})

@@ -162,21 +162,31 @@ def draft(cast):
     return t.make_note(session, sections=t.SOAP)
 
 
+# Statements per call (issue 9; the budgets were 12, 24, 39 and 47): a token used within
+# the minute is not written again; the session's constraints are checked in Python; signing
+# with content saves the note once; the index reads nothing for a note just created, and no
+# addenda for a draft; the write routes open no savepoint around their action (and
+# `POST /sessions` none around the session it records).
+OPEN_BUDGET, PATCH_BUDGET, SIGN_BUDGET, CREATE_BUDGET = 9, 17, 21, 23
+
+
 def test_open_over_the_api_stays_within_its_query_budget(cast, draft,
                                                         django_assert_max_num_queries):
     api = _api(cast.alice)
-    with django_assert_max_num_queries(12):
+    api.get(f"/api/v1/notes/{draft.pk}")  # the token's first use is written, as it should
+    with django_assert_max_num_queries(OPEN_BUDGET):
         assert api.get(f"/api/v1/notes/{draft.pk}").status_code == 200
 
 
 def test_writes_stay_within_their_query_budgets(cast, draft, django_assert_max_num_queries):
     api = _api(cast.alice)
-    with django_assert_max_num_queries(24):
+    api.get(f"/api/v1/notes/{draft.pk}")
+    with django_assert_max_num_queries(PATCH_BUDGET):
         assert _post(api, f"/api/v1/notes/{draft.pk}?return=minimal", CONTENT,
                      method="patch").status_code == 200
-    with django_assert_max_num_queries(39):
+    with django_assert_max_num_queries(SIGN_BUDGET):
         assert _post(api, f"/api/v1/notes/{draft.pk}/sign?return=minimal",
                      {"content": CONTENT}).status_code == 200
-    with django_assert_max_num_queries(47):
+    with django_assert_max_num_queries(CREATE_BUDGET):
         assert _post(api, "/api/v1/sessions?return=minimal", _session_body(
             cast.client, note={"template": "soap", "content": CONTENT})).status_code == 201
