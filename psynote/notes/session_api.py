@@ -51,7 +51,6 @@ class SessionWithNoteOut(SessionOut):
 
 
 @router.post("/sessions", response={201: SessionWithNoteOut, **ERRORS})
-@transaction.atomic
 def create_session_with_note(
     request: HttpRequest, payload: SessionWithNoteIn, params: Query[WriteParams]
 ) -> HttpResponse:
@@ -59,15 +58,17 @@ def create_session_with_note(
     note: one call, one transaction, one event per action (`session.create`,
     `note.create`). A 400 writes nothing."""
     user = request.user
+    # Outside the transaction: a refusal's `access.denied` event must outlive the 404.
     client = get_client_for(user, payload.client_id, recording_need(user))
-    session = record_session(user, client, payload)
-    body = SessionOut.from_orm(session).model_dump(mode="json") | {"note": None}
-    if payload.note is not None:
-        content = payload.note.content
-        note = actions.start_note(
-            by=user, session=session, template=payload.note.template,
-            carry_sections=payload.note.carry_sections,
-            changes=changes_from_api(content) if content is not None else None)
-        note.session = session
-        body["note"] = written_body(note, user, params)
+    with transaction.atomic():
+        session = record_session(user, client, payload)
+        body = SessionOut.from_orm(session).model_dump(mode="json") | {"note": None}
+        if payload.note is not None:
+            content = payload.note.content
+            note = actions.start_note(
+                by=user, session=session, template=payload.note.template,
+                carry_sections=payload.note.carry_sections,
+                changes=changes_from_api(content) if content is not None else None)
+            note.session = session
+            body["note"] = written_body(note, user, params)
     return api.create_response(request, body, status=201)

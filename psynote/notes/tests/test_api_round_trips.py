@@ -126,6 +126,15 @@ def test_a_refused_note_writes_nothing_not_even_the_session(cast, note):
     assert _events_after(before) == []
 
 
+def test_a_client_out_of_reach_is_a_404_with_its_refusal_in_the_audit_log(cast):
+    api, before = _api(cast.alice), _last_seq()
+    refused = _post(api, "/api/v1/sessions", _session_body(
+        cast.other_client, note={"template": "soap"}))
+    assert refused.status_code == 404, refused.content
+    assert not Session.objects.filter(client=cast.other_client).exists()
+    assert _events_after(before) == ["access.denied"]
+
+
 def test_front_desk_records_sessions_but_starts_no_note(cast):
     api = _api(cast.fred)
     sessions = Session.objects.count()
