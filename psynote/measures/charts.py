@@ -15,7 +15,7 @@ on the palest and the darkest band (WCAG 2.1 SC 1.4.3), and dates are the practi
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
 from operator import itemgetter
 from xml.sax.saxutils import escape, quoteattr
@@ -95,6 +95,23 @@ def _box(width: int, height: int) -> tuple[int, int, int, int]:
     return left, width - right, top, height - bottom
 
 
+def _vertical(
+    instrument: Instrument, width: int, height: int
+) -> tuple[Callable[[float], float], Callable[..., str]]:
+    """The y of a value on the plot, and a horizontal line across the plot at a value
+    (bands, cut-offs, baseline, thresholds): shared by the frame and the points."""
+    low, high = instrument.reported_range
+    x0, x1, y0, y1 = _box(width, height)
+
+    def y(value: float) -> float:
+        return y1 - (value - low) / (high - low) * (y1 - y0)
+
+    def rule(value: float, **style: object) -> str:
+        return _el("line", x1=x0, y1=_num(y(value)), x2=x1, y2=_num(y(value)), **style)
+
+    return y, rule
+
+
 # (instrument key, width, height) → the instrument drawn and its frame. Keyed by the key
 # and checked by identity: hashing a whole instrument costs about what drawing a frame does.
 _FRAMES: dict[tuple[str, int, int], tuple[Instrument, str]] = {}
@@ -115,12 +132,7 @@ def _frame(instrument: Instrument, width: int, height: int) -> str:
 def _draw_frame(instrument: Instrument, width: int, height: int) -> str:
     low, high = instrument.reported_range
     x0, x1, y0, y1 = _box(width, height)
-
-    def y(value: float) -> float:
-        return y1 - (value - low) / (high - low) * (y1 - y0)
-
-    def rule(value: float, **style: object) -> str:
-        return _el("line", x1=x0, y1=_num(y(value)), x2=x1, y2=_num(y(value)), **style)
+    y, rule = _vertical(instrument, width, height)
 
     parts: list[str] = []
     # Severity bands, with their names at the right edge (moved apart where bands are
@@ -255,13 +267,7 @@ def trend_chart(
         chart_id = f"chart-{instrument.key}-{digest}"
     low, high = instrument.reported_range
     x0, x1, y0, y1 = _box(width, height)
-
-    def y(value: float) -> float:
-        return y1 - (value - low) / (high - low) * (y1 - y0)
-
-    def rule(value: float, **style: object) -> str:
-        """A horizontal line across the plot at `value` (cut-offs, baseline, thresholds)."""
-        return _el("line", x1=x0, y1=_num(y(value)), x2=x1, y2=_num(y(value)), **style)
+    y, rule = _vertical(instrument, width, height)
 
     if series:
         first, last = timed[0][0], timed[-1][0]
