@@ -1,7 +1,7 @@
 """The parts of the client's measures page built from score rows read once (`score_rows`)
 give what the model instances gave: the same rows, table, charts, change from baseline and
-due dates for a realistic record; the blank forms laid out once are the template's own
-bytes; and both measures pages cost a fixed number of queries, however large the record."""
+due dates for a realistic record; and the blank forms laid out once are the template's own
+bytes. The pages' query counts are in test_page_queries.py."""
 
 import dataclasses
 from datetime import timedelta
@@ -145,72 +145,3 @@ def test_the_measures_page_shows_every_part_of_a_realistic_record(cast, login, r
     assert "Provisional PTSD: cut-off" in html and "Positive screen" in html
     assert "Open risk alert" in html and "before each session" in html
     assert 'name="every_n_days"' in html and 'value="14"' in html and 'name="days"' in html
-
-
-# --- queries ----------------------------------------------------------------------------
-
-
-def _queries(browser, url, django_assert_max_num_queries, limit):
-    with django_assert_max_num_queries(limit) as captured:
-        assert browser.get(url).status_code == 200
-    return len(captured)
-
-
-def test_the_measures_page_queries_do_not_grow_with_scores_schedules_or_alerts(
-    cast, login, django_assert_max_num_queries
-):
-    browser = login(cast.alice)
-    url = f"/clients/{cast.client.pk}/measures/"
-    # One of each kind first (a risk alert, both rhythms of schedule, a session booked),
-    # so that only the sizes grow after.
-    give(cast.client, cast.alice, "phq9", CALM | {9: 1}, days_ago=30)
-    actions.set_schedule(by=cast.alice, client=cast.client, instrument_key="phq9",
-                         every_n_days=14)
-    actions.set_schedule(by=cast.alice, client=cast.client, instrument_key="pcl5",
-                         before_each_session=True)
-    t.make_session(cast.client, cast.alice, day=timezone.localdate() + timedelta(days=1),
-                   attendance=Session.Attendance.SCHEDULED)
-    browser.get(url)  # the first request records the session's activity
-    few = _queries(browser, url, django_assert_max_num_queries, 100)
-    for week in range(1, 9):
-        give(cast.client, cast.alice, "phq9", CALM | {9: week % 2}, days_ago=30 + 7 * week)
-        give(cast.client, cast.alice, "gad7", {n: week % 4 for n in range(1, 8)},
-             days_ago=7 * week)
-        give(cast.client, cast.alice, "who5", {n: 3 for n in range(1, 6)}, days_ago=7 * week)
-    for key in ("gad7", "who5"):
-        actions.set_schedule(by=cast.alice, client=cast.client, instrument_key=key,
-                             before_each_session=True)
-    for days in range(2, 6):
-        t.make_session(cast.client, cast.alice, day=timezone.localdate() + timedelta(days=days),
-                       attendance=Session.Attendance.SCHEDULED)
-    html = browser.get(url).content.decode()
-    assert html.count("<svg") == 3 and html.count('class="alert-item"') == 5
-    _queries(browser, url, django_assert_max_num_queries, few)
-
-
-def test_the_outcome_view_queries_do_not_grow_with_clients_scores_or_schedules(
-    cast, login, django_assert_max_num_queries
-):
-    browser = login(cast.alice)
-    browser.get("/caseload/outcomes/")  # the first request records the session's activity
-    # One of each kind first (a risk alert, a schedule before each session, a session
-    # booked), so that only the sizes grow after.
-    give(cast.client, cast.alice, "phq9", CALM | {9: 1})
-    actions.set_schedule(by=cast.alice, client=cast.client, instrument_key="gad7",
-                         before_each_session=True)
-    t.make_session(cast.client, cast.alice, day=timezone.localdate() + timedelta(days=2),
-                   attendance=Session.Attendance.SCHEDULED)
-    few = _queries(browser, "/caseload/outcomes/", django_assert_max_num_queries, 100)
-    for number in range(15):
-        client = t.make_client(cast.alice, last_name=f"Sized{number}", diagnosis=None)
-        for days_ago in (28, 14, 0):
-            give(client, cast.alice, "phq9", CALM | {9: number % 2}, days_ago=days_ago)
-        give(client, cast.alice, "who5", {n: number % 6 for n in range(1, 6)})
-        actions.set_schedule(by=cast.alice, client=client, instrument_key="gad7",
-                             before_each_session=number % 2 == 0,
-                             every_n_days=None if number % 2 == 0 else 7)
-        t.make_session(client, cast.alice, day=timezone.localdate() + timedelta(days=2),
-                       attendance=Session.Attendance.SCHEDULED)
-    html = browser.get("/caseload/outcomes/").content.decode()
-    assert html.count("<tr data-client=") == 16
-    _queries(browser, "/caseload/outcomes/", django_assert_max_num_queries, few)
